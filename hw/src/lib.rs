@@ -1,0 +1,3 @@
+//! Board-independent RTL of the CREW accelerator (rust-hdl) and its simulation models.
+
+pub mod mig_port;
