@@ -195,7 +195,9 @@ pub fn search_locations_from_env() -> Vec<PathBuf> {
 /// file itself, or `LIBRARY_FILE_NAME` inside it when it is a directory. Otherwise:
 /// the FrontPanel install named by `fp_path` (run-time FP_PATH) and by the FP_PATH
 /// this crate was built with (.cargo/config.toml), each as `<root>`, `<root>/API`,
-/// `<root>/API/lib`, `<root>/lib`; the system library directories; every
+/// `<root>/API/lib`, `<root>/lib`, and `API`, `API/lib` next to `<root>` (FP_PATH
+/// usually names the FrontPanelHDL folder of the install); the system library
+/// directories; every
 /// `/opt/FrontPanel*` install; the FrontPanelUSB folder under Program Files on
 /// Windows; `current_dir`; and finally the bare file name, which the system loader
 /// resolves through its own path (LD_LIBRARY_PATH, ld.so.cache, PATH on Windows).
@@ -223,6 +225,10 @@ pub fn search_locations(
             root.join("API").join("lib"),
             root.join("lib"),
         ]);
+        // FP_PATH may name the FrontPanelHDL folder inside the install.
+        if let Some(install) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+            dirs.extend([install.join("API"), install.join("API").join("lib")]);
+        }
     }
     if cfg!(unix) {
         dirs.extend(["/usr/local/lib", "/usr/lib", "/usr/lib64"].map(PathBuf::from));
@@ -297,6 +303,8 @@ mod tests {
         assert_eq!(found[0], expect("/lab/FrontPanel-5.3"));
         assert!(found.contains(&expect("/lab/FrontPanel-5.3/API")));
         assert!(found.contains(&expect("/lab/FrontPanel-5.3/API/lib")));
+        let hdl = search_locations(None, Some(OsStr::new("/lab/FP/FrontPanelHDL")), None);
+        assert!(hdl.contains(&expect("/lab/FP/API")));
         if cfg!(unix) {
             assert!(found.contains(&expect("/usr/local/lib")));
             assert!(found.contains(&expect("/usr/lib")));
