@@ -115,10 +115,10 @@ pub enum AccelError {
         seconds: f64,
     },
     /// Transport-specific failures (USB, FrontPanel, simulator internals).
-    #[error("{backend}: {source}")]
+    #[error("{backend}: {error}")]
     Transport {
         backend: String,
-        source: Box<dyn std::error::Error + Send + Sync>,
+        error: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 

@@ -19,10 +19,10 @@ pub enum ErrorClass {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("checkpoint {}: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },
@@ -48,8 +48,8 @@ pub enum Error {
     },
     #[error("model description {}: {message}", path.display())]
     Description { path: PathBuf, message: String },
-    #[error("package {}: {source}", path.display())]
-    Package { path: PathBuf, source: PackageError },
+    #[error("package {}: {error}", path.display())]
+    Package { path: PathBuf, error: PackageError },
     #[error("package {}: section model: {message}", path.display())]
     PackageModel { path: PathBuf, message: String },
     #[error("layer {layer}: {message}")]
@@ -80,10 +80,10 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

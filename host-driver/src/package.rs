@@ -70,9 +70,9 @@ impl Package {
 
     /// Parses and validates package bytes; `path` names them in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Package> {
-        let container = spec::Package::from_bytes(bytes).map_err(|source| Error::Package {
+        let container = spec::Package::from_bytes(bytes).map_err(|error| Error::Package {
             path: path.into(),
-            source,
+            error,
         })?;
         let model_err = |message: String| Error::PackageModel {
             path: path.into(),
@@ -158,9 +158,9 @@ impl Package {
     pub fn descriptor(&self, index: usize) -> Result<LayerDescriptor> {
         self.container
             .descriptor(index)
-            .map_err(|source| Error::Package {
+            .map_err(|error| Error::Package {
                 path: self.where_(),
-                source,
+                error,
             })
     }
 
