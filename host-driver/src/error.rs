@@ -56,8 +56,12 @@ pub enum Error {
     Compile { layer: String, message: String },
     #[error("input {}: {message}", path.display())]
     Input { path: PathBuf, message: String },
+    /// The model or package cannot do what was asked (no decoding section, ...).
     #[error("{0}")]
     Usage(String),
+    /// A run-time input does not fit the model (tensor shape, ...).
+    #[error("{0}")]
+    Run(String),
     #[error(transparent)]
     Accel(#[from] AccelError),
 }
@@ -75,7 +79,7 @@ impl Error {
         match self {
             Error::Io { .. } => ErrorClass::Environment,
             Error::Accel(_) => ErrorClass::Runtime,
-            Error::Input { .. } => ErrorClass::Runtime,
+            Error::Input { .. } | Error::Run(_) => ErrorClass::Runtime,
             _ => ErrorClass::Model,
         }
     }

@@ -207,7 +207,7 @@ pub fn sequence_float(model: &Model, x: &Tensor) -> Result<Tensor> {
 fn check_sequence_input(x: &Tensor, n_in: Option<usize>) -> Result<()> {
     let n_in = n_in.ok_or_else(|| Error::Usage("the model has no layers".into()))?;
     if x.shape.len() != 2 || x.shape[1] != n_in || x.shape[0] == 0 {
-        return Err(Error::Usage(format!(
+        return Err(Error::Run(format!(
             "input tensor has shape {:?}, expected [steps >= 1, {n_in}]",
             x.shape
         )));

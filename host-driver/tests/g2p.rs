@@ -41,8 +41,8 @@ fn float_model_reproduces_the_word_list_and_integer_reference_tracks_it() {
             "float model on {w}"
         );
     }
-    // The description's default (per-row weight scales), then per-tensor scales.
-    for granularity in [None, Some(Granularity::PerTensor)] {
+    // The description's default (per-tensor weight scales), then per-row scales.
+    for granularity in [None, Some(Granularity::PerRow)] {
         let options = CompileOptions {
             granularity,
             ..CompileOptions::default()
