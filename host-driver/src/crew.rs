@@ -26,44 +26,48 @@ pub struct CrewMatrix {
 }
 
 impl CrewMatrix {
-    /// CREW form of a row-major int8 matrix.
+    /// CREW form of a row-major int8 matrix. Large matrices use all cores (columns are
+    /// independent).
     pub fn from_int8(q: &[i8], n_out: usize, n_in: usize, width: IndexWidth) -> CrewMatrix {
         assert_eq!(q.len(), n_out * n_in);
-        // Pass 1: which of the 256 values occur in each column.
-        let mut present = vec![false; n_in * 256];
-        for row in q.chunks_exact(n_in.max(1)).take(n_out) {
-            for (i, &v) in row.iter().enumerate() {
-                present[i * 256 + (v as u8 ^ 0x80) as usize] = true;
-            }
-        }
-        // Tables in ascending order and the value -> index map per column.
-        let mut lookup = vec![0u8; n_in * 256];
-        let mut columns: Vec<Column> = (0..n_in)
-            .map(|i| {
-                let mut table = Vec::new();
-                for code in 0..256usize {
-                    if present[i * 256 + code] {
-                        lookup[i * 256 + code] = table.len() as u8;
-                        table.push((code as u8 ^ 0x80) as i8 as i16);
+        // Column-major copy (cache-blocked transpose) so each column is one contiguous run.
+        const BLOCK: usize = 64;
+        let mut qt = vec![0i8; n_out * n_in];
+        for ob in (0..n_out).step_by(BLOCK) {
+            for ib in (0..n_in).step_by(BLOCK) {
+                for o in ob..(ob + BLOCK).min(n_out) {
+                    let row = &q[o * n_in..(o + 1) * n_in];
+                    for i in ib..(ib + BLOCK).min(n_in) {
+                        qt[i * n_out + o] = row[i];
                     }
                 }
-                if table.is_empty() {
-                    // Only when n_out = 0: keep the record valid.
-                    table.push(0);
-                }
-                Column {
-                    bits: image::index_bits(table.len()),
-                    table,
-                    indices: vec![0; n_out],
-                }
-            })
-            .collect();
-        // Pass 2: indices, by row for cache-friendly reads of q.
-        for (o, row) in q.chunks_exact(n_in.max(1)).take(n_out).enumerate() {
-            for (i, &v) in row.iter().enumerate() {
-                columns[i].indices[o] = lookup[i * 256 + (v as u8 ^ 0x80) as usize];
             }
         }
+        let threads = if n_out * n_in >= 1 << 20 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            1
+        };
+        let per_thread = n_in.div_ceil(threads).max(1);
+        let mut columns: Vec<Column> = Vec::with_capacity(n_in);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = qt
+                .chunks(per_thread * n_out.max(1))
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .chunks(n_out.max(1))
+                            .map(|col| column_of(&col[..n_out.min(col.len())]))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                columns.extend(h.join().expect("column worker panicked"));
+            }
+        });
+        // n_out = 0: no data to chunk; every column is a one-entry table.
+        columns.resize_with(n_in, || column_of(&[]));
         let mut m = CrewMatrix {
             n_out,
             n_in,
@@ -95,15 +99,16 @@ impl CrewMatrix {
         out
     }
 
-    /// The column records, contiguous, as image words.
+    /// The column records, contiguous, as image words. The table part comes from
+    /// `image::encode_record` itself; the index part is packed here word-at-a-time with the
+    /// same bit order (tests compare both against `encode_record`).
     pub fn records(&self) -> Vec<u128> {
         let mut words = Vec::with_capacity(self.records_words());
-        let mut idx16 = vec![0u16; self.n_out];
         for c in &self.columns {
-            for (d, &s) in idx16.iter_mut().zip(&c.indices) {
-                *d = s as u16;
-            }
-            words.extend(image::encode_record(&c.table, self.wide, c.bits, &idx16));
+            words.extend(image::encode_record(&c.table, self.wide, c.bits, &[]));
+            let start = words.len();
+            words.resize(start + image::index_part_words(self.n_out, c.bits), 0);
+            pack_indices(&mut words[start..], &c.indices, c.bits);
         }
         words
     }
@@ -153,6 +158,48 @@ impl CrewMatrix {
             },
             at,
         ))
+    }
+}
+
+/// One column's sorted table of unique values and its indices.
+fn column_of(values: &[i8]) -> Column {
+    let mut present = [false; 256];
+    for &v in values {
+        present[(v as u8 ^ 0x80) as usize] = true;
+    }
+    let mut lookup = [0u8; 256];
+    let mut table = Vec::new();
+    for (code, _) in present.iter().enumerate().filter(|(_, &p)| p) {
+        lookup[code] = table.len() as u8;
+        table.push((code as u8 ^ 0x80) as i8 as i16);
+    }
+    if table.is_empty() {
+        // Only for n_out = 0: keep the record valid.
+        table.push(0);
+    }
+    Column {
+        bits: image::index_bits(table.len()),
+        indices: values
+            .iter()
+            .map(|&v| lookup[(v as u8 ^ 0x80) as usize])
+            .collect(),
+        table,
+    }
+}
+
+/// Packs `indices` of `bits` bits as one little-endian bit stream into `words` (zeroed).
+fn pack_indices(words: &mut [u128], indices: &[u8], bits: u8) {
+    if bits == 0 {
+        return;
+    }
+    let bits = bits as usize;
+    for (o, &idx) in indices.iter().enumerate() {
+        let b = o * bits;
+        let (w, s) = (b / 128, b % 128);
+        words[w] |= (idx as u128) << s;
+        if s + bits > 128 {
+            words[w + 1] |= (idx as u128) >> (128 - s);
+        }
     }
 }
 

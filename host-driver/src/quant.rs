@@ -69,17 +69,31 @@ pub fn weight_scales(w: &Tensor, granularity: Granularity) -> Vec<f64> {
     }
 }
 
-/// Row-major int8 weights for the given per-row scales.
+/// Row-major int8 weights for the given per-row scales (rows split across cores when large).
 pub fn quantize_weights(w: &Tensor, scales: &[f64]) -> Vec<i8> {
-    let mut q = Vec::with_capacity(w.data.len());
-    for (r, &s) in scales.iter().enumerate() {
-        let inv = 1.0 / s;
-        q.extend(
-            w.row(r)
-                .iter()
-                .map(|&v| (v as f64 * inv).round().clamp(-WEIGHT_QMAX, WEIGHT_QMAX) as i8),
-        );
-    }
+    let cols = w.cols();
+    let mut q = vec![0i8; w.data.len()];
+    let quantize_rows = |first_row: usize, out: &mut [i8]| {
+        for (k, row_out) in out.chunks_mut(cols.max(1)).enumerate() {
+            let r = first_row + k;
+            let inv = 1.0 / scales[r];
+            for (d, &v) in row_out.iter_mut().zip(w.row(r)) {
+                *d = (v as f64 * inv).round().clamp(-WEIGHT_QMAX, WEIGHT_QMAX) as i8;
+            }
+        }
+    };
+    let threads = if q.len() >= 1 << 20 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    let rows_per_thread = w.rows().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (t, chunk) in q.chunks_mut(rows_per_thread * cols.max(1)).enumerate() {
+            let quantize_rows = &quantize_rows;
+            scope.spawn(move || quantize_rows(t * rows_per_thread, chunk));
+        }
+    });
     q
 }
 

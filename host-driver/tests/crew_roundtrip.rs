@@ -2,7 +2,7 @@
 
 use crew_host::crew::{Column, CrewMatrix};
 use crew_host::model::IndexWidth;
-use crew_spec::image::index_bits;
+use crew_spec::image::{encode_record, index_bits};
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -55,6 +55,16 @@ proptest! {
         }
         let words = m.records();
         prop_assert_eq!(words.len(), m.records_words());
+        // The records are exactly what crew_spec::image::encode_record writes.
+        let spec: Vec<u128> = m
+            .columns
+            .iter()
+            .flat_map(|c| {
+                let idx: Vec<u16> = c.indices.iter().map(|&v| v as u16).collect();
+                encode_record(&c.table, false, c.bits, &idx)
+            })
+            .collect();
+        prop_assert_eq!(&words, &spec);
         let (back, used) = CrewMatrix::decode(&words, false, uniques.len(), n_out).unwrap();
         prop_assert_eq!(used, words.len());
         let dense: Vec<i16> = q.iter().map(|&v| v as i16).collect();
@@ -76,7 +86,17 @@ proptest! {
             })
             .collect();
         let m = CrewMatrix { n_out, n_in, wide: true, columns };
-        let (back, _) = CrewMatrix::decode(&m.records(), true, n_in, n_out).unwrap();
+        let words = m.records();
+        let spec: Vec<u128> = m
+            .columns
+            .iter()
+            .flat_map(|c| {
+                let idx: Vec<u16> = c.indices.iter().map(|&v| v as u16).collect();
+                encode_record(&c.table, true, c.bits, &idx)
+            })
+            .collect();
+        prop_assert_eq!(&words, &spec);
+        let (back, _) = CrewMatrix::decode(&words, true, n_in, n_out).unwrap();
         prop_assert_eq!(back, m);
     }
 }
