@@ -494,7 +494,8 @@ impl Package {
                     offset,
                 });
             }
-            if offset < table_end as u64 || offset.checked_add(length).map_or(true, |end| end > len)
+            if offset < table_end as u64
+                || !matches!(offset.checked_add(length), Some(end) if end <= len)
             {
                 return Err(PackageError::SectionOutOfBounds {
                     section: id.name(),
