@@ -1,3 +1,6 @@
 //! Board-independent RTL of the CREW accelerator (rust-hdl) and its simulation models.
 
+pub mod bridge_pipe_in;
+pub mod bridge_pipe_out;
+pub mod host_bridge;
 pub mod mig_port;
