@@ -2,5 +2,7 @@
 
 pub mod bridge_pipe_in;
 pub mod bridge_pipe_out;
+pub mod ddr3_model;
 pub mod host_bridge;
 pub mod mig_port;
+pub mod sim_harness;
