@@ -344,7 +344,8 @@ impl HostBridge {
             dram_words_limit: Constant::new(DRAM_WORDS.to_bits()),
             watchdog_limit: Constant::new((watchdog_cycles as u64).to_bits()),
             flush_quiet_cycles: Constant::new(FLUSH_QUIET_CYCLES.to_bits()),
-            fifo_words: Constant::new((PIPE_OUT_FIFO_WORDS as u64).to_bits()),
+            // The write side's fill level lags a push by one cycle: keep two words spare.
+            fifo_words: Constant::new((PIPE_OUT_FIFO_WORDS as u64 - 2).to_bits()),
             err_bad_length: code(ErrorCode::BadTransferLength),
             err_out_of_range: code(ErrorCode::AddressOutOfRange),
             err_aborted: code(ErrorCode::Aborted),
@@ -548,12 +549,12 @@ impl Logic for HostBridge {
                     self.pipe_out.push.next = true;
                     self.done_words.d.next = self.done_words.q.val() + 1;
                 } else if !self.in_flight.q.val().any() {
-                    if self.pad_left.q.val().any() {
+                    if self.pad_left.q.val().any() & self.fifo_room.val() {
                         self.pipe_out.push.next = true;
                         self.pipe_out.push_data.next = 0.into();
                         self.pad_left.d.next = self.pad_left.q.val() - 1;
                         self.progress.next = true;
-                    } else {
+                    } else if !self.pad_left.q.val().any() {
                         self.state.d.next = BridgeState::ReadDrain;
                     }
                 }
