@@ -223,13 +223,13 @@ fn cut_short_transfers_report_incomplete() {
 }
 
 #[test]
-#[ignore = "benchmark: cargo test -p crew-hw --release --test sim_board -- --ignored --nocapture"]
+#[ignore = "benchmark: cargo test -p crew-hw --test sim_board simulation_speed -- --ignored --nocapture"]
 fn simulation_speed() {
     let mut b = board();
     let t = std::time::Instant::now();
     b.run_cycles(200_000).unwrap();
     let idle = 200_000.0 / t.elapsed().as_secs_f64();
-    let data = vec![0x5Au8; 256 * 1024];
+    let data = vec![0x5Au8; 64 * 1024];
     let t = std::time::Instant::now();
     write_dram(&mut b, 0, &data);
     let secs = t.elapsed().as_secs_f64();
@@ -238,7 +238,7 @@ fn simulation_speed() {
     let secs_read = t2.elapsed().as_secs_f64();
     assert_eq!(back, data);
     println!(
-        "idle: {idle:.0} UI cycles/s; 256 KiB write {secs:.2} s ({:.2} MB/s), read {secs_read:.2} s ({:.2} MB/s); board time {:.2} ms",
+        "idle: {idle:.0} UI cycles/s; 64 KiB write {secs:.2} s ({:.2} MB/s), read {secs_read:.2} s ({:.2} MB/s); board time {:.2} ms",
         data.len() as f64 / secs / 1e6,
         data.len() as f64 / secs_read / 1e6,
         b.time_ps() as f64 / 1e9
