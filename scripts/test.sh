@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The project's test command: installs the system tools the tests need (yosys checks
+# generated Verilog, iverilog simulates it, a C compiler builds the vendored libusb),
+# then runs the whole workspace suite. Extra arguments go to `cargo test`.
+#
+# Profile: the default test profile (workspace crates at opt-level 1, dependencies
+# such as rust-hdl at opt-level 2, set in Cargo.toml) rather than --release: it keeps
+# simulation fast while reusing the dev build of the dependencies and compiling the
+# workspace crates much faster than opt-level 3. See docs/testing.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib-tools.sh
+
+ensure_system_tools yosys:yosys iverilog:iverilog cc:gcc
+ensure_cargo
+exec cargo test --workspace "$@"
