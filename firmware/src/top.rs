@@ -1,12 +1,14 @@
 //! The XEM7010 top level: okHost and the FrontPanel endpoints at the register-map
 //! addresses, the MIG 7-series DDR3 controller fed by the 200 MHz differential system
-//! clock, the host bridge, and the LEDs (active low on the board).
+//! clock, the host bridge, the CREW engine, and the LEDs (active low on the board).
 //!
 //! Output endpoints each drive their own ok2 bus; they are ORed into okHost's ok2 (what
 //! FrontPanel's okWireOR does). Trigger endpoints are clocked by the MIG UI clock, so the
 //! bridge sees command pulses and raises events in its own domain.
 
+use crew_hw::board_engine::BoardEngine;
 use crew_hw::host_bridge::{EngineInfo, HostBridge, DEFAULT_WATCHDOG_CYCLES};
+use crew_hw::mig_port::MigMaster;
 use crew_spec::regmap::{self, check_endpoints, EndpointKind, ENDPOINTS};
 use rust_hdl::prelude::*;
 use rust_hdl_bsp_ok_xem7010::xem7010::mcb_if::MCBInterface4GDDR3;
@@ -30,6 +32,7 @@ pub struct CrewBoardTop {
     ok_host: OpalKellyHost,
     mig: MemoryInterfaceGenerator7Series,
     bridge: HostBridge,
+    engine: BoardEngine,
     wi_control: WireIn,
     wi_xfer_addr_lo: WireIn,
     wi_xfer_addr_hi: WireIn,
@@ -90,6 +93,7 @@ impl CrewBoardTop {
             ok_host: OpalKellyHost::xem_7010(),
             mig: Default::default(),
             bridge: HostBridge::new(engine, DEFAULT_WATCHDOG_CYCLES),
+            engine: BoardEngine::new(),
             wi_control: WireIn::new(regmap::WIRE_IN_CONTROL),
             wi_xfer_addr_lo: WireIn::new(regmap::WIRE_IN_XFER_ADDR_LO),
             wi_xfer_addr_hi: WireIn::new(regmap::WIRE_IN_XFER_ADDR_HI),
@@ -277,33 +281,30 @@ impl Logic for CrewBoardTop {
         self.bridge.dram.ready.next = self.mig.ready.val();
         self.bridge.dram.write_fifo_not_full.next = self.mig.write_fifo_not_full.val();
         self.bridge.dram.calib_done.next = self.mig.calib_done.val();
-        // No engine in this build yet: its side of the bridge idles.
-        self.bridge.engine_dram.address.next = 0.into();
-        self.bridge.engine_dram.command.next = 0.into();
-        self.bridge.engine_dram.enable.next = false;
-        self.bridge.engine_dram.write_data_in.next = 0.into();
-        self.bridge.engine_dram.write_data_end.next = false;
-        self.bridge.engine_dram.write_data_mask.next = 0.into();
-        self.bridge.engine_dram.write_enable.next = false;
-        self.bridge.engine_busy.next = false;
-        self.bridge.engine_done.next = false;
-        self.bridge.engine_error.next = 0.into();
-        self.bridge.engine_cycles.next = 0.into();
-        self.bridge.engine_busy_cycles.next = 0.into();
-        self.bridge.engine_stall_cycles.next = 0.into();
-        self.bridge.engine_dram_words.next = 0.into();
-        self.bridge.engine_mults.next = 0.into();
-        self.bridge.engine_adds.next = 0.into();
+        // Engine: run control and counters to the bridge, its DRAM port through the
+        // bridge's arbiter.
+        self.engine.clock.next = self.mig.clock.val();
+        self.engine.start.next = self.bridge.engine_start.val();
+        self.engine.abort.next = self.bridge.engine_abort.val();
+        self.engine.desc_addr.next = self.bridge.engine_desc_addr.val();
+        self.engine.in_addr.next = self.bridge.engine_in_addr.val();
+        self.engine.out_addr.next = self.bridge.engine_out_addr.val();
+        self.engine.state_addr.next = self.bridge.engine_state_addr.val();
+        self.engine.steps.next = self.bridge.engine_steps.val();
+        self.bridge.engine_busy.next = self.engine.busy.val();
+        self.bridge.engine_done.next = self.engine.done.val();
+        self.bridge.engine_error.next = self.engine.error.val();
+        self.bridge.engine_cycles.next = self.engine.cycles.val();
+        self.bridge.engine_busy_cycles.next = self.engine.busy_cycles.val();
+        self.bridge.engine_stall_cycles.next = self.engine.stall_cycles.val();
+        self.bridge.engine_dram_words.next = self.engine.dram_words.val();
+        self.bridge.engine_mults.next = self.engine.mults.val();
+        self.bridge.engine_adds.next = self.engine.adds.val();
+        MigMaster::join(&mut self.engine.dram, &mut self.bridge.engine_dram);
         // LEDs are active low.
         self.leds.next = !self.bridge.leds.val();
     }
 }
 
 /// The engine parameters of the board build.
-pub fn board_engine_info() -> EngineInfo {
-    EngineInfo {
-        kind: regmap::ENGINE_KIND_CREW,
-        lanes: 0,
-        acc_depth: 0,
-    }
-}
+pub use crew_hw::board_engine::board_engine_info;

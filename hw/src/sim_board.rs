@@ -13,8 +13,10 @@
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
 
+use crate::board_engine::{board_engine_info, BoardEngine};
 use crate::ddr3_model::{Ddr3Model, Ddr3Stats, Ddr3Timing};
-use crate::host_bridge::{EngineInfo, HostBridge, DEFAULT_WATCHDOG_CYCLES};
+use crate::host_bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
+use crate::mig_port::MigMaster;
 use crate::sim_harness::MAX_SETTLE_ITERS;
 use crew_spec::regmap::{self, EndpointKind};
 use rust_hdl::prelude::*;
@@ -52,8 +54,6 @@ pub struct SimBoardConfig {
     pub watchdog_cycles: u32,
     /// ti_clk cycles a pipe block waits for ready before the transfer call gives up.
     pub pipe_timeout_ti_cycles: u64,
-    /// What the identity wires report when no engine is attached.
-    pub engine: EngineInfo,
 }
 
 impl Default for SimBoardConfig {
@@ -62,11 +62,6 @@ impl Default for SimBoardConfig {
             ddr: Ddr3Timing::default(),
             watchdog_cycles: DEFAULT_WATCHDOG_CYCLES,
             pipe_timeout_ti_cycles: 100_000,
-            engine: EngineInfo {
-                kind: regmap::ENGINE_KIND_CREW,
-                lanes: 0,
-                acc_depth: 0,
-            },
         }
     }
 }
@@ -87,7 +82,8 @@ pub enum Fault {
     },
 }
 
-/// The simulated board's circuit: bridge, DDR3 model, and the stall gate between them.
+/// The simulated board's circuit: bridge, engine, DDR3 model, and the stall gate between
+/// the bridge's DRAM port and the model.
 #[derive(LogicBlock)]
 pub struct SimBoardTop {
     /// FrontPanel host interface clock (48 MHz).
@@ -97,6 +93,7 @@ pub struct SimBoardTop {
     /// UI domain: fault hook, the DRAM port accepts nothing while high.
     pub dram_stall: Signal<In, Bit>,
     pub bridge: HostBridge,
+    pub engine: BoardEngine,
     pub ddr: Ddr3Model,
 }
 
@@ -122,23 +119,26 @@ impl Logic for SimBoardTop {
         self.bridge.dram.write_fifo_not_full.next =
             self.ddr.mig.write_fifo_not_full.val() & !self.dram_stall.val();
         self.bridge.dram.calib_done.next = self.ddr.mig.calib_done.val();
-        // No engine attached: its side of the bridge idles.
-        self.bridge.engine_dram.address.next = 0.into();
-        self.bridge.engine_dram.command.next = 0.into();
-        self.bridge.engine_dram.enable.next = false;
-        self.bridge.engine_dram.write_data_in.next = 0.into();
-        self.bridge.engine_dram.write_data_end.next = false;
-        self.bridge.engine_dram.write_data_mask.next = 0.into();
-        self.bridge.engine_dram.write_enable.next = false;
-        self.bridge.engine_busy.next = false;
-        self.bridge.engine_done.next = false;
-        self.bridge.engine_error.next = 0.into();
-        self.bridge.engine_cycles.next = 0.into();
-        self.bridge.engine_busy_cycles.next = 0.into();
-        self.bridge.engine_stall_cycles.next = 0.into();
-        self.bridge.engine_dram_words.next = 0.into();
-        self.bridge.engine_mults.next = 0.into();
-        self.bridge.engine_adds.next = 0.into();
+        // Engine: run control and counters to the bridge, its DRAM port through the
+        // bridge's arbiter.
+        self.engine.clock.next = self.ui_clk.val();
+        self.engine.start.next = self.bridge.engine_start.val();
+        self.engine.abort.next = self.bridge.engine_abort.val();
+        self.engine.desc_addr.next = self.bridge.engine_desc_addr.val();
+        self.engine.in_addr.next = self.bridge.engine_in_addr.val();
+        self.engine.out_addr.next = self.bridge.engine_out_addr.val();
+        self.engine.state_addr.next = self.bridge.engine_state_addr.val();
+        self.engine.steps.next = self.bridge.engine_steps.val();
+        self.bridge.engine_busy.next = self.engine.busy.val();
+        self.bridge.engine_done.next = self.engine.done.val();
+        self.bridge.engine_error.next = self.engine.error.val();
+        self.bridge.engine_cycles.next = self.engine.cycles.val();
+        self.bridge.engine_busy_cycles.next = self.engine.busy_cycles.val();
+        self.bridge.engine_stall_cycles.next = self.engine.stall_cycles.val();
+        self.bridge.engine_dram_words.next = self.engine.dram_words.val();
+        self.bridge.engine_mults.next = self.engine.mults.val();
+        self.bridge.engine_adds.next = self.engine.adds.val();
+        MigMaster::join(&mut self.engine.dram, &mut self.bridge.engine_dram);
     }
 }
 
@@ -170,7 +170,8 @@ impl SimBoard {
             ti_clk: Default::default(),
             ui_clk: Default::default(),
             dram_stall: Default::default(),
-            bridge: HostBridge::new(config.engine, config.watchdog_cycles),
+            bridge: HostBridge::new(board_engine_info(), config.watchdog_cycles),
+            engine: BoardEngine::new(),
             ddr: Ddr3Model::new(config.ddr),
         };
         // The endpoint-level inputs are driven from here, not by a parent block.
