@@ -232,21 +232,24 @@ fn cut_short_transfers_report_incomplete() {
 fn simulation_speed() {
     let mut b = board();
     let t = std::time::Instant::now();
-    b.run_cycles(20_000).unwrap();
-    let idle = 20_000.0 / t.elapsed().as_secs_f64();
-    let data = vec![0x5Au8; 16 * 1024];
-    let t = std::time::Instant::now();
+    b.run_cycles(100_000).unwrap();
+    let idle = 100_000.0 / t.elapsed().as_secs_f64();
+    let data = vec![0x5Au8; 64 * 1024];
+    let (t, ps) = (std::time::Instant::now(), b.time_ps());
     write_dram(&mut b, 0, &data);
-    let secs = t.elapsed().as_secs_f64();
-    let t2 = std::time::Instant::now();
+    let (write_wall, write_board) = (t.elapsed().as_secs_f64(), (b.time_ps() - ps) as f64 * 1e-12);
+    let (t, ps) = (std::time::Instant::now(), b.time_ps());
     let back = read_dram(&mut b, 0, data.len() / 16);
-    let secs_read = t2.elapsed().as_secs_f64();
+    let (read_wall, read_board) = (t.elapsed().as_secs_f64(), (b.time_ps() - ps) as f64 * 1e-12);
     assert_eq!(back, data);
+    let kib = data.len() as f64 / 1024.0;
     println!(
-        "idle: {idle:.0} UI cycles/s; 16 KiB write {secs:.2} s ({:.2} MB/s), read {secs_read:.2} s ({:.2} MB/s); board time {:.2} ms",
-        data.len() as f64 / secs / 1e6,
-        data.len() as f64 / secs_read / 1e6,
-        b.time_ps() as f64 / 1e9
+        "idle: {idle:.0} UI cycles/s wall; 64 KiB write: {write_wall:.1} s wall ({:.1} KiB/s), \
+         {:.1} MB/s board time; read: {read_wall:.1} s wall ({:.1} KiB/s), {:.1} MB/s board time",
+        kib / write_wall,
+        data.len() as f64 / write_board / 1e6,
+        kib / read_wall,
+        data.len() as f64 / read_board / 1e6,
     );
 }
 
