@@ -356,7 +356,7 @@ pub fn run_vivado(
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
     if !status.success() || !log_text.contains(VIVADO_DONE_MARKER) {
         return Err(FirmwareError::VivadoFailed {
-            reason: format!("exit status {status}"),
+            reason: status.to_string(),
             log,
         });
     }

@@ -142,3 +142,72 @@ fn generation_is_deterministic() {
         ma.design_hash
     );
 }
+
+/// A stand-in Vivado (shell script) and FrontPanel folder, to check the flow around Vivado.
+#[cfg(unix)]
+fn fake_tools(dir: &Path, script: &str) -> crew_firmware::bitstream::VivadoSetup {
+    use std::os::unix::fs::PermissionsExt;
+    let fp = dir
+        .join("fp")
+        .join(crew_firmware::bitstream::FRONTPANEL_HDL_SUBDIR);
+    std::fs::create_dir_all(&fp).unwrap();
+    for name in crew_firmware::bitstream::FRONTPANEL_HDL {
+        std::fs::write(fp.join(name), "// FrontPanel HDL stand-in\n").unwrap();
+    }
+    let bin = dir.join("vivado").join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let exe = bin.join("vivado");
+    std::fs::write(&exe, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crew_firmware::bitstream::VivadoSetup {
+        vivado_path: dir.join("vivado"),
+        frontpanel_path: dir.join("fp"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn vivado_failure_reports_the_log() {
+    let tools = tempfile::tempdir().unwrap();
+    let setup = fake_tools(
+        tools.path(),
+        "echo 'ERROR: synthesis failed' > vivado.log; exit 1",
+    );
+    let build = tempfile::tempdir().unwrap();
+    generate(board_engine_info(), build.path()).unwrap();
+    let bits = tempfile::tempdir().unwrap();
+    let err = crew_firmware::bitstream::run_vivado(build.path(), &setup, bits.path()).unwrap_err();
+    match err {
+        crew_firmware::bitstream::FirmwareError::VivadoFailed { log, .. } => {
+            assert_eq!(log, build.path().join("vivado.log"))
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    assert_eq!(std::fs::read_dir(bits.path()).unwrap().count(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn vivado_success_copies_bitstream_with_manifest() {
+    let tools = tempfile::tempdir().unwrap();
+    let setup = fake_tools(
+        tools.path(),
+        "test -f okBTPipeOut.v || exit 2; mkdir -p top.runs/impl_1; \
+         printf 'BITSTREAM' > top.runs/impl_1/top.bit; \
+         echo 'CREW Vivado run complete' > vivado.log",
+    );
+    let build = tempfile::tempdir().unwrap();
+    let m = generate(board_engine_info(), build.path()).unwrap();
+    let bits = tempfile::tempdir().unwrap();
+    let bit = crew_firmware::bitstream::run_vivado(build.path(), &setup, bits.path()).unwrap();
+    let stem = format!("crew-xem7010-{}", &m.design_hash[..16]);
+    assert_eq!(bit, bits.path().join(format!("{stem}.bit")));
+    assert_eq!(std::fs::read(&bit).unwrap(), b"BITSTREAM");
+    let copied = read_manifest(&bits.path().join(format!("{stem}.json"))).unwrap();
+    assert_eq!(copied.design_hash, m.design_hash);
+    assert_eq!(
+        copied.bitstream_file.as_deref(),
+        Some(&*format!("{stem}.bit"))
+    );
+    assert_eq!(copied.bitstream_sha256.as_ref().map(String::len), Some(64));
+}
