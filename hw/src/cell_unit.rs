@@ -114,7 +114,9 @@ pub struct CellUnit {
     mul_out: Signal<Local, Bits<32>>,
     // q15_to_h(q_in).
     q_in: Signal<Local, Bits<32>>,
+    q_round: Signal<Local, Bits<32>>,
     q_sh: Signal<Local, Bits<32>>,
+    c_round: Signal<Local, Bits<32>>,
     q_out: Signal<Local, Bits<8>>,
     // Activation outputs, sign-extended; old h and c of the unit.
     sig_q: Signal<Local, Bits<32>>,
@@ -205,7 +207,9 @@ impl Default for CellUnit {
             mul_res: Default::default(),
             mul_out: Default::default(),
             q_in: Default::default(),
+            q_round: Default::default(),
             q_sh: Default::default(),
+            c_round: Default::default(),
             q_out: Default::default(),
             sig_q: Default::default(),
             tanh_q: Default::default(),
@@ -373,6 +377,7 @@ impl Logic for CellUnit {
             self.mul_res.next = ((self.mul_lo.val() + 0x4000) >> 15) + (self.mul_hi.val() << 1);
             self.mul_out.next = self.mul_res.val();
         }
+        self.c_round.next = self.cnew.q.val() + 4;
         // Inputs of the saturating adders, q15_to_h and the c update.
         self.sa_in.next = 0.into();
         self.sb_in.next = 0.into();
@@ -401,9 +406,9 @@ impl Logic for CellUnit {
             }
             CellState::Act3 => {
                 // rshift_round(c', 3): Q.15 -> Q.12.
-                self.sa_in.next = (self.cnew.q.val() + 4) >> 3;
-                if (self.cnew.q.val() + 4).get_bit(31) {
-                    self.sa_in.next = ((self.cnew.q.val() + 4) >> 3) | 0xE000_0000_u64;
+                self.sa_in.next = self.c_round.val() >> 3;
+                if self.c_round.val().get_bit(31) {
+                    self.sa_in.next = (self.c_round.val() >> 3) | 0xE000_0000_u64;
                 }
             }
             CellState::Pack => {
@@ -453,9 +458,10 @@ impl Logic for CellUnit {
             }
         }
         // q15_to_h: clamp(rshift_round(q_in, 8), -128, 127).
-        self.q_sh.next = (self.q_in.val() + 128) >> 8;
-        if (self.q_in.val() + 128).get_bit(31) {
-            self.q_sh.next = ((self.q_in.val() + 128) >> 8) | 0xFF00_0000_u64;
+        self.q_round.next = self.q_in.val() + 128;
+        self.q_sh.next = self.q_round.val() >> 8;
+        if self.q_round.val().get_bit(31) {
+            self.q_sh.next = (self.q_round.val() >> 8) | 0xFF00_0000_u64;
         }
         self.q_out.next = self.q_sh.val().get_bits::<8>(0);
         if (self.q_sh.val().get_bits::<25>(7) != 0)
