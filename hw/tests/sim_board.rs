@@ -322,3 +322,38 @@ fn fc_run_through_the_endpoints_matches_reference() {
         assert_eq!(unpack_i32(&words, n_out), dense(&p, x), "step {t}");
     }
 }
+
+#[test]
+fn dram_stall_and_soft_reset_faults() {
+    let mut b = board();
+    // A stalled DRAM port only delays a write.
+    let data: Vec<u8> = (0..=255u8).cycle().take(64 * 16).collect();
+    arm(&mut b, regmap::TRIG_START_DRAM_WRITE, 500, 64);
+    b.inject(Fault::StallDram { ui_cycles: 5_000 });
+    let moved = b
+        .write_to_block_pipe_in(regmap::PIPE_IN_DRAM, BLOCK, &data)
+        .unwrap();
+    assert_eq!(moved, data.len());
+    b.wait_trigger_out(
+        regmap::TRIGGER_OUT_EVENTS,
+        1 << regmap::TRIG_OUT_XFER_DONE,
+        MAX_WAIT,
+    )
+    .unwrap();
+    assert_eq!(error_code(&mut b), ErrorCode::None);
+    assert_eq!(b.dram_read_bytes(500, 64), data);
+    // A soft reset in the middle of a read aborts it; the board then works again.
+    arm(&mut b, regmap::TRIG_START_DRAM_READ, 500, 64);
+    b.inject(Fault::SoftResetPulse {
+        after_ui_cycles: 200,
+        hold_ui_cycles: 100,
+    });
+    b.run_cycles(2_000).unwrap();
+    assert_eq!(error_code(&mut b), ErrorCode::Aborted);
+    b.update_wire_outs().unwrap();
+    assert_eq!(
+        b.get_wire_out(regmap::WIRE_OUT_STATUS).unwrap() & regmap::STATUS_XFER_BUSY,
+        0
+    );
+    assert_eq!(read_dram(&mut b, 500, 64), data);
+}
