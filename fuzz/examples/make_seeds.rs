@@ -14,7 +14,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for t in ["package", "npz", "safetensors", "description"] {
         std::fs::create_dir_all(corpus.join(t))?;
     }
-    std::fs::write(corpus.join("safetensors/tiny.safetensors"), tiny_safetensors())?;
+    std::fs::write(
+        corpus.join("safetensors/tiny.safetensors"),
+        tiny_safetensors(),
+    )?;
 
     let mut npz = npyz::npz::NpzWriter::create(corpus.join("npz/tiny.npz"))?;
     for (name, shape, values) in tiny_tensors() {

@@ -63,7 +63,10 @@ pub fn package(data: &[u8]) -> Result<(), String> {
 fn exercise_package(package: &Package) {
     let again = Package::from_bytes(&package.to_bytes(), Path::new("again.crew"))
         .expect("a serialized package loads again");
-    assert_eq!(again.container, package.container, "serialization round trip");
+    assert_eq!(
+        again.container, package.container,
+        "serialization round trip"
+    );
     let _ = package.container.image_words();
     for (k, entry) in package.container.layers.iter().enumerate() {
         let d = package.descriptor(k).expect("validated descriptor");
@@ -163,7 +166,11 @@ pub fn tiny_tensors() -> Vec<(String, Vec<usize>, Vec<f32>)> {
         .iter()
         .map(|(name, shape)| {
             let n = shape.iter().product();
-            (name.to_string(), shape.to_vec(), (0..n).map(|_| next()).collect())
+            (
+                name.to_string(),
+                shape.to_vec(),
+                (0..n).map(|_| next()).collect(),
+            )
         })
         .collect()
 }
