@@ -107,8 +107,8 @@ pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     /// MIG user interface, master side (UI clock domain).
     pub dram: MigMaster,
 
-    lanes: [GatherLane<ACC_BITS>; L],
-    cell: CellUnit,
+    pub lanes: [GatherLane<ACC_BITS>; L],
+    pub cell: CellUnit,
     rd_fifo: WordFifo<Bits<128>, 6, 7>,
     tab_fifo: WordFifo<Bits<128>, 5, 6>,
     idx_fifo: WordFifo<Bits<128>, 6, 7>,
@@ -629,6 +629,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
 
         // ---------------------------------------------------------------- shared values
         self.running.next = self.main.q.val() == MainState::Run;
+        self.e_busy.next = self.e1_valid.q.val() | self.e2_valid.q.val() | self.e3_valid.q.val();
         self.vw8_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 15) >> 4;
         self.vw32_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 3) >> 2;
         self.vw8_in.next = (bit_cast::<32, 16>(self.nin0.q.val()) + 15) >> 4;
@@ -1510,7 +1511,6 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         }
 
         // ---------------------------------------------------------------- epilogue
-        self.e_busy.next = self.e1_valid.q.val() | self.e2_valid.q.val() | self.e3_valid.q.val();
         self.e_acc.next = 0.into();
         for l in 0..L {
             self.lanes[l].acc_rd_addr.next = bit_cast::<ACC_BITS, 16>(self.gslot.q.val());

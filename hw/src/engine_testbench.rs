@@ -101,6 +101,8 @@ impl<const L: usize, const ACC_BITS: usize> EngineSim<L, ACC_BITS> {
                 .harness
                 .run_until(max_cycles, |t| t.engine.done.val())?;
         }
+        // Let the DDR model retire the writes the engine handed over before `done`.
+        self.harness.run_until(10_000, |t| t.ddr.is_idle())?;
         let e = &self.harness.uut.engine;
         Ok(RunReport {
             error: e.error.val().index() as u8,
