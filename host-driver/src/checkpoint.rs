@@ -175,7 +175,7 @@ fn check_npy_header(bytes: &[u8]) -> Result<(), String> {
     if bytes.len() < 10 || !bytes.starts_with(b"\x93NUMPY") {
         return Ok(()); // npyz reports what is wrong
     }
-    let (len, start) = if bytes[6] == 1 {
+    let (len, start): (usize, usize) = if bytes[6] == 1 {
         (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10)
     } else if bytes.len() >= 12 {
         (
