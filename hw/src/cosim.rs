@@ -304,9 +304,63 @@ fn show_bits(bits: &str) -> String {
 }
 
 /// Generated Verilog of `block` as a top-level module named `top` (its ports not driven by
-/// a parent, so the connection check of `generate_verilog` does not apply).
+/// a parent, so the connection check of `generate_verilog` does not apply), with the
+/// power-up state of [`zero_memories`]. Call it before simulating: rust-hdl writes a RAM's
+/// current simulation contents as its Verilog initial contents.
 pub fn verilog_of<B: Block>(block: &B) -> String {
-    generate_verilog_unchecked(block)
+    zero_memories(&generate_verilog_unchecked(block))
+}
+
+/// Makes the power-up state of rust-hdl's `RAM` modules what rust-hdl simulates and a
+/// Xilinx FPGA configures (all zero: BRAM and LUT RAM INIT default to 0): every memory
+/// word not given by an initial block, and the registered read port, start at 0 instead
+/// of Verilog's x. The loop goes first in the module's own initial block (or a new one),
+/// so given contents still override it in a defined order.
+pub fn zero_memories(verilog: &str) -> String {
+    let mut out = String::with_capacity(verilog.len() + 1024);
+    let mut lines = verilog.lines().peekable();
+    let mut k = 0;
+    let mut has_read_data = false;
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let t = line.trim();
+        if t.starts_with("module ") {
+            has_read_data = false;
+        }
+        if t.starts_with("output reg") && t.ends_with(" read_data;") {
+            has_read_data = true;
+        }
+        let Some(rest) = t.strip_prefix("reg[") else {
+            continue;
+        };
+        let Some(depth) = rest
+            .split_once("mem[")
+            .and_then(|(_, d)| d.strip_suffix(":0];"))
+        else {
+            continue;
+        };
+        while lines.peek().is_some_and(|l| l.trim().is_empty()) {
+            lines.next();
+        }
+        let own_initial = lines.peek().is_some_and(|l| l.trim() == "initial begin");
+        if own_initial {
+            lines.next();
+        }
+        let _ = writeln!(out, "integer cosim_zero_{k};\ninitial begin");
+        let _ = writeln!(
+            out,
+            "for (cosim_zero_{k} = 0; cosim_zero_{k} <= {depth}; cosim_zero_{k} = cosim_zero_{k} + 1) mem[cosim_zero_{k}] = 0;"
+        );
+        if has_read_data {
+            let _ = writeln!(out, "read_data = 0;");
+        }
+        if !own_initial {
+            let _ = writeln!(out, "end");
+        }
+        k += 1;
+    }
+    out
 }
 
 /// Replaces the `occurrence`-th (0-based) appearance of `from` by `to` in Verilog text;

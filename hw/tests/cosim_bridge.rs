@@ -51,6 +51,8 @@ fn wait_xfer_done(b: &mut SimBoard) {
 #[test]
 fn dram_write_and_read_verilog_matches_rust_hdl_edge_by_edge() {
     let mut b = SimBoard::new(SimBoardConfig::default()).unwrap();
+    // Before simulating: rust-hdl writes a RAM's live contents as its initial block.
+    let verilog = cosim::verilog_of(b.bridge());
     let trace = Arc::new(Mutex::new(PortTrace::new(
         b.bridge(),
         &["ti_clk", "ui_clk"],
@@ -89,7 +91,6 @@ fn dram_write_and_read_verilog_matches_rust_hdl_edge_by_edge() {
     b.set_edge_observer(None);
 
     let trace = trace.lock().unwrap();
-    let verilog = cosim::verilog_of(b.bridge());
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cosim/bridge");
     let outs = cosim::run_iverilog(&verilog, &trace, &dir).unwrap_or_else(|e| panic!("{e}"));
     trace.compare(&outs).unwrap_or_else(|e| panic!("{e}"));

@@ -45,6 +45,7 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
         ddr: Ddr3Model::new(Ddr3Timing::default()),
     };
     let mut h = SimHarness::new(top).expect("simulation starts");
+    let verilog = cosim::verilog_of(&h.uut.engine);
     h.uut.ddr.load_words(img.base as u64, &img.words);
     h.uut.ddr.load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
     h.uut.ddr.load_words(STATE_ADDR as u64, state);
@@ -75,7 +76,6 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
         settle_and_snapshot(&mut h, &mut trace);
     }
     assert_eq!(h.uut.engine.error.val().index(), 0, "engine error");
-    let verilog = cosim::verilog_of(&h.uut.engine);
     Recorded {
         trace,
         verilog,
