@@ -426,7 +426,7 @@ pub fn run_iverilog(
         "iverilog",
         Command::new(iverilog)
             .current_dir(dir)
-            .args(["-g2005", "-s", "cosim_tb", "-o", "sim.vvp", "tb.v", "dut.v"]),
+            .args(["-g2001-noconfig", "-s", "cosim_tb", "-o", "sim.vvp", "tb.v", "dut.v"]),
     )?;
     run_tool(
         "vvp",
