@@ -86,8 +86,8 @@ impl Checkpoint {
     pub fn matrix(&self, name: &str, rows: Option<usize>, cols: Option<usize>) -> Result<&Tensor> {
         let t = self.get(name)?;
         let ok = t.shape.len() == 2
-            && rows.map_or(true, |r| t.shape[0] == r)
-            && cols.map_or(true, |c| t.shape[1] == c);
+            && rows.into_iter().all(|r| t.shape[0] == r)
+            && cols.into_iter().all(|c| t.shape[1] == c);
         if !ok {
             let dim = |d: Option<usize>| d.map_or("any".to_string(), |v| v.to_string());
             return Err(Error::TensorShape {

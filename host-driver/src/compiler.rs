@@ -134,7 +134,7 @@ pub fn compile(
             },
         };
         let desc_addr = addr(&words)?;
-        words.extend(std::iter::repeat(0).take(LAYER_DESC_WORDS));
+        words.resize(words.len() + LAYER_DESC_WORDS, 0);
         let mut passes = Vec::new();
         let mut weight_scales = Vec::new();
         let mut wide = false;

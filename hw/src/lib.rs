@@ -1,5 +1,6 @@
 //! Board-independent RTL of the CREW accelerator (rust-hdl) and its simulation models.
 
+pub mod board_engine;
 pub mod bridge_pipe_in;
 pub mod bridge_pipe_out;
 pub mod cell_unit;

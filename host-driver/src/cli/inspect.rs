@@ -24,19 +24,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<10} {:>4} {:>11} {:>16} {:>9} {:>20} {:>22} {:>22}",
+        "{:<10} {:>4} {:>11} {:>16} {:>12} {:>24} {:>24} {:>18}",
         "layer",
         "pass",
         "shape",
         "unique mean/max",
         "bits",
-        "bytes CREW/int8",
-        "mults CREW/dense",
+        "bytes CREW/int8 (gain)",
+        "mults CREW/dense (gain)",
         "UCNN mults/adds"
     );
     for s in &stats {
         println!(
-            "{:<10} {:>4} {:>11} {:>16} {:>9} {:>20} {:>22} {:>22}",
+            "{:<10} {:>4} {:>11} {:>16} {:>12} {:>24} {:>24} {:>18}",
             s.layer,
             s.pass,
             format!("{}x{}", s.n_out, s.n_in),

@@ -494,7 +494,8 @@ impl Package {
                     offset,
                 });
             }
-            if offset < table_end as u64 || offset.checked_add(length).map_or(true, |end| end > len)
+            if offset < table_end as u64
+                || !matches!(offset.checked_add(length), Some(end) if end <= len)
             {
                 return Err(PackageError::SectionOutOfBounds {
                     section: id.name(),
@@ -566,14 +567,12 @@ impl Package {
     /// Decodes the descriptor of layer `index` from the image (validated at load).
     pub fn descriptor(&self, index: usize) -> Result<LayerDescriptor, PackageError> {
         let entry = &self.layers[index];
-        let words = self.image_words();
-        self.check_layer(index, entry, &words)
+        self.check_layer(index, entry)
     }
 
     fn validate_layers(&self) -> Result<(), PackageError> {
-        let words = self.image_words();
         for (index, entry) in self.layers.iter().enumerate() {
-            self.check_layer(index, entry, &words)?;
+            self.check_layer(index, entry)?;
         }
         Ok(())
     }
@@ -583,8 +582,15 @@ impl Package {
         &self,
         index: usize,
         entry: &LayerEntry,
-        words: &[u128],
     ) -> Result<LayerDescriptor, PackageError> {
+        // Word k of the image, read in place (no copy of the whole image per call).
+        let word = |k: usize| {
+            u128::from_le_bytes(
+                self.image[k * WORD_BYTES..(k + 1) * WORD_BYTES]
+                    .try_into()
+                    .unwrap(),
+            )
+        };
         let fail = |problem| PackageError::Layer { index, problem };
         let image_end = self.end_addr();
         let inside = |addr: u64, n: u64| addr >= self.load_addr as u64 && addr + n <= image_end;
@@ -595,7 +601,8 @@ impl Package {
             }));
         }
         let at = local(entry.desc_addr as u64);
-        let desc = LayerDescriptor::from_words(&words[at..at + LAYER_DESC_WORDS])
+        let desc_words: Vec<u128> = (at..at + LAYER_DESC_WORDS).map(word).collect();
+        let desc = LayerDescriptor::from_words(&desc_words)
             .map_err(|e| fail(LayerProblem::Descriptor(e)))?;
         let checks: [(&'static str, u32, u32); 4] = [
             ("kind", entry.kind as u32, desc.kind as u32),
@@ -641,7 +648,7 @@ impl Package {
                 }));
             }
             let start = local(pass.records_addr as u64);
-            let records = &words[start..start + pass.records_words as usize];
+            let records_words = pass.records_words as u64;
             let mut used = 0u64;
             for column in 0..pass.n_in as usize {
                 let record_error = |error| {
@@ -651,7 +658,7 @@ impl Package {
                         error,
                     })
                 };
-                if used >= records.len() as u64 {
+                if used >= records_words {
                     return Err(fail(LayerProblem::RecordsLength {
                         pass: p,
                         declared: pass.records_words,
@@ -659,7 +666,7 @@ impl Package {
                     }));
                 }
                 let (unique, bits) =
-                    image::record_header(records[used as usize]).map_err(record_error)?;
+                    image::record_header(word(start + used as usize)).map_err(record_error)?;
                 used += (image::table_part_words(unique, desc.wide_entries)
                     + image::index_part_words(pass.n_out as usize, bits))
                     as u64;
