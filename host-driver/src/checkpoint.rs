@@ -2,6 +2,7 @@
 //! plus `.npy` reading and writing for run-time tensors.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use npyz::{DType, TypeChar, WriterBuilder};
@@ -146,15 +147,62 @@ fn load_npz(path: &Path) -> Result<BTreeMap<String, Tensor>> {
     let names: Vec<String> = archive.array_names().map(str::to_string).collect();
     let mut out = BTreeMap::new();
     for name in names {
-        let npy = archive
-            .by_name(&name)
+        let mut bytes = Vec::new();
+        archive
+            .zip_archive()
+            .by_name(&npyz::npz::file_name_from_array_name(&name))
             .map_err(|e| ckpt_err(path, format!("array {name}: {e}")))?
-            .ok_or_else(|| ckpt_err(path, format!("array {name} vanished from the archive")))?;
+            .read_to_end(&mut bytes)
+            .map_err(|e| ckpt_err(path, format!("array {name}: {e}")))?;
+        check_npy_header(&bytes).map_err(|m| ckpt_err(path, format!("array {name}: {m}")))?;
+        let npy = npyz::NpyFile::new(&bytes[..])
+            .map_err(|e| ckpt_err(path, format!("array {name}: {e}")))?;
         let tensor =
             npy_to_tensor(npy).map_err(|m| ckpt_err(path, format!("array {name}: {m}")))?;
         out.insert(name, tensor);
     }
     Ok(out)
+}
+
+/// Deepest bracket nesting accepted in an .npy header (numpy writes a flat dict holding
+/// one shape tuple: depth 2).
+const MAX_NPY_HEADER_NESTING: usize = 4;
+
+/// Rejects .npy headers with deeply nested brackets before npyz parses them: its header
+/// parser backtracks exponentially in the nesting depth, so a corrupt header such as
+/// `{{{{{{...` would hang the import (found by fuzzing, see docs/verification.md).
+fn check_npy_header(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 10 || !bytes.starts_with(b"\x93NUMPY") {
+        return Ok(()); // npyz reports what is wrong
+    }
+    let (len, start): (usize, usize) = if bytes[6] == 1 {
+        (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10)
+    } else if bytes.len() >= 12 {
+        (
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+            12,
+        )
+    } else {
+        return Ok(());
+    };
+    let header = &bytes[start..bytes.len().min(start.saturating_add(len))];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for &b in header {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_NPY_HEADER_NESTING {
+        return Err(format!(
+            "the .npy header nests brackets {deepest} deep (numpy writes 2)"
+        ));
+    }
+    Ok(())
 }
 
 /// Converts an .npy array (f32 or f64, C or Fortran order, up to 2-D for Fortran) to a Tensor.
@@ -250,6 +298,10 @@ fn f16_to_f32(h: u16) -> f32 {
 /// Reads a float32/float64 `.npy` file.
 pub fn read_npy(path: &Path) -> Result<Tensor> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    check_npy_header(&bytes).map_err(|message| Error::Input {
+        path: path.into(),
+        message,
+    })?;
     let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| Error::Input {
         path: path.into(),
         message: format!("not a readable .npy file: {e}"),

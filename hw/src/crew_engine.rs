@@ -1237,7 +1237,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         }
         self.t_xmag.next = bit_cast::<16, 8>(self.t_x.val());
         if self.t_x.val().get_bit(7) {
-            self.t_xmag.next = bit_cast::<16, 8>(0 - self.t_x.val());
+            // |x| = 256 - x for a negative 8-bit x, computed at 16 bits: `0 - x` on the
+            // 8-bit value wraps at 8 bits in rust-hdl but at 32 in the generated Verilog.
+            self.t_xmag.next = 256 - bit_cast::<16, 8>(self.t_x.val());
         }
         if self.wide.q.val() {
             self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 3)

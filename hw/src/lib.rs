@@ -4,6 +4,7 @@ pub mod board_engine;
 pub mod bridge_pipe_in;
 pub mod bridge_pipe_out;
 pub mod cell_unit;
+pub mod cosim;
 pub mod crew_engine;
 pub mod ddr3_model;
 pub mod engine_testbench;

@@ -143,7 +143,12 @@ pub struct SimBoard {
     cut_after_bytes: Option<usize>,
     stall_left: u64,
     reset_pulse: Option<(u64, u64)>,
+    edge_observer: Option<EdgeObserver>,
 }
+
+/// Co-simulation hook: sees the settled bridge before every clock edge, with the clocks
+/// about to rise (UI, ti).
+pub type EdgeObserver = Box<dyn FnMut(&HostBridge, bool, bool) + Send>;
 
 impl SimBoard {
     /// A board with its clocks stopped at time zero (DRAM calibrates within the first
@@ -208,6 +213,7 @@ impl SimBoard {
             cut_after_bytes: None,
             stall_left: 0,
             reset_pulse: None,
+            edge_observer: None,
         };
         board.settle()?;
         board.settle_engine()?;
@@ -232,6 +238,16 @@ impl SimBoard {
     /// Simulated time in picoseconds.
     pub fn time_ps(&self) -> u64 {
         (self.ui_next_ps - UI_PERIOD_PS).max(self.ti_next_ps - TI_PERIOD_PS)
+    }
+
+    /// The host bridge as simulated (e.g. to generate its Verilog).
+    pub fn bridge(&self) -> &HostBridge {
+        &self.top.bridge
+    }
+
+    /// Installs (or removes) the co-simulation hook, called before every clock edge.
+    pub fn set_edge_observer(&mut self, observer: Option<EdgeObserver>) {
+        self.edge_observer = observer;
     }
 
     /// Sets how long a pipe block waits for ready (ti_clk cycles).
@@ -605,6 +621,9 @@ impl SimBoard {
         if engine_active {
             // The engine samples the bridge's current outputs at this edge.
             self.exchange_with_engine()?;
+        }
+        if let Some(observer) = &mut self.edge_observer {
+            observer(&self.top.bridge, ui_edge, ti_edge);
         }
         if ui_edge {
             self.top.ui_clk.next = Clock { clk: true };
