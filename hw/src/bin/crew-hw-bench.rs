@@ -1,0 +1,176 @@
+//! Engine benchmark: simulates g2p_en-shaped GRU steps (256 inputs, H = 256, 768 rows per
+//! pass, u_i ~ 100-130) and an FC layer on the 16-lane engine with the DDR3 model, and
+//! prints cycles, counters, simulation speed and the ratio to the roofline
+//! max(DRAM words (16 bytes per cycle = 1.6 GB/s at 100 MHz), additions / lanes).
+
+use crew_hw::ddr3_model::Ddr3Timing;
+use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
+use crew_hw::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
+use crew_spec::image::{EpilogueRow, LayerKind};
+use crew_spec::numerics::quantize_multiplier;
+use std::time::Instant;
+
+const LANES: usize = 16;
+
+/// Deterministic pseudo-random numbers (xorshift) so the benchmark needs no extra crates.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn matrix(rng: &mut Rng, rows: usize, cols: usize) -> Vec<i16> {
+    let mut w = vec![0i16; rows * cols];
+    for c in 0..cols {
+        let u = 100 + rng.below(31) as usize;
+        let start = rng.below(256 - u as u64) as i16 - 128;
+        for r in 0..rows {
+            let k = if r < u { r } else { rng.below(u as u64) as usize };
+            w[r * cols + c] = start + k as i16;
+        }
+    }
+    w
+}
+
+fn epilogue(rng: &mut Rng, rows: usize) -> Vec<EpilogueRow> {
+    (0..rows)
+        .map(|_| {
+            let (multiplier, shift) = quantize_multiplier(0.02 + rng.below(100) as f64 * 1e-3);
+            EpilogueRow {
+                bias: rng.below(20_000) as i32 - 10_000,
+                multiplier,
+                shift,
+            }
+        })
+        .collect()
+}
+
+struct Row {
+    name: String,
+    steps: usize,
+    report: RunReport,
+    seconds: f64,
+}
+
+impl Row {
+    fn roofline(&self) -> f64 {
+        (self.report.dram_words as f64).max(self.report.adds as f64 / LANES as f64)
+    }
+    fn ratio(&self) -> f64 {
+        self.report.cycles as f64 / self.roofline()
+    }
+    fn speed(&self) -> f64 {
+        self.report.wall_cycles as f64 / self.seconds
+    }
+}
+
+fn run(
+    sim: &mut EngineSim,
+    name: &str,
+    req: RunRequest,
+) -> Result<Row, crew_hw::sim_harness::SimHarnessError> {
+    let t0 = Instant::now();
+    let report = sim.run(req, 50_000_000)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    assert!(report.ok(), "{name}: engine error {}", report.error);
+    Ok(Row {
+        name: name.into(),
+        steps: req.steps as usize,
+        report,
+        seconds,
+    })
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (n_in, hid) = (256, 256);
+    let rows = 3 * hid;
+    let passes = vec![
+        PassMatrix {
+            rows,
+            cols: n_in,
+            weights: matrix(&mut rng, rows, n_in),
+            epilogue: epilogue(&mut rng, rows),
+        },
+        PassMatrix {
+            rows,
+            cols: hid,
+            weights: matrix(&mut rng, rows, hid),
+            epilogue: epilogue(&mut rng, rows),
+        },
+    ];
+    let gru = build_layer(LayerKind::Gru, false, n_in, hid, &passes, 0x100);
+    let fc_pass = PassMatrix {
+        rows: 1024,
+        cols: 256,
+        weights: matrix(&mut rng, 1024, 256),
+        epilogue: epilogue(&mut rng, 1024),
+    };
+    let fc = build_layer(LayerKind::Fc, false, 256, 1024, &[fc_pass], 0x10_0000);
+    let xs: Vec<Vec<i8>> = (0..8)
+        .map(|_| (0..n_in).map(|_| rng.below(256) as u8 as i8).collect())
+        .collect();
+
+    let mut sim: EngineSim = EngineSim::new(Ddr3Timing::default())?;
+    sim.ddr().load_words(gru.base as u64, &gru.words);
+    sim.ddr().load_words(fc.base as u64, &fc.words);
+    sim.ddr().load_words(0x40_0000, &pack_i8_vectors(&xs));
+    sim.ddr().load_words(0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]]));
+    let req = |desc: u32, steps: u16| RunRequest {
+        desc_addr: desc,
+        in_addr: 0x40_0000,
+        out_addr: 0x50_0000,
+        state_addr: 0x60_0000,
+        steps,
+    };
+    let rows_out = vec![
+        run(&mut sim, "gru g2p-shaped, 1 step", req(gru.desc_addr, 1))?,
+        run(&mut sim, "gru g2p-shaped, 8 steps", req(gru.desc_addr, 8))?,
+        run(&mut sim, "fc 256x1024, 4 steps", req(fc.desc_addr, 4))?,
+    ];
+    println!(
+        "{:<26} {:>5} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {:>9} {:>6} {:>10}",
+        "run",
+        "steps",
+        "cycles",
+        "cyc/step",
+        "roofline",
+        "stalls",
+        "dram_wds",
+        "mults",
+        "adds",
+        "ratio",
+        "sim cyc/s"
+    );
+    for r in &rows_out {
+        println!(
+            "{:<26} {:>5} {:>9} {:>9} {:>9.0} {:>8} {:>9} {:>7} {:>9} {:>6.3} {:>10.0}",
+            r.name,
+            r.steps,
+            r.report.cycles,
+            r.report.cycles as usize / r.steps,
+            r.roofline(),
+            r.report.stall_cycles,
+            r.report.dram_words,
+            r.report.mults,
+            r.report.adds,
+            r.ratio(),
+            r.speed()
+        );
+    }
+    let total_cycles: u64 = rows_out.iter().map(|r| r.report.wall_cycles).sum();
+    let total_secs: f64 = rows_out.iter().map(|r| r.seconds).sum();
+    let single = &rows_out[0];
+    println!("single_step_roofline_ratio={:.3}", single.ratio());
+    println!("cycles_per_second={:.0}", total_cycles as f64 / total_secs);
+    println!("roofline_ratio={:.3}", rows_out[1].ratio());
+    Ok(())
+}
