@@ -825,6 +825,17 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseEngine<L, ACC_BITS> {
             self.c_dram.d.next = self.c_dram.q.val() + 1;
         }
 
+        // MAC step shape (read by the router): outputs m_obase .. m_obase + L of the
+        // current column use this word's bytes at bit m_bit; the word ends after 16 / L
+        // steps or at the column's last output.
+        self.m_col_end.next = bit_cast::<32, 16>(self.m_obase.q.val())
+            + bit_cast::<32, 16>(self.k_lanes.val())
+            >= bit_cast::<32, 16>(self.cur_nout.val());
+        self.m_word_end.next = (self.m_sub.q.val() + 1 == self.k_subs.val()) | self.m_col_end.val();
+        self.m_nvalid.next = self.k_lanes.val();
+        if self.m_col_end.val() {
+            self.m_nvalid.next = self.cur_nout.val() - self.m_obase.q.val();
+        }
         // ---------------------------------------------------------------- router
         self.head.next = self.rd_fifo.data_out.val();
         self.xbuf.write_enable.next = false;
@@ -1026,16 +1037,6 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseEngine<L, ACC_BITS> {
         }
 
         // ---------------------------------------------------------------- MAC array
-        // Outputs m_obase .. m_obase + L of the current column use this word's bytes at
-        // bit m_bit; the word ends after 16 / L steps or at the column's last output.
-        self.m_col_end.next = bit_cast::<32, 16>(self.m_obase.q.val())
-            + bit_cast::<32, 16>(self.k_lanes.val())
-            >= bit_cast::<32, 16>(self.cur_nout.val());
-        self.m_word_end.next = (self.m_sub.q.val() + 1 == self.k_subs.val()) | self.m_col_end.val();
-        self.m_nvalid.next = self.k_lanes.val();
-        if self.m_col_end.val() {
-            self.m_nvalid.next = self.cur_nout.val() - self.m_obase.q.val();
-        }
         // x of column rt_cnt, read one cycle ahead (col_next) from xbuf, or hbuf in pass 1.
         self.col_next.next = self.rt_cnt.q.val();
         if self.col_end.val() {
