@@ -163,6 +163,7 @@ pub fn compile(
         let desc = LayerDescriptor {
             kind: layer.kind.spec(),
             wide_entries: wide,
+            dense: false,
             n_in: layer.n_in as u16,
             n_hidden: layer.n_hidden as u16,
             passes,

@@ -10,14 +10,18 @@
 //! - [`runner`]: host-side loops (g2p decoding, tensor sequences) over any backend, and
 //!   the float model's counterparts ([`float`]).
 //! - [`inspect`]: per-pass CREW statistics.
+//! - [`dense`] / [`bench`]: the dense int8 baseline image and the CREW-vs-dense benchmark
+//!   (both engines' RTL simulated from `crew-hw`).
 //!
 //! The library never prints; it returns [`error::Error`] and reports progress through
 //! callbacks.
 
 pub mod accel;
+pub mod bench;
 pub mod checkpoint;
 pub mod compiler;
 pub mod crew;
+pub mod dense;
 pub mod error;
 pub mod float;
 pub mod inspect;

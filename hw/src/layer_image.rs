@@ -4,8 +4,8 @@
 //! the benchmark to place layers in the simulated DRAM.
 
 use crew_spec::image::{
-    encode_record, index_bits, vector_words_i8, EpilogueRow, LayerDescriptor, LayerKind,
-    PassDescriptor, LAYER_DESC_WORDS,
+    encode_dense_column, encode_record, index_bits, vector_words_i8, EpilogueRow, LayerDescriptor,
+    LayerKind, PassDescriptor, LAYER_DESC_WORDS,
 };
 
 /// One pass: a rows x cols matrix (row-major, int8 or int16 values) and its epilogue rows.
@@ -87,6 +87,7 @@ pub fn build_layer(
     let desc = LayerDescriptor {
         kind,
         wide_entries,
+        dense: false,
         n_in: n_in as u16,
         n_hidden: n_hidden as u16,
         passes: descs,
@@ -97,6 +98,54 @@ pub fn build_layer(
         words,
         desc_addr: base,
         unique,
+    }
+}
+
+/// Lays out the dense baseline image of the same layer (`crew_spec::image` dense column
+/// records, layer flag `FLAG_DENSE`): descriptor, then per pass its int8 columns and the
+/// unchanged epilogue rows, from `base`. Weights must be int8.
+pub fn build_dense_layer(
+    kind: LayerKind,
+    n_in: usize,
+    n_hidden: usize,
+    passes: &[PassMatrix],
+    base: u32,
+) -> LayerImage {
+    let mut words = vec![0u128; LAYER_DESC_WORDS];
+    let mut descs = vec![];
+    for p in passes {
+        let records_addr = base + words.len() as u32;
+        for c in 0..p.cols {
+            let column: Vec<i8> = (0..p.rows)
+                .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
+                .collect();
+            words.extend(encode_dense_column(&column));
+        }
+        let records_words = base + words.len() as u32 - records_addr;
+        let epilogue_addr = base + words.len() as u32;
+        words.extend(p.epilogue.iter().map(|r| r.to_word()));
+        descs.push(PassDescriptor {
+            records_addr,
+            epilogue_addr,
+            n_in: p.cols as u16,
+            n_out: p.rows as u16,
+            records_words,
+        });
+    }
+    let desc = LayerDescriptor {
+        kind,
+        wide_entries: false,
+        dense: true,
+        n_in: n_in as u16,
+        n_hidden: n_hidden as u16,
+        passes: descs,
+    };
+    words[..LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
+    LayerImage {
+        base,
+        words,
+        desc_addr: base,
+        unique: vec![],
     }
 }
 

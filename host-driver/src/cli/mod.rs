@@ -1,5 +1,6 @@
 //! Command-line parsing, dispatch and error reporting. One subcommand per file.
 
+mod bench;
 mod compile;
 mod infer;
 mod inspect;
@@ -19,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// CREW vs dense int8 baseline in simulation: cycles, DRAM bytes, energy, resources.
+    Bench(bench::Args),
     /// Compile a model (description, checkpoint or the bundled g2p model) into a .crew package.
     Compile(compile::Args),
     /// Per-layer CREW statistics of a package or model.
@@ -34,6 +37,7 @@ pub const EXIT_ENVIRONMENT: u8 = 3;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bench(a) => bench::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Infer(a) => infer::run(a),

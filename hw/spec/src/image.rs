@@ -12,7 +12,7 @@
 //! | bits | field |
 //! |---|---|
 //! | 7:0 | kind: 0 = FC, 1 = GRU, 2 = LSTM ([`LayerKind`]) |
-//! | 15:8 | flags: bit 0 = table entries are 16-bit (else 8-bit) |
+//! | 15:8 | flags: bit 0 = table entries are 16-bit (else 8-bit); bit 1 = dense layout ([`FLAG_DENSE`], format version 2 addition) |
 //! | 31:16 | n_in: input (x) size |
 //! | 47:32 | n_hidden: H for GRU/LSTM (pass outputs are gates*H); N_out for FC |
 //! | 63:48 | n_passes: 1 for FC, 2 for GRU/LSTM |
@@ -52,6 +52,16 @@
 //!    `k / 128` of the part. Indices may straddle words. Zero padding to a word boundary.
 //!    b_i = 0 gives an empty part. Length: [`index_part_words`].
 //!
+//! # Dense column records (layer flag bit 1, [`FLAG_DENSE`]; added in format revision 2, [`DENSE_IMAGE_FORMAT_VERSION`])
+//! For the dense int8 baseline engine (`crew_hw::dense_engine`), a pass's records are the
+//! plain int8 weight matrix stored column-major (input-major, like CREW records): column i
+//! occupies [`dense_column_words`]`(n_out)` words from `records_addr + i *
+//! dense_column_words(n_out)`; byte k of word w of the column is W[16w + k, i] as int8;
+//! bytes past n_out are 0. No header, no table. `records_words = n_in *
+//! dense_column_words(n_out)`. Descriptor, pass descriptors, epilogue rows and run-time
+//! vectors are unchanged. CREW engines reject such layers (the flag is not theirs); the
+//! dense engine rejects layers without it. Version-1 images never set the flag.
+//!
 //! # Run-time vectors (addresses given per run over the register map)
 //! - Inputs: step t's x at `in_addr + t * vector_words_i8(n_in)`, int8, byte j = x[j],
 //!   zero padding to a word boundary.
@@ -69,12 +79,18 @@ pub const MIG_ADDR_SHIFT: u32 = 3;
 pub const DRAM_WORDS: u64 = 512 * 1024 * 1024 / WORD_BYTES as u64;
 /// Version of this image format; stored in packages.
 pub const IMAGE_FORMAT_VERSION: u16 = 1;
+/// Format revision that added the dense layout ([`FLAG_DENSE`]). CREW images (the only
+/// ones packages hold) are unchanged and keep [`IMAGE_FORMAT_VERSION`]; dense images are
+/// built in memory by the benchmark and tests.
+pub const DENSE_IMAGE_FORMAT_VERSION: u16 = 2;
 /// Magic in bits 127:96 of a layer descriptor header ("CREW" in ASCII, big-endian reading).
 pub const LAYER_MAGIC: u32 = 0x4352_4557;
 /// Words per layer descriptor.
 pub const LAYER_DESC_WORDS: usize = 4;
 /// Header flag: table entries are int16.
 pub const FLAG_WIDE_ENTRIES: u8 = 1 << 0;
+/// Header flag: column records are dense int8 columns (see "Dense column records").
+pub const FLAG_DENSE: u8 = 1 << 1;
 /// Largest index width.
 pub const MAX_INDEX_BITS: u8 = 8;
 /// Largest number of unique values per column.
@@ -181,6 +197,8 @@ impl PassDescriptor {
 pub struct LayerDescriptor {
     pub kind: LayerKind,
     pub wide_entries: bool,
+    /// Records are dense int8 columns ([`FLAG_DENSE`]).
+    pub dense: bool,
     pub n_in: u16,
     pub n_hidden: u16,
     pub passes: Vec<PassDescriptor>,
@@ -188,11 +206,14 @@ pub struct LayerDescriptor {
 
 impl LayerDescriptor {
     pub fn to_words(&self) -> [u128; LAYER_DESC_WORDS] {
-        let flags = if self.wide_entries {
+        let mut flags = if self.wide_entries {
             FLAG_WIDE_ENTRIES
         } else {
             0
         };
+        if self.dense {
+            flags |= FLAG_DENSE;
+        }
         let header = (self.kind as u128)
             | (flags as u128) << 8
             | (self.n_in as u128) << 16
@@ -225,6 +246,7 @@ impl LayerDescriptor {
         Ok(LayerDescriptor {
             kind,
             wide_entries: (header >> 8) as u8 & FLAG_WIDE_ENTRIES != 0,
+            dense: (header >> 8) as u8 & FLAG_DENSE != 0,
             n_in: (header >> 16) as u16,
             n_hidden: (header >> 32) as u16,
             passes: (0..n_passes as usize)
@@ -371,6 +393,28 @@ pub fn decode_record(
     ))
 }
 
+/// Words of one dense int8 column of `n_out` weights.
+pub fn dense_column_words(n_out: usize) -> usize {
+    n_out.div_ceil(WORD_BYTES)
+}
+
+/// Encodes one dense column (`column[o]` = W[o, i]) as words.
+pub fn encode_dense_column(column: &[i8]) -> Vec<u128> {
+    let mut bytes: Vec<u8> = column.iter().map(|&w| w as u8).collect();
+    bytes.resize(dense_column_words(column.len()) * WORD_BYTES, 0);
+    bytes_to_words(&bytes)
+}
+
+/// Decodes one dense column of `n_out` weights from the start of `words`.
+pub fn decode_dense_column(words: &[u128], n_out: usize) -> Vec<i8> {
+    words[..dense_column_words(n_out)]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .take(n_out)
+        .map(|b| b as i8)
+        .collect()
+}
+
 /// Converts words to image bytes (little-endian).
 pub fn words_to_bytes(words: &[u128]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
@@ -419,6 +463,7 @@ mod tests {
         let d = LayerDescriptor {
             kind: LayerKind::Gru,
             wide_entries: false,
+            dense: false,
             n_in: 256,
             n_hidden: 256,
             passes: vec![
@@ -446,6 +491,28 @@ mod tests {
             LayerDescriptor::from_words(&bad),
             Err(ImageError::BadMagic { .. })
         ));
+    }
+
+    #[test]
+    fn dense_flag_and_column_round_trip() {
+        let column: Vec<i8> = (0..37).map(|o| (o * 13 % 255) as i8).collect();
+        let words = encode_dense_column(&column);
+        assert_eq!(words.len(), 3);
+        assert_eq!(words[0] as u8 as i8, column[0]);
+        assert_eq!((words[2] >> 32) as u8 as i8, column[36]);
+        assert_eq!(words[2] >> 40, 0);
+        assert_eq!(decode_dense_column(&words, 37), column);
+        let d = LayerDescriptor {
+            kind: LayerKind::Fc,
+            wide_entries: false,
+            dense: true,
+            n_in: 8,
+            n_hidden: 37,
+            passes: vec![PassDescriptor::default()],
+        };
+        let w = d.to_words();
+        assert_eq!((w[0] >> 8) as u8, FLAG_DENSE);
+        assert_eq!(LayerDescriptor::from_words(&w).unwrap(), d);
     }
 
     #[test]

@@ -725,6 +725,7 @@ mod tests {
         let desc = LayerDescriptor {
             kind: LayerKind::Fc,
             wide_entries: false,
+            dense: false,
             n_in: 3,
             n_hidden: 5,
             passes: vec![PassDescriptor {

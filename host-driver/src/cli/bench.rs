@@ -1,0 +1,82 @@
+//! `crew-host bench --out DIR`: CREW vs dense int8 baseline in simulation (both engines'
+//! RTL + the DDR3 model); writes bench.md, bench.csv and bench.svg into DIR.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use crew_host::bench::{
+    csv, markdown, run_bench, standard_workloads, svg, tiny_workloads, BenchOptions, BenchProgress,
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder for bench.md, bench.csv and bench.svg (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Two tiny layers instead of the standard workloads (a smoke test).
+    #[arg(long)]
+    quick: bool,
+    /// Skip the yosys resource estimates.
+    #[arg(long)]
+    no_synth: bool,
+    /// Synthesis cache (default: DIR/.synth-cache).
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Columns simulated per synthetic layer: two sizes, fitted linearly.
+    #[arg(long, num_args = 2, value_names = ["C1", "C2"], default_values_t = [16, 48])]
+    columns: Vec<usize>,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let opts = BenchOptions {
+        workloads: if a.quick {
+            tiny_workloads()
+        } else {
+            standard_workloads()
+        },
+        sim_columns: (a.columns[0], a.columns[1]),
+        synth: !a.no_synth,
+        cache_dir: a
+            .cache
+            .clone()
+            .unwrap_or_else(|| a.out.join(".synth-cache")),
+        seed: 2107_09408,
+    };
+    let report = run_bench(&opts, &mut |p| match p {
+        BenchProgress::Workload { index, total, name } => {
+            eprintln!(
+                "[{}/{total}] simulating {name} ({:.0} s)",
+                index + 1,
+                t0.elapsed().as_secs_f64()
+            )
+        }
+        BenchProgress::Synth { engine, cached } => eprintln!(
+            "yosys synth_xilinx: {engine}{} ({:.0} s)",
+            if cached { " (cached)" } else { "" },
+            t0.elapsed().as_secs_f64()
+        ),
+    })?;
+    let wall = t0.elapsed().as_secs_f64();
+    let mut md = markdown(&report);
+    md += &format!(
+        "\nSimulated {} cycles; wall time {wall:.0} s.\n",
+        report.simulated_cycles
+    );
+    for (name, text) in [
+        ("bench.md", md.clone()),
+        ("bench.csv", csv(&report)),
+        ("bench.svg", svg(&report)),
+    ] {
+        let p = a.out.join(name);
+        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+    }
+    println!("{md}");
+    println!(
+        "wrote bench.md, bench.csv, bench.svg to {}",
+        a.out.display()
+    );
+    Ok(())
+}

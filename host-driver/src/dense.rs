@@ -1,0 +1,118 @@
+//! Dense int8 image for the baseline engine (`crew_hw::dense_engine`): the same quantized
+//! model as a compiled CREW package, laid out in the dense column format of
+//! `crew_spec::image` (layer flag `FLAG_DENSE`). Built from the package itself, so both
+//! engines see exactly the same int8 weights and epilogue rows; the CREW path is untouched.
+
+use crew_spec::image::{
+    self, encode_dense_column, LayerDescriptor, PassDescriptor, LAYER_DESC_WORDS,
+};
+
+use crate::error::{Error, Result};
+use crate::package::Package;
+
+/// One pass decoded from a CREW image: W (row-major, n_out x n_in, int8) and the epilogue
+/// rows as words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DensePass {
+    pub n_out: usize,
+    pub n_in: usize,
+    pub weights: Vec<i8>,
+    pub epilogue: Vec<u128>,
+}
+
+/// A dense image: words placed at `load_addr`, one descriptor address per package layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenseImage {
+    pub load_addr: u32,
+    pub words: Vec<u128>,
+    pub desc_addrs: Vec<u32>,
+}
+
+fn bad(message: String) -> Error {
+    Error::Compile {
+        layer: "dense image".into(),
+        message,
+    }
+}
+
+/// Decodes the int8 weights and epilogue rows of every pass of layer `index`.
+pub fn decode_layer(package: &Package, index: usize) -> Result<(LayerDescriptor, Vec<DensePass>)> {
+    let c = &package.container;
+    let words = c.image_words();
+    let d = package.descriptor(index)?;
+    if d.wide_entries {
+        return Err(bad(format!(
+            "layer {index} has int16 (non-uniform) table entries; the dense engine is int8"
+        )));
+    }
+    let mut passes = vec![];
+    for p in &d.passes {
+        let (n_in, n_out) = (p.n_in as usize, p.n_out as usize);
+        let mut weights = vec![0i8; n_in * n_out];
+        let mut at = (p.records_addr - c.load_addr) as usize;
+        for i in 0..n_in {
+            let (table, _, indices, used) = image::decode_record(&words[at..], false, n_out)
+                .map_err(|e| bad(format!("layer {index} column {i}: {e}")))?;
+            for (o, &k) in indices.iter().enumerate() {
+                let v = *table
+                    .get(k as usize)
+                    .ok_or_else(|| bad(format!("layer {index} column {i}: index {k}")))?;
+                weights[o * n_in + i] = v as i8;
+            }
+            at += used;
+        }
+        let e = (p.epilogue_addr - c.load_addr) as usize;
+        passes.push(DensePass {
+            n_out,
+            n_in,
+            weights,
+            epilogue: words[e..e + n_out].to_vec(),
+        });
+    }
+    Ok((d, passes))
+}
+
+/// Lays out a dense image of the whole package from `load_addr`: per layer the
+/// descriptor (flag dense), then per pass its int8 columns and its epilogue rows.
+pub fn dense_image(package: &Package, load_addr: u32) -> Result<DenseImage> {
+    let mut words: Vec<u128> = vec![];
+    let mut desc_addrs = vec![];
+    for index in 0..package.container.layers.len() {
+        let (d, passes) = decode_layer(package, index)?;
+        let desc_at = words.len();
+        desc_addrs.push(load_addr + desc_at as u32);
+        words.resize(desc_at + LAYER_DESC_WORDS, 0);
+        let mut descs = vec![];
+        for p in &passes {
+            let records_addr = load_addr + words.len() as u32;
+            for i in 0..p.n_in {
+                let column: Vec<i8> = (0..p.n_out).map(|o| p.weights[o * p.n_in + i]).collect();
+                words.extend(encode_dense_column(&column));
+            }
+            let records_words = load_addr + words.len() as u32 - records_addr;
+            let epilogue_addr = load_addr + words.len() as u32;
+            words.extend(&p.epilogue);
+            descs.push(PassDescriptor {
+                records_addr,
+                epilogue_addr,
+                n_in: p.n_in as u16,
+                n_out: p.n_out as u16,
+                records_words,
+            });
+        }
+        let desc = LayerDescriptor {
+            dense: true,
+            passes: descs,
+            ..d
+        };
+        words[desc_at..desc_at + LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
+        if load_addr as u64 + words.len() as u64 > image::DRAM_WORDS {
+            return Err(bad("the dense image does not fit in DRAM".into()));
+        }
+    }
+    Ok(DenseImage {
+        load_addr,
+        words,
+        desc_addrs,
+    })
+}
