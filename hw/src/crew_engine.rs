@@ -107,6 +107,7 @@ pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     /// MIG user interface, master side (UI clock domain).
     pub dram: MigMaster,
 
+    /// Sub-blocks are public so simulations can observe them (no extra ports).
     pub lanes: [GatherLane<ACC_BITS>; L],
     pub cell: CellUnit,
     rd_fifo: WordFifo<Bits<128>, 6, 7>,
