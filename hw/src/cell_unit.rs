@@ -303,174 +303,209 @@ impl Logic for CellUnit {
         self.h_rd_addr.next = self.unit.q.val().get_bits::<5>(4);
         self.c_rd_addr.next = self.unit.q.val().get_bits::<7>(2);
 
-        // Activation outputs and the unit's old h / c.
-        self.sig_q.next = bit_cast::<32, 16>(self.sig.read_data.val());
-        self.tanh_q.next = bit_cast::<32, 16>(self.tanh.read_data.val());
-        if self.tanh.read_data.val().get_bit(15) {
-            self.tanh_q.next = bit_cast::<32, 16>(self.tanh.read_data.val()) | 0xFFFF_0000_u64;
-        }
-        self.h_old.next = bit_cast::<32, 8>(
-            self.h_rd_data
-                .val()
-                .get_bits::<8>(self.unit.q.val().get_bits::<4>(0).index() * 8),
-        );
-        if self
-            .h_rd_data
-            .val()
-            .get_bit(self.unit.q.val().get_bits::<4>(0).index() * 8 + 7)
-        {
-            self.h_old.next = bit_cast::<32, 8>(
-                self.h_rd_data
-                    .val()
-                    .get_bits::<8>(self.unit.q.val().get_bits::<4>(0).index() * 8),
-            ) | 0xFFFF_FF00_u64;
-        }
-        self.c_old.next = self
-            .c_rd_data
-            .val()
-            .get_bits::<32>(self.unit.q.val().get_bits::<2>(0).index() * 32);
-        self.last_unit.next = bit_cast::<16, 10>(self.unit.q.val()) + 1 == self.hidden.val();
-        self.h_word_end.next = (self.unit.q.val().get_bits::<4>(0) == 15) | self.last_unit.val();
-        self.c_word_end.next = (self.unit.q.val().get_bits::<2>(0) == 3) | self.last_unit.val();
-        self.h_state_words.next = bit_cast::<32, 16>((self.hidden.val() + 15) >> 4);
-
-        // Operands of the shared multiplier (Locals are evaluated in program order).
+        // The datapath below only switches while a cell pass runs (keeps simulation lean).
+        self.sig_q.next = 0.into();
+        self.tanh_q.next = 0.into();
+        self.h_old.next = 0.into();
+        self.c_old.next = 0.into();
+        self.h_state_words.next = 0.into();
         self.mul_a.next = 0.into();
         self.mul_b.next = 0.into();
-        match self.state.q.val() {
-            CellState::Act1 => {
-                // LSTM: i * g; GRU: r * gh_n.
-                self.mul_a.next = self.sig.read_data.val();
-                self.mul_b.next = self.stash_b.q.val();
-                if self.lstm.val() {
-                    self.mul_b.next = self.tanh_q.val();
-                }
-            }
-            CellState::Act2 => {
-                // LSTM: f * c; GRU: z * ((h << 8) - n).
-                self.mul_a.next = self.sig.read_data.val();
-                self.mul_b.next = (self.h_old.val() << 8) - self.tanh_q.val();
-                if self.lstm.val() {
-                    self.mul_b.next = self.c_old.val();
-                }
-            }
-            CellState::Pack => {
-                // LSTM: o * tanh(c').
-                self.mul_a.next = self.stash_a.q.val().get_bits::<16>(0);
-                self.mul_b.next = self.tanh_q.val();
-            }
-            _ => {}
-        }
-        // mul_out = rshift_round(mul_a * mul_b, 15) on magnitudes:
-        // (P + h) >> 15 = ((a*b_lo + h) >> 15) + 2 * a*b_hi, h = 2^14 (positive) or
-        // 2^14 - 1 (negative, round half up of -P).
-        self.mul_mag.next = self.mul_b.val();
-        if self.mul_b.val().get_bit(31) {
-            self.mul_mag.next = 0 - self.mul_b.val();
-        }
-        self.mul_lo.next = self.mul_a.val() * self.mul_mag.val().get_bits::<16>(0);
-        self.mul_hi.next = self.mul_a.val() * self.mul_mag.val().get_bits::<16>(16);
-        if self.mul_b.val().get_bit(31) {
-            self.mul_res.next = ((self.mul_lo.val() + 0x3FFF) >> 15) + (self.mul_hi.val() << 1);
-            self.mul_out.next = 0 - self.mul_res.val();
-        } else {
-            self.mul_res.next = ((self.mul_lo.val() + 0x4000) >> 15) + (self.mul_hi.val() << 1);
-            self.mul_out.next = self.mul_res.val();
-        }
-        self.c_round.next = self.cnew.q.val() + 4;
-        // Inputs of the saturating adders, q15_to_h and the c update.
+        self.mul_mag.next = 0.into();
+        self.mul_lo.next = 0.into();
+        self.mul_hi.next = 0.into();
+        self.mul_res.next = 0.into();
+        self.mul_out.next = 0.into();
+        self.c_round.next = 0.into();
         self.sa_in.next = 0.into();
         self.sb_in.next = 0.into();
         self.q_in.next = 0.into();
         self.c_sum.next = 0.into();
-        match self.state.q.val() {
-            CellState::Gates => {
-                // LSTM: i, g now (f, o kept); GRU: r now, z kept.
-                self.sa_in.next = self.gx0.read_data.val() + self.gh0.read_data.val();
-                self.sb_in.next = self.gx1.read_data.val() + self.gh1.read_data.val();
-                if self.lstm.val() {
-                    self.sb_in.next = self.gx2.read_data.val() + self.gh2.read_data.val();
+        self.sa_out.next = 0.into();
+        self.sb_out.next = 0.into();
+        self.q_round.next = 0.into();
+        self.q_sh.next = 0.into();
+        self.la.next = 0.into();
+        self.lb.next = 0.into();
+        self.q_out.next = 0.into();
+        self.last_unit.next = false;
+        self.h_word_end.next = false;
+        self.c_word_end.next = false;
+        if self.state.q.val() != CellState::Idle {
+            // Activation outputs and the unit's old h / c.
+            self.sig_q.next = bit_cast::<32, 16>(self.sig.read_data.val());
+            self.tanh_q.next = bit_cast::<32, 16>(self.tanh.read_data.val());
+            if self.tanh.read_data.val().get_bit(15) {
+                self.tanh_q.next = bit_cast::<32, 16>(self.tanh.read_data.val()) | 0xFFFF_0000_u64;
+            }
+            self.h_old.next = bit_cast::<32, 8>(
+                self.h_rd_data
+                    .val()
+                    .get_bits::<8>(self.unit.q.val().get_bits::<4>(0).index() * 8),
+            );
+            if self
+                .h_rd_data
+                .val()
+                .get_bit(self.unit.q.val().get_bits::<4>(0).index() * 8 + 7)
+            {
+                self.h_old.next = bit_cast::<32, 8>(
+                    self.h_rd_data
+                        .val()
+                        .get_bits::<8>(self.unit.q.val().get_bits::<4>(0).index() * 8),
+                ) | 0xFFFF_FF00_u64;
+            }
+            self.c_old.next = self
+                .c_rd_data
+                .val()
+                .get_bits::<32>(self.unit.q.val().get_bits::<2>(0).index() * 32);
+            self.last_unit.next = bit_cast::<16, 10>(self.unit.q.val()) + 1 == self.hidden.val();
+            self.h_word_end.next =
+                (self.unit.q.val().get_bits::<4>(0) == 15) | self.last_unit.val();
+            self.c_word_end.next = (self.unit.q.val().get_bits::<2>(0) == 3) | self.last_unit.val();
+            self.h_state_words.next = bit_cast::<32, 16>((self.hidden.val() + 15) >> 4);
+
+            // Operands of the shared multiplier (Locals are evaluated in program order).
+            self.mul_a.next = 0.into();
+            self.mul_b.next = 0.into();
+            match self.state.q.val() {
+                CellState::Act1 => {
+                    // LSTM: i * g; GRU: r * gh_n.
+                    self.mul_a.next = self.sig.read_data.val();
+                    self.mul_b.next = self.stash_b.q.val();
+                    if self.lstm.val() {
+                        self.mul_b.next = self.tanh_q.val();
+                    }
+                }
+                CellState::Act2 => {
+                    // LSTM: f * c; GRU: z * ((h << 8) - n).
+                    self.mul_a.next = self.sig.read_data.val();
+                    self.mul_b.next = (self.h_old.val() << 8) - self.tanh_q.val();
+                    if self.lstm.val() {
+                        self.mul_b.next = self.c_old.val();
+                    }
+                }
+                CellState::Pack => {
+                    // LSTM: o * tanh(c').
+                    self.mul_a.next = self.stash_a.q.val().get_bits::<16>(0);
+                    self.mul_b.next = self.tanh_q.val();
+                }
+                _ => {}
+            }
+            // mul_out = rshift_round(mul_a * mul_b, 15) on magnitudes:
+            // (P + h) >> 15 = ((a*b_lo + h) >> 15) + 2 * a*b_hi, h = 2^14 (positive) or
+            // 2^14 - 1 (negative, round half up of -P).
+            self.mul_mag.next = self.mul_b.val();
+            if self.mul_b.val().get_bit(31) {
+                self.mul_mag.next = 0 - self.mul_b.val();
+            }
+            self.mul_lo.next = self.mul_a.val() * self.mul_mag.val().get_bits::<16>(0);
+            self.mul_hi.next = self.mul_a.val() * self.mul_mag.val().get_bits::<16>(16);
+            if self.mul_b.val().get_bit(31) {
+                self.mul_res.next = ((self.mul_lo.val() + 0x3FFF) >> 15) + (self.mul_hi.val() << 1);
+                self.mul_out.next = 0 - self.mul_res.val();
+            } else {
+                self.mul_res.next = ((self.mul_lo.val() + 0x4000) >> 15) + (self.mul_hi.val() << 1);
+                self.mul_out.next = self.mul_res.val();
+            }
+            self.c_round.next = self.cnew.q.val() + 4;
+            // Inputs of the saturating adders, q15_to_h and the c update.
+            self.sa_in.next = 0.into();
+            self.sb_in.next = 0.into();
+            self.q_in.next = 0.into();
+            self.c_sum.next = 0.into();
+            match self.state.q.val() {
+                CellState::Gates => {
+                    // LSTM: i, g now (f, o kept); GRU: r now, z kept.
+                    self.sa_in.next = self.gx0.read_data.val() + self.gh0.read_data.val();
+                    self.sb_in.next = self.gx1.read_data.val() + self.gh1.read_data.val();
+                    if self.lstm.val() {
+                        self.sb_in.next = self.gx2.read_data.val() + self.gh2.read_data.val();
+                    }
+                }
+                CellState::Act1 => {
+                    // LSTM: f, o; GRU: np = gx_n + rshift_round(r * gh_n, 15).
+                    self.sa_in.next = self.stash_a.q.val() + self.mul_out.val();
+                    if self.lstm.val() {
+                        self.sa_in.next = self.stash_a.q.val();
+                        self.sb_in.next = self.stash_b.q.val();
+                    }
+                }
+                CellState::Act2 => {
+                    self.c_sum.next = self.mul_out.val() + self.stash_c.q.val();
+                    self.q_in.next = self.tanh_q.val() + self.mul_out.val();
+                }
+                CellState::Act3 => {
+                    // rshift_round(c', 3): Q.15 -> Q.12.
+                    self.sa_in.next = self.c_round.val() >> 3;
+                    if self.c_round.val().get_bit(31) {
+                        self.sa_in.next = (self.c_round.val() >> 3) | 0xE000_0000_u64;
+                    }
+                }
+                CellState::Pack => {
+                    self.q_in.next = self.mul_out.val();
+                }
+                _ => {}
+            }
+            // Saturating adders (24-bit gate range) and LUT indices.
+            self.sa_out.next = self.sa_in.val();
+            if (self.sa_in.val().get_bits::<9>(23) != 0)
+                & (self.sa_in.val().get_bits::<9>(23) != 511)
+            {
+                if self.sa_in.val().get_bit(31) {
+                    self.sa_out.next = 0xFF80_0000_u64.into();
+                } else {
+                    self.sa_out.next = 0x007F_FFFF.into();
                 }
             }
-            CellState::Act1 => {
-                // LSTM: f, o; GRU: np = gx_n + rshift_round(r * gh_n, 15).
-                self.sa_in.next = self.stash_a.q.val() + self.mul_out.val();
-                if self.lstm.val() {
-                    self.sa_in.next = self.stash_a.q.val();
-                    self.sb_in.next = self.stash_b.q.val();
+            self.la.next = (bit_cast::<10, 9>(self.sa_out.val().get_bits::<9>(6))
+                | (bit_cast::<10, 1>(self.sa_out.val().get_bits::<1>(15)) << 9))
+                ^ 0x200;
+            if (self.sa_out.val().get_bits::<17>(15) != 0)
+                & (self.sa_out.val().get_bits::<17>(15) != 0x1_FFFF)
+            {
+                if self.sa_out.val().get_bit(31) {
+                    self.la.next = 0.into();
+                } else {
+                    self.la.next = 1023.into();
                 }
             }
-            CellState::Act2 => {
-                self.c_sum.next = self.mul_out.val() + self.stash_c.q.val();
-                self.q_in.next = self.tanh_q.val() + self.mul_out.val();
-            }
-            CellState::Act3 => {
-                // rshift_round(c', 3): Q.15 -> Q.12.
-                self.sa_in.next = self.c_round.val() >> 3;
-                if self.c_round.val().get_bit(31) {
-                    self.sa_in.next = (self.c_round.val() >> 3) | 0xE000_0000_u64;
+            self.sb_out.next = self.sb_in.val();
+            if (self.sb_in.val().get_bits::<9>(23) != 0)
+                & (self.sb_in.val().get_bits::<9>(23) != 511)
+            {
+                if self.sb_in.val().get_bit(31) {
+                    self.sb_out.next = 0xFF80_0000_u64.into();
+                } else {
+                    self.sb_out.next = 0x007F_FFFF.into();
                 }
             }
-            CellState::Pack => {
-                self.q_in.next = self.mul_out.val();
+            self.lb.next = (bit_cast::<10, 9>(self.sb_out.val().get_bits::<9>(6))
+                | (bit_cast::<10, 1>(self.sb_out.val().get_bits::<1>(15)) << 9))
+                ^ 0x200;
+            if (self.sb_out.val().get_bits::<17>(15) != 0)
+                & (self.sb_out.val().get_bits::<17>(15) != 0x1_FFFF)
+            {
+                if self.sb_out.val().get_bit(31) {
+                    self.lb.next = 0.into();
+                } else {
+                    self.lb.next = 1023.into();
+                }
             }
-            _ => {}
-        }
-        // Saturating adders (24-bit gate range) and LUT indices.
-        self.sa_out.next = self.sa_in.val();
-        if (self.sa_in.val().get_bits::<9>(23) != 0) & (self.sa_in.val().get_bits::<9>(23) != 511) {
-            if self.sa_in.val().get_bit(31) {
-                self.sa_out.next = 0xFF80_0000_u64.into();
-            } else {
-                self.sa_out.next = 0x007F_FFFF.into();
+            // q15_to_h: clamp(rshift_round(q_in, 8), -128, 127).
+            self.q_round.next = self.q_in.val() + 128;
+            self.q_sh.next = self.q_round.val() >> 8;
+            if self.q_round.val().get_bit(31) {
+                self.q_sh.next = (self.q_round.val() >> 8) | 0xFF00_0000_u64;
             }
-        }
-        self.la.next = (bit_cast::<10, 9>(self.sa_out.val().get_bits::<9>(6))
-            | (bit_cast::<10, 1>(self.sa_out.val().get_bits::<1>(15)) << 9))
-            ^ 0x200;
-        if (self.sa_out.val().get_bits::<17>(15) != 0)
-            & (self.sa_out.val().get_bits::<17>(15) != 0x1_FFFF)
-        {
-            if self.sa_out.val().get_bit(31) {
-                self.la.next = 0.into();
-            } else {
-                self.la.next = 1023.into();
-            }
-        }
-        self.sb_out.next = self.sb_in.val();
-        if (self.sb_in.val().get_bits::<9>(23) != 0) & (self.sb_in.val().get_bits::<9>(23) != 511) {
-            if self.sb_in.val().get_bit(31) {
-                self.sb_out.next = 0xFF80_0000_u64.into();
-            } else {
-                self.sb_out.next = 0x007F_FFFF.into();
-            }
-        }
-        self.lb.next = (bit_cast::<10, 9>(self.sb_out.val().get_bits::<9>(6))
-            | (bit_cast::<10, 1>(self.sb_out.val().get_bits::<1>(15)) << 9))
-            ^ 0x200;
-        if (self.sb_out.val().get_bits::<17>(15) != 0)
-            & (self.sb_out.val().get_bits::<17>(15) != 0x1_FFFF)
-        {
-            if self.sb_out.val().get_bit(31) {
-                self.lb.next = 0.into();
-            } else {
-                self.lb.next = 1023.into();
-            }
-        }
-        // q15_to_h: clamp(rshift_round(q_in, 8), -128, 127).
-        self.q_round.next = self.q_in.val() + 128;
-        self.q_sh.next = self.q_round.val() >> 8;
-        if self.q_round.val().get_bit(31) {
-            self.q_sh.next = (self.q_round.val() >> 8) | 0xFF00_0000_u64;
-        }
-        self.q_out.next = self.q_sh.val().get_bits::<8>(0);
-        if (self.q_sh.val().get_bits::<25>(7) != 0)
-            & (self.q_sh.val().get_bits::<25>(7) != 0x1FF_FFFF)
-        {
-            if self.q_sh.val().get_bit(31) {
-                self.q_out.next = 0x80.into();
-            } else {
-                self.q_out.next = 0x7F.into();
+            self.q_out.next = self.q_sh.val().get_bits::<8>(0);
+            if (self.q_sh.val().get_bits::<25>(7) != 0)
+                & (self.q_sh.val().get_bits::<25>(7) != 0x1FF_FFFF)
+            {
+                if self.q_sh.val().get_bit(31) {
+                    self.q_out.next = 0x80.into();
+                } else {
+                    self.q_out.next = 0x7F.into();
+                }
             }
         }
         self.busy.next = self.state.q.val() != CellState::Idle;

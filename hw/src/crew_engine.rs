@@ -107,6 +107,7 @@ pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     /// MIG user interface, master side (UI clock domain).
     pub dram: MigMaster,
 
+    /// Sub-blocks are public so simulations can observe them (no extra ports).
     pub lanes: [GatherLane<ACC_BITS>; L],
     pub cell: CellUnit,
     rd_fifo: WordFifo<Bits<128>, 6, 7>,
@@ -123,6 +124,7 @@ pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     k_max_inputs: Constant<Bits<32>>,
     k_max_hidden: Constant<Bits<32>>,
     k_magic: Constant<Bits<32>>,
+    k_acc_last: Constant<Bits<16>>,
     k_read_credit: Constant<Bits<8>>,
     k_wq_epi_room: Constant<Bits<5>>,
     k_wq_room: Constant<Bits<5>>,
@@ -279,6 +281,9 @@ pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     t_valid: Signal<Local, Bits<4>>,
     t_nvalid: Signal<Local, Bits<32>>,
     t_can_start: Signal<Local, Bit>,
+    pt_addr: Signal<Local, Bits<9>>,
+    pt_bank0: Signal<Local, Bits<32>>,
+    pt_bank1: Signal<Local, Bits<32>>,
     // Gather helpers.
     gb: Signal<Local, Bits<4>>,
     gmask: Signal<Local, Bits<8>>,
@@ -352,6 +357,7 @@ impl<const L: usize, const ACC_BITS: usize> CrewEngine<L, ACC_BITS> {
             k_max_inputs: Constant::new((MAX_INPUTS as u32).to_bits()),
             k_max_hidden: Constant::new((MAX_HIDDEN as u32).to_bits()),
             k_magic: Constant::new(LAYER_MAGIC.to_bits()),
+            k_acc_last: Constant::new((((1usize << ACC_BITS) - 1) as u32).to_bits()),
             k_read_credit: Constant::new((READ_FIFO_WORDS as u32).to_bits()),
             k_wq_epi_room: Constant::new((WRITE_QUEUE_WORDS - 4).to_bits()),
             k_wq_room: Constant::new((WRITE_QUEUE_WORDS - 1).to_bits()),
@@ -497,6 +503,9 @@ impl<const L: usize, const ACC_BITS: usize> CrewEngine<L, ACC_BITS> {
             t_valid: local(),
             t_nvalid: local(),
             t_can_start: local(),
+            pt_addr: local(),
+            pt_bank0: local(),
+            pt_bank1: local(),
             gb: local(),
             gmask: local(),
             n_valid: local(),
@@ -799,7 +808,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             MainState::Drain => {
                 self.iss.d.next = IssueState::Idle;
                 self.rt.d.next = RouteState::Idle;
-                if self.inflight.q.val() == 0 {
+                // Zero the accumulators (an aborted pass leaves partial sums).
+                self.e_slot.d.next = self.e_slot.q.val() + 1;
+                if (self.inflight.q.val() == 0) & (self.e_slot.q.val() >= self.k_acc_last.val()) {
                     self.rd_fifo.clear.next = true;
                     self.tab_fifo.clear.next = true;
                     self.idx_fifo.clear.next = true;
@@ -917,7 +928,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         if (self.main.q.val() == MainState::Idle)
             & self.start.val()
             & (self.steps.val() != 0)
-            & (self.desc_addr.val() + 4 > self.k_dram_words.val())
+            & ((self.desc_addr.val() >= self.k_dram_words.val())
+                | (self.desc_addr.val() + 4 > self.k_dram_words.val()))
         {
             self.fail.next = true;
             self.fail_code.next = self.k_err_addr.val();
@@ -963,13 +975,20 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
 
         // ---------------------------------------------------------------- router
         self.head.next = self.rd_fifo.data_out.val();
-        self.hdr_u.next = bit_cast::<9, 8>(self.head.val().get_bits::<8>(0)) + 1;
-        self.hdr_b.next = self.head.val().get_bits::<8>(8);
-        self.hdr_t.next = (bit_cast::<32, 9>(self.hdr_u.val()) + 17) >> 4;
-        if self.wide.q.val() {
-            self.hdr_t.next = ((bit_cast::<32, 9>(self.hdr_u.val()) << 1) + 17) >> 4;
+        self.hdr_u.next = 0.into();
+        self.hdr_b.next = 0.into();
+        self.hdr_t.next = 0.into();
+        self.hdr_x.next = 0.into();
+        if self.rt.q.val() == RouteState::RecHdr {
+            self.hdr_u.next = bit_cast::<9, 8>(self.head.val().get_bits::<8>(0)) + 1;
+            self.hdr_b.next = self.head.val().get_bits::<8>(8);
+            self.hdr_t.next = (bit_cast::<32, 9>(self.hdr_u.val()) + 17) >> 4;
+            if self.wide.q.val() {
+                self.hdr_t.next = ((bit_cast::<32, 9>(self.hdr_u.val()) << 1) + 17) >> 4;
+            }
+            self.hdr_x.next =
+                ((self.cur_nout.val() * bit_cast::<16, 8>(self.hdr_b.val())) + 127) >> 7;
         }
-        self.hdr_x.next = ((self.cur_nout.val() * bit_cast::<16, 8>(self.hdr_b.val())) + 127) >> 7;
         self.tab_fifo.push.next = false;
         self.tab_fifo.data_in.next = self.head.val();
         self.idx_fifo.push.next = false;
@@ -1209,128 +1228,172 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         self.cbuf.read_address.next = self.cell.c_rd_addr.val();
         self.cell.h_rd_data.next = self.hbuf.read_data.val();
         self.cell.c_rd_data.next = self.cbuf.read_data.val();
-        self.t_head.next = self.tab_fifo.data_out.val();
-        self.t_u.next = self.tu_u.q.val();
-        if self.tw.q.val() == 0 {
-            self.t_u.next = bit_cast::<9, 8>(self.t_head.val().get_bits::<8>(0)) + 1;
-        }
-        self.t_words.next = bit_cast::<6, 9>((self.t_u.val() + 17) >> 4);
-        if self.wide.q.val() {
-            self.t_words.next =
-                bit_cast::<6, 10>((bit_cast::<10, 9>(self.t_u.val()) << 1) + 17 >> 4);
-        }
-        self.t_chunk.next = self
-            .t_head
-            .val()
-            .get_bits::<32>(self.tsub.q.val().index() * 32);
-        self.t_x.next = self
-            .xbuf
-            .read_data
-            .val()
-            .get_bits::<8>(self.tcol.q.val().get_bits::<4>(0).index() * 8);
-        if self.rt_pass.q.val() {
+        // Table datapath, switching only while the table unit works.
+        self.t_head.next = 0.into();
+        self.t_chunk.next = 0.into();
+        self.t_e0.next = 0.into();
+        self.t_e1.next = 0.into();
+        self.t_e2.next = 0.into();
+        self.t_e3.next = 0.into();
+        self.t_m0.next = 0.into();
+        self.t_m1.next = 0.into();
+        self.t_m2.next = 0.into();
+        self.t_m3.next = 0.into();
+        self.t_p0.next = 0.into();
+        self.t_p1.next = 0.into();
+        self.t_p2.next = 0.into();
+        self.t_p3.next = 0.into();
+        self.t_valid.next = 0.into();
+        self.t_nvalid.next = 0.into();
+        self.t_base.next = 0.into();
+        self.t_x.next = 0.into();
+        self.t_xmag.next = 0.into();
+        self.t_u.next = 0.into();
+        self.t_words.next = 0.into();
+        self.pt_addr.next = 0.into();
+        self.pt_bank0.next = 0.into();
+        self.pt_bank1.next = 0.into();
+        if self.tu.q.val() == TableState::Work {
+            self.t_head.next = self.tab_fifo.data_out.val();
+            self.t_u.next = self.tu_u.q.val();
+            if self.tw.q.val() == 0 {
+                self.t_u.next = bit_cast::<9, 8>(self.t_head.val().get_bits::<8>(0)) + 1;
+            }
+            self.t_words.next = bit_cast::<6, 9>((self.t_u.val() + 17) >> 4);
+            if self.wide.q.val() {
+                self.t_words.next =
+                    bit_cast::<6, 10>((bit_cast::<10, 9>(self.t_u.val()) << 1) + 17 >> 4);
+            }
+            self.t_chunk.next = self
+                .t_head
+                .val()
+                .get_bits::<32>(self.tsub.q.val().index() * 32);
             self.t_x.next = self
-                .hbuf
+                .xbuf
                 .read_data
                 .val()
                 .get_bits::<8>(self.tcol.q.val().get_bits::<4>(0).index() * 8);
-        }
-        self.t_xmag.next = bit_cast::<16, 8>(self.t_x.val());
-        if self.t_x.val().get_bit(7) {
-            // |x| = 256 - x for a negative 8-bit x, computed at 16 bits: `0 - x` on the
-            // 8-bit value wraps at 8 bits in rust-hdl but at 32 in the generated Verilog.
-            self.t_xmag.next = 256 - bit_cast::<16, 8>(self.t_x.val());
-        }
-        if self.wide.q.val() {
-            self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 3)
-                + (bit_cast::<10, 2>(self.tsub.q.val()) << 1);
-            self.t_e0.next = self.t_chunk.val().get_bits::<16>(0);
-            self.t_e1.next = self.t_chunk.val().get_bits::<16>(16);
-            self.t_e2.next = 0.into();
-            self.t_e3.next = 0.into();
-            self.t_valid.next = 0.into();
-            if (self.t_base.val() >= 1)
-                & (self.t_base.val() < bit_cast::<10, 9>(self.t_u.val()) + 1)
-            {
-                self.t_valid.next = 1.into();
+            if self.rt_pass.q.val() {
+                self.t_x.next = self
+                    .hbuf
+                    .read_data
+                    .val()
+                    .get_bits::<8>(self.tcol.q.val().get_bits::<4>(0).index() * 8);
             }
-            if self.t_base.val() < bit_cast::<10, 9>(self.t_u.val()) {
-                self.t_valid.next = 3.into();
+            self.t_xmag.next = bit_cast::<16, 8>(self.t_x.val());
+            if self.t_x.val().get_bit(7) {
+                // |x| = 256 - x for a negative 8-bit x, computed at 16 bits: `0 - x` on the
+                // 8-bit value wraps at 8 bits in rust-hdl but at 32 in the generated Verilog.
+                self.t_xmag.next = 256 - bit_cast::<16, 8>(self.t_x.val());
             }
-        } else {
-            self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 4)
-                + (bit_cast::<10, 2>(self.tsub.q.val()) << 2);
-            self.t_e0.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(0));
-            if self.t_chunk.val().get_bit(7) {
-                self.t_e0.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(0)) | 0xFF00;
+            if self.wide.q.val() {
+                self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 3)
+                    + (bit_cast::<10, 2>(self.tsub.q.val()) << 1);
+                self.t_e0.next = self.t_chunk.val().get_bits::<16>(0);
+                self.t_e1.next = self.t_chunk.val().get_bits::<16>(16);
+                self.t_e2.next = 0.into();
+                self.t_e3.next = 0.into();
+                self.t_valid.next = 0.into();
+                if (self.t_base.val() >= 1)
+                    & (self.t_base.val() < bit_cast::<10, 9>(self.t_u.val()) + 1)
+                {
+                    self.t_valid.next = 1.into();
+                }
+                if self.t_base.val() < bit_cast::<10, 9>(self.t_u.val()) {
+                    self.t_valid.next = 3.into();
+                }
+            } else {
+                self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 4)
+                    + (bit_cast::<10, 2>(self.tsub.q.val()) << 2);
+                self.t_e0.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(0));
+                if self.t_chunk.val().get_bit(7) {
+                    self.t_e0.next =
+                        bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(0)) | 0xFF00;
+                }
+                self.t_e1.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(8));
+                if self.t_chunk.val().get_bit(15) {
+                    self.t_e1.next =
+                        bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(8)) | 0xFF00;
+                }
+                self.t_e2.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(16));
+                if self.t_chunk.val().get_bit(23) {
+                    self.t_e2.next =
+                        bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(16)) | 0xFF00;
+                }
+                self.t_e3.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(24));
+                if self.t_chunk.val().get_bit(31) {
+                    self.t_e3.next =
+                        bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(24)) | 0xFF00;
+                }
+                // Entry bytes sit at positions 2..u+2 of the table part.
+                self.t_valid.next = 0.into();
+                if (self.t_base.val() >= 2)
+                    & (self.t_base.val() < bit_cast::<10, 9>(self.t_u.val()) + 2)
+                {
+                    self.t_valid.next = 1.into();
+                }
+                if (self.t_base.val() + 1 >= 2)
+                    & (self.t_base.val() + 1 < bit_cast::<10, 9>(self.t_u.val()) + 2)
+                {
+                    self.t_valid.next = self.t_valid.val() | 2;
+                }
+                if self.t_base.val() + 2 < bit_cast::<10, 9>(self.t_u.val()) + 2 {
+                    self.t_valid.next = self.t_valid.val() | 4;
+                }
+                if self.t_base.val() + 3 < bit_cast::<10, 9>(self.t_u.val()) + 2 {
+                    self.t_valid.next = self.t_valid.val() | 8;
+                }
             }
-            self.t_e1.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(8));
-            if self.t_chunk.val().get_bit(15) {
-                self.t_e1.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(8)) | 0xFF00;
+            self.t_m0.next = self.t_e0.val();
+            if self.t_e0.val().get_bit(15) {
+                self.t_m0.next = 0 - self.t_e0.val();
             }
-            self.t_e2.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(16));
-            if self.t_chunk.val().get_bit(23) {
-                self.t_e2.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(16)) | 0xFF00;
+            self.t_m1.next = self.t_e1.val();
+            if self.t_e1.val().get_bit(15) {
+                self.t_m1.next = 0 - self.t_e1.val();
             }
-            self.t_e3.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(24));
-            if self.t_chunk.val().get_bit(31) {
-                self.t_e3.next = bit_cast::<16, 8>(self.t_chunk.val().get_bits::<8>(24)) | 0xFF00;
+            self.t_m2.next = self.t_e2.val();
+            if self.t_e2.val().get_bit(15) {
+                self.t_m2.next = 0 - self.t_e2.val();
             }
-            // Entry bytes sit at positions 2..u+2 of the table part.
-            self.t_valid.next = 0.into();
-            if (self.t_base.val() >= 2)
-                & (self.t_base.val() < bit_cast::<10, 9>(self.t_u.val()) + 2)
-            {
-                self.t_valid.next = 1.into();
+            self.t_m3.next = self.t_e3.val();
+            if self.t_e3.val().get_bit(15) {
+                self.t_m3.next = 0 - self.t_e3.val();
             }
-            if (self.t_base.val() + 1 >= 2)
-                & (self.t_base.val() + 1 < bit_cast::<10, 9>(self.t_u.val()) + 2)
-            {
-                self.t_valid.next = self.t_valid.val() | 2;
+            self.t_p0.next = self.t_xmag.val() * self.t_m0.val();
+            if self.t_x.val().get_bit(7) ^ self.t_e0.val().get_bit(15) {
+                self.t_p0.next = 0 - (self.t_xmag.val() * self.t_m0.val());
             }
-            if self.t_base.val() + 2 < bit_cast::<10, 9>(self.t_u.val()) + 2 {
-                self.t_valid.next = self.t_valid.val() | 4;
+            self.t_p1.next = self.t_xmag.val() * self.t_m1.val();
+            if self.t_x.val().get_bit(7) ^ self.t_e1.val().get_bit(15) {
+                self.t_p1.next = 0 - (self.t_xmag.val() * self.t_m1.val());
             }
-            if self.t_base.val() + 3 < bit_cast::<10, 9>(self.t_u.val()) + 2 {
-                self.t_valid.next = self.t_valid.val() | 8;
+            self.t_p2.next = self.t_xmag.val() * self.t_m2.val();
+            if self.t_x.val().get_bit(7) ^ self.t_e2.val().get_bit(15) {
+                self.t_p2.next = 0 - (self.t_xmag.val() * self.t_m2.val());
+            }
+            self.t_p3.next = self.t_xmag.val() * self.t_m3.val();
+            if self.t_x.val().get_bit(7) ^ self.t_e3.val().get_bit(15) {
+                self.t_p3.next = 0 - (self.t_xmag.val() * self.t_m3.val());
+            }
+            self.t_nvalid.next = bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(0))
+                + bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(1))
+                + bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(2))
+                + bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(3));
+            self.pt_addr.next =
+                (bit_cast::<9, 6>(self.tw.q.val()) << 2) | bit_cast::<9, 2>(self.tsub.q.val());
+            if self.tcol.q.val().get_bit(0) {
+                self.pt_addr.next = self.pt_addr.val() | 256;
+            }
+            self.pt_bank0.next = (bit_cast::<32, 16>(bit_cast::<16, 32>(self.t_p1.val())) << 16)
+                | bit_cast::<32, 16>(bit_cast::<16, 32>(self.t_p0.val()));
+            self.pt_bank1.next = (bit_cast::<32, 16>(bit_cast::<16, 32>(self.t_p3.val())) << 16)
+                | bit_cast::<32, 16>(bit_cast::<16, 32>(self.t_p2.val()));
+            if self.wide.q.val() {
+                self.pt_bank0.next = self.t_p0.val();
+                self.pt_bank1.next = self.t_p1.val();
             }
         }
-        self.t_m0.next = self.t_e0.val();
-        if self.t_e0.val().get_bit(15) {
-            self.t_m0.next = 0 - self.t_e0.val();
-        }
-        self.t_m1.next = self.t_e1.val();
-        if self.t_e1.val().get_bit(15) {
-            self.t_m1.next = 0 - self.t_e1.val();
-        }
-        self.t_m2.next = self.t_e2.val();
-        if self.t_e2.val().get_bit(15) {
-            self.t_m2.next = 0 - self.t_e2.val();
-        }
-        self.t_m3.next = self.t_e3.val();
-        if self.t_e3.val().get_bit(15) {
-            self.t_m3.next = 0 - self.t_e3.val();
-        }
-        self.t_p0.next = self.t_xmag.val() * self.t_m0.val();
-        if self.t_x.val().get_bit(7) ^ self.t_e0.val().get_bit(15) {
-            self.t_p0.next = 0 - (self.t_xmag.val() * self.t_m0.val());
-        }
-        self.t_p1.next = self.t_xmag.val() * self.t_m1.val();
-        if self.t_x.val().get_bit(7) ^ self.t_e1.val().get_bit(15) {
-            self.t_p1.next = 0 - (self.t_xmag.val() * self.t_m1.val());
-        }
-        self.t_p2.next = self.t_xmag.val() * self.t_m2.val();
-        if self.t_x.val().get_bit(7) ^ self.t_e2.val().get_bit(15) {
-            self.t_p2.next = 0 - (self.t_xmag.val() * self.t_m2.val());
-        }
-        self.t_p3.next = self.t_xmag.val() * self.t_m3.val();
-        if self.t_x.val().get_bit(7) ^ self.t_e3.val().get_bit(15) {
-            self.t_p3.next = 0 - (self.t_xmag.val() * self.t_m3.val());
-        }
-        self.t_nvalid.next = bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(0))
-            + bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(1))
-            + bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(2))
-            + bit_cast::<32, 1>(self.t_valid.val().get_bits::<1>(3));
         self.t_can_start.next = self.running.val()
             & ((self.rt.q.val() == RouteState::RecHdr)
                 | (self.rt.q.val() == RouteState::RecTable)
@@ -1341,20 +1404,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         self.tab_fifo.pop.next = false;
         for l in 0..L {
             self.lanes[l].pt_wr_en.next = false;
-            self.lanes[l].pt_wr_addr.next = (bit_cast::<9, 1>(self.tcol.q.val().get_bits::<1>(0))
-                << 8)
-                | (bit_cast::<9, 6>(self.tw.q.val()) << 2)
-                | bit_cast::<9, 2>(self.tsub.q.val());
-            self.lanes[l].pt_wr_bank0.next =
-                (bit_cast::<32, 16>(self.t_p1.val().get_bits::<16>(0)) << 16)
-                    | bit_cast::<32, 16>(self.t_p0.val().get_bits::<16>(0));
-            self.lanes[l].pt_wr_bank1.next =
-                (bit_cast::<32, 16>(self.t_p3.val().get_bits::<16>(0)) << 16)
-                    | bit_cast::<32, 16>(self.t_p2.val().get_bits::<16>(0));
-            if self.wide.q.val() {
-                self.lanes[l].pt_wr_bank0.next = self.t_p0.val();
-                self.lanes[l].pt_wr_bank1.next = self.t_p1.val();
-            }
+            self.lanes[l].pt_wr_addr.next = self.pt_addr.val();
+            self.lanes[l].pt_wr_bank0.next = self.pt_bank0.val();
+            self.lanes[l].pt_wr_bank1.next = self.pt_bank1.val();
             self.lanes[l].wide.next = self.wide.q.val();
         }
         match self.tu.q.val() {
@@ -1460,7 +1512,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             }
         }
         self.kept.next = self.nw.q.val() - self.consumed.val();
-        self.load.next = !self.idx_fifo.empty.val() & (self.kept.val() < 2);
+        self.load.next = self.running.val() & !self.idx_fifo.empty.val() & (self.kept.val() < 2);
         self.idx_fifo.pop.next = self.load.val();
         if self.consumed.val() == 1 {
             self.lo.d.next = self.hi.q.val();
@@ -1474,15 +1526,21 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                 self.hi.d.next = self.idx_fifo.data_out.val();
             }
         }
-        self.window.next =
-            bit_cast::<256, 128>(self.lo.q.val()) | (bit_cast::<256, 128>(self.hi.q.val()) << 128);
+        self.window.next = 0.into();
+        if self.emit.val() {
+            self.window.next = bit_cast::<256, 128>(self.lo.q.val())
+                | (bit_cast::<256, 128>(self.hi.q.val()) << 128);
+        }
         for l in 0..L {
             self.lanes[l].s0_valid.next = self.emit.val() & (self.n_valid.val().index() > l);
-            self.lanes[l].s0_index.next = self
-                .window
-                .val()
-                .get_bits::<8>(self.goff.q.val().index() + l * self.gb.val().index())
-                & self.gmask.val();
+            self.lanes[l].s0_index.next = 0.into();
+            if self.emit.val() {
+                self.lanes[l].s0_index.next = self
+                    .window
+                    .val()
+                    .get_bits::<8>(self.goff.q.val().index() + l * self.gb.val().index())
+                    & self.gmask.val();
+            }
             self.lanes[l].s0_buf.next = self.gcol.q.val().get_bit(0);
         }
         if self.emit.val() {
@@ -1500,6 +1558,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                 self.gdone.d.next = self.gdone.q.val() + self.k_lanes.val();
                 self.goff.d.next = bit_cast::<8, 16>(self.off_next.val() & 127);
             }
+        }
+        if !self.running.val() {
+            self.nw.d.next = 0.into();
         }
         if self.pass_start.val() {
             self.tcol.d.next = 0.into();
@@ -1525,16 +1586,23 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                 self.lanes[l].acc_wr_addr.next = bit_cast::<ACC_BITS, 16>(self.e1_slot.q.val());
                 self.lanes[l].acc_clear.next = self.e1_lane.q.val().index() == l;
             }
+            if self.main.q.val() == MainState::Drain {
+                self.lanes[l].acc_wr_addr.next = bit_cast::<ACC_BITS, 16>(self.e_slot.q.val());
+                self.lanes[l].acc_clear.next = true;
+            }
             if self.e1_lane.q.val().index() == l {
                 self.e_acc.next = self.lanes[l].acc_out.val();
             }
         }
         self.e_sum.next = self.e_acc.val() + self.e1_bias.q.val();
-        self.e_pack.next = self.fc_pack.q.val()
-            | (bit_cast::<128, 32>(self.e_sum.val())
-                << (bit_cast::<7, 2>(self.e1_row.q.val()) << 5));
-        if self.e1_row.q.val() == 0 {
-            self.e_pack.next = bit_cast::<128, 32>(self.e_sum.val());
+        self.e_pack.next = 0.into();
+        if self.e1_valid.q.val() {
+            self.e_pack.next = self.fc_pack.q.val()
+                | (bit_cast::<128, 32>(self.e_sum.val())
+                    << (bit_cast::<7, 2>(self.e1_row.q.val()) << 5));
+            if self.e1_row.q.val() == 0 {
+                self.e_pack.next = bit_cast::<128, 32>(self.e_sum.val());
+            }
         }
         self.wq_data.push.next = self.cell.wr_push.val();
         self.wq_data.data_in.next = self.cell.wr_data.val();
@@ -1634,6 +1702,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             self.iss.d.next = IssueState::Idle;
             self.rt.d.next = RouteState::Idle;
             self.iss_left.d.next = 0.into();
+            self.e_slot.d.next = 0.into();
         }
     }
 }

@@ -98,16 +98,21 @@ impl<const ACC_BITS: usize> Logic for GatherLane<ACC_BITS> {
         self.bank1.write_data.next = self.pt_wr_bank1.val();
         self.bank0.write_enable.next = self.pt_wr_en.val();
         self.bank1.write_enable.next = self.pt_wr_en.val();
-        // S0: table slot of the index, both banks read the same word address.
-        if self.wide.val() {
-            self.slot.next = bit_cast::<9, 8>(self.s0_index.val()) + 1;
-            self.word_addr.next = bit_cast::<9, 8>(self.slot.val().get_bits::<8>(1));
-            self.sel.next = bit_cast::<3, 1>(self.slot.val().get_bits::<1>(0)) << 1;
-        } else {
-            self.slot.next = bit_cast::<9, 8>(self.s0_index.val()) + 2;
-            self.word_addr.next = bit_cast::<9, 7>(self.slot.val().get_bits::<7>(2));
-            self.sel.next = (bit_cast::<3, 1>(self.slot.val().get_bits::<1>(1)) << 1)
-                | (bit_cast::<3, 1>(self.slot.val().get_bits::<1>(0)) << 2);
+        self.slot.next = 0.into();
+        self.word_addr.next = 0.into();
+        self.sel.next = 0.into();
+        if self.s0_valid.val() {
+            // S0: table slot of the index, both banks read the same word address.
+            if self.wide.val() {
+                self.slot.next = bit_cast::<9, 8>(self.s0_index.val()) + 1;
+                self.word_addr.next = bit_cast::<9, 8>(self.slot.val().get_bits::<8>(1));
+                self.sel.next = bit_cast::<3, 1>(bit_cast::<1, 9>(self.slot.val())) << 1;
+            } else {
+                self.slot.next = bit_cast::<9, 8>(self.s0_index.val()) + 2;
+                self.word_addr.next = bit_cast::<9, 7>(self.slot.val().get_bits::<7>(2));
+                self.sel.next = (bit_cast::<3, 1>(self.slot.val().get_bits::<1>(1)) << 1)
+                    | (bit_cast::<3, 1>(bit_cast::<1, 9>(self.slot.val())) << 2);
+            }
         }
         self.bank0.read_address.next = self.word_addr.val();
         if self.s0_buf.val() {
@@ -124,15 +129,19 @@ impl<const ACC_BITS: usize> Logic for GatherLane<ACC_BITS> {
         if self.s1.q.val().get_bit(1) {
             self.raw.next = self.bank1.read_data.val();
         }
-        self.half.next = self.raw.val().get_bits::<16>(0);
-        if self.s1.q.val().get_bit(2) {
-            self.half.next = self.raw.val().get_bits::<16>(16);
-        }
-        self.product.next = self.raw.val();
-        if !self.wide.val() {
-            self.product.next = bit_cast::<32, 16>(self.half.val());
-            if self.half.val().get_bit(15) {
-                self.product.next = bit_cast::<32, 16>(self.half.val()) | 0xFFFF_0000_u64;
+        self.half.next = 0.into();
+        self.product.next = 0.into();
+        if self.s1.q.val().get_bit(0) {
+            self.half.next = bit_cast::<16, 32>(self.raw.val());
+            if self.s1.q.val().get_bit(2) {
+                self.half.next = self.raw.val().get_bits::<16>(16);
+            }
+            self.product.next = self.raw.val();
+            if !self.wide.val() {
+                self.product.next = bit_cast::<32, 16>(self.half.val());
+                if self.half.val().get_bit(15) {
+                    self.product.next = bit_cast::<32, 16>(self.half.val()) | 0xFFFF_0000_u64;
+                }
             }
         }
         self.acc_out.next = self.acc.read_data.val();

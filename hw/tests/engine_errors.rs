@@ -41,15 +41,24 @@ fn run_error(img: &crew_hw::layer_image::LayerImage, req: RunRequest) -> u8 {
 #[test]
 fn bad_magic_and_kind_are_bad_descriptors() {
     let (img, desc) = patched_descriptor(|_, w| w[0] ^= 1 << 100);
-    assert_eq!(run_error(&img, request(desc, 1)), ErrorCode::BadDescriptor as u8);
+    assert_eq!(
+        run_error(&img, request(desc, 1)),
+        ErrorCode::BadDescriptor as u8
+    );
     let (img, desc) = patched_descriptor(|_, w| w[0] = (w[0] & !0xFF) | 7);
-    assert_eq!(run_error(&img, request(desc, 1)), ErrorCode::BadDescriptor as u8);
+    assert_eq!(
+        run_error(&img, request(desc, 1)),
+        ErrorCode::BadDescriptor as u8
+    );
     // Pass shape disagreeing with the header.
     let (img, desc) = patched_descriptor(|d, w| {
         d.passes[0].n_out += 1;
         w[1] = d.passes[0].to_word();
     });
-    assert_eq!(run_error(&img, request(desc, 1)), ErrorCode::BadDescriptor as u8);
+    assert_eq!(
+        run_error(&img, request(desc, 1)),
+        ErrorCode::BadDescriptor as u8
+    );
 }
 
 #[test]
@@ -60,7 +69,10 @@ fn too_many_outputs_or_hidden_units_are_shape_errors() {
         d.passes[0].n_out = 1025;
         *w = d.to_words();
     });
-    assert_eq!(run_error(&img, request(desc, 1)), ErrorCode::ShapeTooLarge as u8);
+    assert_eq!(
+        run_error(&img, request(desc, 1)),
+        ErrorCode::ShapeTooLarge as u8
+    );
     let mut r = rng(22);
     let (passes, img) = rnn_layer(&mut r, LayerKind::Lstm, 4, 2, |_| 3);
     let mut d = LayerDescriptor::from_words(&img.words[..LAYER_DESC_WORDS]).unwrap();
@@ -71,7 +83,10 @@ fn too_many_outputs_or_hidden_units_are_shape_errors() {
     let mut img2 = img.clone();
     img2.words[..LAYER_DESC_WORDS].copy_from_slice(&d.to_words());
     assert_eq!(passes.len(), 2);
-    assert_eq!(run_error(&img2, request(img.desc_addr, 1)), ErrorCode::ShapeTooLarge as u8);
+    assert_eq!(
+        run_error(&img2, request(img.desc_addr, 1)),
+        ErrorCode::ShapeTooLarge as u8
+    );
 }
 
 #[test]
@@ -81,14 +96,20 @@ fn corrupt_records_and_wrong_record_sizes_are_bad_records() {
     // b_i = 9 in the first record header.
     let first = LAYER_DESC_WORDS;
     img.words[first] = (img.words[first] & !0xFF00) | (9 << 8);
-    assert_eq!(run_error(&img, request(img.desc_addr, 1)), ErrorCode::BadRecord as u8);
+    assert_eq!(
+        run_error(&img, request(img.desc_addr, 1)),
+        ErrorCode::BadRecord as u8
+    );
     // records_words one larger than the records.
     let (_, img) = fc_layer(&mut r, 6, 40, false, |_| 9);
     let mut d = LayerDescriptor::from_words(&img.words[..LAYER_DESC_WORDS]).unwrap();
     d.passes[0].records_words += 1;
     let mut img2 = img.clone();
     img2.words[..LAYER_DESC_WORDS].copy_from_slice(&d.to_words());
-    assert_eq!(run_error(&img2, request(img.desc_addr, 1)), ErrorCode::BadRecord as u8);
+    assert_eq!(
+        run_error(&img2, request(img.desc_addr, 1)),
+        ErrorCode::BadRecord as u8
+    );
 }
 
 #[test]
@@ -96,7 +117,7 @@ fn addresses_past_dram_are_rejected() {
     let mut r = rng(24);
     let (_, img) = fc_layer(&mut r, 6, 40, false, |_| 9);
     let mut req = request(img.desc_addr, 1);
-    req.in_addr = (crew_spec::image::DRAM_WORDS - 1) as u32;
+    req.in_addr = crew_spec::image::DRAM_WORDS as u32;
     assert_eq!(run_error(&img, req), ErrorCode::AddressOutOfRange as u8);
     let req = request(u32::MAX - 2, 1);
     assert_eq!(run_error(&img, req), ErrorCode::AddressOutOfRange as u8);

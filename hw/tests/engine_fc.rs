@@ -98,3 +98,16 @@ fn fc_counters_count_work() {
     assert_eq!(rep.dram_words as usize, expected_words);
     assert!(rep.cycles as u64 <= rep.wall_cycles && rep.cycles > 0);
 }
+
+#[test]
+fn back_to_back_runs_in_one_simulation() {
+    let mut r = rng(6);
+    let (p, img) = fc_layer(&mut r, 20, 50, false, |_| 30);
+    let mut sim = new_sim();
+    for _ in 0..2 {
+        let xs = vec![random_vector(&mut r, 20)];
+        let (rep, outs) = run_fc(&mut sim, &img, 50, &xs);
+        assert!(rep.ok());
+        assert_eq!(outs[0], dense(&p, &xs[0]));
+    }
+}

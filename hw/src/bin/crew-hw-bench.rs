@@ -33,7 +33,11 @@ fn matrix(rng: &mut Rng, rows: usize, cols: usize) -> Vec<i16> {
         let u = 100 + rng.below(31) as usize;
         let start = rng.below(256 - u as u64) as i16 - 128;
         for r in 0..rows {
-            let k = if r < u { r } else { rng.below(u as u64) as usize };
+            let k = if r < u {
+                r
+            } else {
+                rng.below(u as u64) as usize
+            };
             w[r * cols + c] = start + k as i16;
         }
     }
@@ -123,7 +127,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sim.ddr().load_words(gru.base as u64, &gru.words);
     sim.ddr().load_words(fc.base as u64, &fc.words);
     sim.ddr().load_words(0x40_0000, &pack_i8_vectors(&xs));
-    sim.ddr().load_words(0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]]));
+    sim.ddr()
+        .load_words(0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]]));
     let req = |desc: u32, steps: u16| RunRequest {
         desc_addr: desc,
         in_addr: 0x40_0000,
