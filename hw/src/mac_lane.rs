@@ -74,12 +74,14 @@ impl<const ACC_BITS: usize> Logic for MacLane<ACC_BITS> {
         self.acc.write_clock.next = self.clock.val();
         // S0: signed 8 x 8 product from magnitudes (x = -128 has magnitude 128).
         self.x_mag.next = bit_cast::<16, 8>(self.s0_x.val());
+        // 256 - v at 16 bits, not `0 - v` at 8 bits: the generated Verilog evaluates the
+        // subtraction at 32 bits before the cast (found by co-simulation in the CREW engine).
         if self.s0_x.val().get_bit(7) {
-            self.x_mag.next = bit_cast::<16, 8>(0 - self.s0_x.val());
+            self.x_mag.next = 256 - bit_cast::<16, 8>(self.s0_x.val());
         }
         self.w_mag.next = bit_cast::<16, 8>(self.s0_w.val());
         if self.s0_w.val().get_bit(7) {
-            self.w_mag.next = bit_cast::<16, 8>(0 - self.s0_w.val());
+            self.w_mag.next = 256 - bit_cast::<16, 8>(self.s0_w.val());
         }
         self.product.next = self.x_mag.val() * self.w_mag.val();
         if self.s0_x.val().get_bit(7) ^ self.s0_w.val().get_bit(7) {
