@@ -1,1 +1,32 @@
+//! crew-host: the host side of the CREW accelerator stack.
+//!
+//! - [`checkpoint`] / [`model`]: import NumPy `.npz` / `.safetensors` checkpoints, PyTorch
+//!   naming or a TOML model description, into a float [`model::Model`].
+//! - [`quant`] / [`crew`] / [`compiler`]: int8 quantization, the CREW transform and the
+//!   DRAM image, into a [`package::Package`] (`.crew` file, container in
+//!   `crew_spec::package`).
+//! - [`accel`]: the [`accel::Accelerator`] trait every backend implements;
+//!   [`reference::Reference`] is the bit-exact integer reference.
+//! - [`runner`]: host-side loops (g2p decoding, tensor sequences) over any backend, and
+//!   the float model's counterparts ([`float`]).
+//! - [`inspect`]: per-pass CREW statistics.
+//!
+//! The library never prints; it returns [`error::Error`] and reports progress through
+//! callbacks.
 
+pub mod accel;
+pub mod checkpoint;
+pub mod compiler;
+pub mod crew;
+pub mod error;
+pub mod float;
+pub mod inspect;
+pub mod model;
+pub mod package;
+pub mod quant;
+pub mod reference;
+pub mod runner;
+
+pub use accel::{AccelError, Accelerator, LayerState, PerfCounters, RunOutput, StepOutputs};
+pub use error::{Error, ErrorClass, Result};
+pub use package::Package;

@@ -8,4 +8,5 @@
 
 pub mod image;
 pub mod numerics;
+pub mod package;
 pub mod regmap;

@@ -1,0 +1,183 @@
+//! The execution interface shared by every backend (integer reference, simulated board,
+//! FrontPanel board): load a package's image, then run layers with the engine's run
+//! semantics. Host-side loops (g2p decoding, tensor sequences) are written against
+//! [`Accelerator`] only, so they run unchanged on any backend.
+//!
+//! Run semantics (RULES.md): a run of layer `l` takes `steps = inputs.len()` int8 input
+//! vectors of `n_in` elements.
+//! - FC: returns one int32 vector of `N_out` accumulators (bias included) per step; the
+//!   state is not used.
+//! - GRU/LSTM: starts from `state` (h, and c for LSTM), returns h_t (int8, H) per step and
+//!   leaves the final h (and c) in `state`.
+
+use crew_spec::image::LayerKind;
+use crew_spec::regmap::ErrorCode;
+
+use crate::package::Package;
+
+/// Recurrent state of one GRU/LSTM layer: h (int8, scale 1/128) and, for LSTM, c (int32
+/// Q.15). Empty for FC layers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayerState {
+    pub h: Vec<i8>,
+    pub c: Vec<i32>,
+}
+
+impl LayerState {
+    /// Zero state for a layer of this kind and hidden size.
+    pub fn zeros(kind: LayerKind, hidden: usize) -> LayerState {
+        match kind {
+            LayerKind::Fc => LayerState::default(),
+            LayerKind::Gru => LayerState {
+                h: vec![0; hidden],
+                c: Vec::new(),
+            },
+            LayerKind::Lstm => LayerState {
+                h: vec![0; hidden],
+                c: vec![0; hidden],
+            },
+        }
+    }
+}
+
+/// Per-step outputs of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutputs {
+    /// GRU/LSTM: h_t per step.
+    Hidden(Vec<Vec<i8>>),
+    /// FC: int32 accumulators per step.
+    Accumulators(Vec<Vec<i32>>),
+}
+
+/// The engine's performance counters for one run (see `crew_spec::regmap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PerfCounters {
+    pub cycles: u32,
+    pub busy_cycles: u32,
+    pub stall_cycles: u32,
+    pub dram_words: u32,
+    pub mults: u32,
+    pub adds: u32,
+}
+
+/// Result of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutput {
+    pub outputs: StepOutputs,
+    /// Filled by backends that count (boards, simulator); `None` for the reference.
+    pub counters: Option<PerfCounters>,
+}
+
+impl RunOutput {
+    /// h_t per step, or `None` for FC runs.
+    pub fn hidden(&self) -> Option<&[Vec<i8>]> {
+        match &self.outputs {
+            StepOutputs::Hidden(h) => Some(h),
+            StepOutputs::Accumulators(_) => None,
+        }
+    }
+    /// Accumulators per step, or `None` for recurrent runs.
+    pub fn accumulators(&self) -> Option<&[Vec<i32>]> {
+        match &self.outputs {
+            StepOutputs::Accumulators(a) => Some(a),
+            StepOutputs::Hidden(_) => None,
+        }
+    }
+}
+
+/// Errors any backend can report.
+#[derive(Debug, thiserror::Error)]
+pub enum AccelError {
+    #[error("{backend}: no package loaded")]
+    NotLoaded { backend: String },
+    #[error("{backend}: layer {layer} does not exist (the package has {layers})")]
+    NoSuchLayer {
+        backend: String,
+        layer: usize,
+        layers: usize,
+    },
+    #[error("{backend}: layer {layer}: {message}")]
+    BadRun {
+        backend: String,
+        layer: usize,
+        message: String,
+    },
+    #[error("{backend}: the package does not fit: {message}")]
+    DoesNotFit { backend: String, message: String },
+    #[error("{backend}: the image does not decode: {message}")]
+    BadImage { backend: String, message: String },
+    #[error("{backend}: engine error {code:?} ({})", code.describe())]
+    Engine { backend: String, code: ErrorCode },
+    #[error("{backend}: timed out after {seconds} s waiting for {what}")]
+    Timeout {
+        backend: String,
+        what: String,
+        seconds: f64,
+    },
+    /// Transport-specific failures (USB, FrontPanel, simulator internals).
+    #[error("{backend}: {error}")]
+    Transport {
+        backend: String,
+        error: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// A backend that executes CREW packages.
+pub trait Accelerator {
+    /// Short name for messages ("reference", "sim", "board").
+    fn name(&self) -> &str;
+
+    /// Makes `package` the loaded one (e.g. writes its image to DRAM at its load address).
+    fn load(&mut self, package: &Package) -> Result<(), AccelError>;
+
+    /// Runs layer `layer` (index into the package's layer table) over `inputs.len()` steps
+    /// (1..=65535), each input `n_in` int8 values. See the module documentation.
+    fn run(
+        &mut self,
+        layer: usize,
+        inputs: &[Vec<i8>],
+        state: &mut LayerState,
+    ) -> Result<RunOutput, AccelError>;
+}
+
+/// Checks a run request against a layer's shape; backends share it for uniform errors.
+pub fn check_run(
+    backend: &str,
+    layer: usize,
+    kind: LayerKind,
+    n_in: usize,
+    n_hidden: usize,
+    inputs: &[Vec<i8>],
+    state: &LayerState,
+) -> Result<(), AccelError> {
+    let bad = |message: String| AccelError::BadRun {
+        backend: backend.into(),
+        layer,
+        message,
+    };
+    if inputs.is_empty() || inputs.len() > u16::MAX as usize {
+        return Err(bad(format!(
+            "{} steps; a run takes 1..=65535 steps",
+            inputs.len()
+        )));
+    }
+    if let Some((t, x)) = inputs.iter().enumerate().find(|(_, x)| x.len() != n_in) {
+        return Err(bad(format!(
+            "input {t} has {} elements, the layer takes {n_in}",
+            x.len()
+        )));
+    }
+    let (h, c) = match kind {
+        LayerKind::Fc => (0, 0),
+        LayerKind::Gru => (n_hidden, 0),
+        LayerKind::Lstm => (n_hidden, n_hidden),
+    };
+    if kind != LayerKind::Fc && (state.h.len() != h || state.c.len() != c) {
+        return Err(bad(format!(
+            "state has h {} and c {} elements, expected {h} and {c}",
+            state.h.len(),
+            state.c.len()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! Checkpoint import: NumPy `.npz` and `.safetensors` files into named float32 tensors,
+//! plus `.npy` reading and writing for run-time tensors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use npyz::{DType, TypeChar, WriterBuilder};
+
+use crate::error::{Error, Result};
+
+/// A dense float32 tensor in C (row-major) order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl Tensor {
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Tensor {
+        assert_eq!(shape.iter().product::<usize>(), data.len());
+        Tensor { shape, data }
+    }
+
+    /// Rows of a 2-D tensor.
+    pub fn rows(&self) -> usize {
+        self.shape[0]
+    }
+
+    /// Columns of a 2-D tensor.
+    pub fn cols(&self) -> usize {
+        self.shape[1]
+    }
+
+    pub fn row(&self, r: usize) -> &[f32] {
+        let c = self.cols();
+        &self.data[r * c..(r + 1) * c]
+    }
+}
+
+/// All tensors of one checkpoint file, by name.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub path: PathBuf,
+    pub tensors: BTreeMap<String, Tensor>,
+}
+
+impl Checkpoint {
+    /// Loads `.npz` or `.safetensors` (chosen by extension).
+    pub fn load(path: &Path) -> Result<Checkpoint> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let tensors = match ext.as_str() {
+            "npz" => load_npz(path)?,
+            "safetensors" => load_safetensors(path)?,
+            _ => {
+                return Err(Error::Checkpoint {
+                    path: path.into(),
+                    message: "unknown checkpoint type (expected .npz or .safetensors)".into(),
+                })
+            }
+        };
+        Ok(Checkpoint {
+            path: path.into(),
+            tensors,
+        })
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.tensors.contains_key(name)
+    }
+
+    /// A tensor by name; a clear error when missing.
+    pub fn get(&self, name: &str) -> Result<&Tensor> {
+        self.tensors.get(name).ok_or_else(|| Error::MissingTensor {
+            path: self.path.clone(),
+            name: name.into(),
+            available: self.tensors.keys().cloned().collect(),
+        })
+    }
+
+    /// A finite 2-D tensor with the given rows/columns (None = any).
+    pub fn matrix(&self, name: &str, rows: Option<usize>, cols: Option<usize>) -> Result<&Tensor> {
+        let t = self.get(name)?;
+        let ok = t.shape.len() == 2
+            && rows.map_or(true, |r| t.shape[0] == r)
+            && cols.map_or(true, |c| t.shape[1] == c);
+        if !ok {
+            let dim = |d: Option<usize>| d.map_or("any".to_string(), |v| v.to_string());
+            return Err(Error::TensorShape {
+                path: self.path.clone(),
+                name: name.into(),
+                found: t.shape.clone(),
+                expected: format!("[{}, {}]", dim(rows), dim(cols)),
+            });
+        }
+        self.check_finite(name, t)?;
+        Ok(t)
+    }
+
+    /// A finite 1-D tensor of the given length.
+    pub fn vector(&self, name: &str, len: usize) -> Result<&Tensor> {
+        let t = self.get(name)?;
+        if t.shape != [len] {
+            return Err(Error::TensorShape {
+                path: self.path.clone(),
+                name: name.into(),
+                found: t.shape.clone(),
+                expected: format!("[{len}]"),
+            });
+        }
+        self.check_finite(name, t)?;
+        Ok(t)
+    }
+
+    fn check_finite(&self, name: &str, t: &Tensor) -> Result<()> {
+        match t.data.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(index) => Err(Error::NonFinite {
+                path: self.path.clone(),
+                name: name.into(),
+                index,
+                value: t.data[index],
+            }),
+        }
+    }
+}
+
+fn ckpt_err(path: &Path, message: impl Into<String>) -> Error {
+    Error::Checkpoint {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+fn load_npz(path: &Path) -> Result<BTreeMap<String, Tensor>> {
+    let mut archive = npyz::npz::NpzArchive::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::io(path, e)
+        } else {
+            ckpt_err(path, format!("not a readable .npz archive: {e}"))
+        }
+    })?;
+    let names: Vec<String> = archive.array_names().map(str::to_string).collect();
+    let mut out = BTreeMap::new();
+    for name in names {
+        let npy = archive
+            .by_name(&name)
+            .map_err(|e| ckpt_err(path, format!("array {name}: {e}")))?
+            .ok_or_else(|| ckpt_err(path, format!("array {name} vanished from the archive")))?;
+        let tensor =
+            npy_to_tensor(npy).map_err(|m| ckpt_err(path, format!("array {name}: {m}")))?;
+        out.insert(name, tensor);
+    }
+    Ok(out)
+}
+
+/// Converts an .npy array (f32 or f64, C or Fortran order, up to 2-D for Fortran) to a Tensor.
+fn npy_to_tensor<R: std::io::Read>(npy: npyz::NpyFile<R>) -> Result<Tensor, String> {
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    let fortran = npy.order() == npyz::Order::Fortran;
+    let data: Vec<f32> = match npy.dtype() {
+        DType::Plain(ts) if ts.type_char() == TypeChar::Float && ts.size_field() == 4 => {
+            npy.into_vec::<f32>().map_err(|e| e.to_string())?
+        }
+        DType::Plain(ts) if ts.type_char() == TypeChar::Float && ts.size_field() == 8 => npy
+            .into_vec::<f64>()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|v| v as f32)
+            .collect(),
+        other => return Err(format!("dtype {other:?} is not float32 or float64")),
+    };
+    if data.len() != shape.iter().product::<usize>() {
+        return Err("data length does not match the shape".into());
+    }
+    if fortran && shape.len() == 2 {
+        let (r, c) = (shape[0], shape[1]);
+        let mut t = vec![0f32; data.len()];
+        for i in 0..r {
+            for j in 0..c {
+                t[i * c + j] = data[j * r + i];
+            }
+        }
+        return Ok(Tensor::new(shape, t));
+    }
+    if fortran && shape.len() > 2 {
+        return Err("Fortran-order arrays with more than 2 dimensions are not supported".into());
+    }
+    Ok(Tensor::new(shape, data))
+}
+
+fn load_safetensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
+    use safetensors::Dtype;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let st = safetensors::SafeTensors::deserialize(&bytes)
+        .map_err(|e| ckpt_err(path, format!("not a readable .safetensors file: {e}")))?;
+    let mut out = BTreeMap::new();
+    for (name, view) in st.tensors() {
+        let raw = view.data();
+        let data: Vec<f32> = match view.dtype() {
+            Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect(),
+            Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            Dtype::F16 => raw
+                .chunks_exact(2)
+                .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+            Dtype::BF16 => raw
+                .chunks_exact(2)
+                .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
+                .collect(),
+            other => {
+                return Err(ckpt_err(
+                    path,
+                    format!("tensor {name}: dtype {other:?} is not a float type"),
+                ))
+            }
+        };
+        out.insert(name, Tensor::new(view.shape().to_vec(), data));
+    }
+    Ok(out)
+}
+
+/// IEEE half to single precision.
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exp = ((h >> 10) & 0x1F) as u32;
+    let mant = (h & 0x3FF) as u32;
+    let bits = match (exp, mant) {
+        (0, 0) => sign,
+        (0, m) => {
+            // Subnormal: renormalise.
+            let shift = m.leading_zeros() - 21;
+            sign | ((113 - shift) << 23) | ((m << (shift + 13)) & 0x7F_FFFF)
+        }
+        (0x1F, m) => sign | 0x7F80_0000 | (m << 13),
+        (e, m) => sign | ((e + 112) << 23) | (m << 13),
+    };
+    f32::from_bits(bits)
+}
+
+/// Reads a float32/float64 `.npy` file.
+pub fn read_npy(path: &Path) -> Result<Tensor> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| Error::Input {
+        path: path.into(),
+        message: format!("not a readable .npy file: {e}"),
+    })?;
+    npy_to_tensor(npy).map_err(|message| Error::Input {
+        path: path.into(),
+        message,
+    })
+}
+
+/// Writes a float32 `.npy` file.
+pub fn write_npy(path: &Path, tensor: &Tensor) -> Result<()> {
+    let shape: Vec<u64> = tensor.shape.iter().map(|&d| d as u64).collect();
+    let mut buf = Vec::new();
+    let mut write = || -> std::io::Result<()> {
+        let mut w = npyz::WriteOptions::<f32>::new()
+            .default_dtype()
+            .shape(&shape)
+            .writer(&mut buf)
+            .begin_nd()?;
+        w.extend(tensor.data.iter().copied())?;
+        w.finish()
+    };
+    write().map_err(|e| Error::io(path, e))?;
+    std::fs::write(path, &buf).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision_converts() {
+        assert_eq!(f16_to_f32(0x3C00), 1.0);
+        assert_eq!(f16_to_f32(0xC000), -2.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert!(f16_to_f32(0x7C00).is_infinite());
+    }
+}

@@ -1,0 +1,61 @@
+//! `crew-host inspect PACKAGE_OR_MODEL [--json]`.
+
+use std::path::PathBuf;
+
+use super::source::{self, ModelOptions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A .crew package, or a model (compiled in memory); default: the bundled g2p model.
+    pub package: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: ModelOptions,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let src = source::load(args.package.as_deref(), &args.options)?;
+    let package = source::package(&src, &args.options)?;
+    let stats = crew_host::inspect::inspect(&package)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(());
+    }
+    println!(
+        "{:<10} {:>4} {:>11} {:>16} {:>9} {:>20} {:>22} {:>22}",
+        "layer",
+        "pass",
+        "shape",
+        "unique mean/max",
+        "bits",
+        "bytes CREW/int8",
+        "mults CREW/dense",
+        "UCNN mults/adds"
+    );
+    for s in &stats {
+        println!(
+            "{:<10} {:>4} {:>11} {:>16} {:>9} {:>20} {:>22} {:>22}",
+            s.layer,
+            s.pass,
+            format!("{}x{}", s.n_out, s.n_in),
+            format!("{:.1}/{}", s.unique_mean, s.unique_max),
+            format!("{}-{} ({:.2})", s.bits_min, s.bits_max, s.bits_mean),
+            format!(
+                "{}/{} ({:.2}x)",
+                s.crew_bytes,
+                s.dense_bytes,
+                s.dense_bytes as f64 / s.crew_bytes as f64
+            ),
+            format!(
+                "{}/{} ({:.1}x)",
+                s.crew_mults,
+                s.dense_mults,
+                s.dense_mults as f64 / s.crew_mults.max(1) as f64
+            ),
+            format!("{}/{}", s.ucnn_mults, s.ucnn_adds),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! A `.crew` package on the host: the container of `crew_spec::package` plus the decoded
+//! model section (JSON [`ModelInfo`]: names, scales, int8 embeddings, decoding).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crew_spec::image::{EpilogueRow, LayerDescriptor};
+use crew_spec::package as spec;
+
+use crate::error::{Error, Result};
+use crate::model::{Decoding, InputSource, Kind, QuantSettings};
+
+/// Host-side description of one layer (same order as the layer table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    pub name: String,
+    pub kind: Kind,
+    pub n_in: usize,
+    pub n_hidden: usize,
+    /// Scale of the int8 inputs x (x ~ q * input_scale).
+    pub input_scale: f64,
+    pub input: Option<InputSource>,
+    pub quant: QuantSettings,
+    /// Weight scale s_w per output row, per pass.
+    pub weight_scales: Vec<Vec<f64>>,
+}
+
+/// An embedding table quantized to the scale of the layer it feeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingInfo {
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub scale: f64,
+    /// Row-major int8 values.
+    pub data: Vec<i8>,
+}
+
+impl EmbeddingInfo {
+    pub fn row(&self, r: usize) -> &[i8] {
+        &self.data[r * self.cols..(r + 1) * self.cols]
+    }
+}
+
+/// The model section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub layers: Vec<LayerInfo>,
+    pub embeddings: Vec<EmbeddingInfo>,
+    pub decoding: Option<Decoding>,
+}
+
+/// A compiled package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub info: ModelInfo,
+    pub container: spec::Package,
+    /// The file it was read from, for messages.
+    pub path: Option<PathBuf>,
+}
+
+impl Package {
+    fn where_(&self) -> PathBuf {
+        self.path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<memory>"))
+    }
+
+    /// Parses and validates package bytes; `path` names them in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Package> {
+        let container = spec::Package::from_bytes(bytes).map_err(|error| Error::Package {
+            path: path.into(),
+            error,
+        })?;
+        let model_err = |message: String| Error::PackageModel {
+            path: path.into(),
+            message,
+        };
+        let info: ModelInfo =
+            serde_json::from_str(&container.model).map_err(|e| model_err(e.to_string()))?;
+        if info.layers.len() != container.layers.len() {
+            return Err(model_err(format!(
+                "{} layers described, the layer table has {}",
+                info.layers.len(),
+                container.layers.len()
+            )));
+        }
+        for (k, (l, e)) in info.layers.iter().zip(&container.layers).enumerate() {
+            if l.kind.spec() != e.kind
+                || l.n_in != e.n_in as usize
+                || l.n_hidden != e.n_hidden as usize
+            {
+                return Err(model_err(format!(
+                    "layer {k} ({}): {:?} {}x{} disagrees with the layer table ({:?} {}x{})",
+                    l.name, l.kind, l.n_in, l.n_hidden, e.kind, e.n_in, e.n_hidden
+                )));
+            }
+            if l.weight_scales.len() != e.kind.passes()
+                || l.weight_scales.iter().any(|s| s.len() != e.pass_rows())
+                || !(l.input_scale.is_finite() && l.input_scale > 0.0)
+            {
+                return Err(model_err(format!(
+                    "layer {k} ({}): scales are malformed",
+                    l.name
+                )));
+            }
+        }
+        for e in &info.embeddings {
+            if e.data.len() != e.rows * e.cols {
+                return Err(model_err(format!("embedding {}: data length", e.name)));
+            }
+        }
+        Ok(Package {
+            info,
+            container,
+            path: Some(path.into()),
+        })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.container.to_bytes()
+    }
+
+    pub fn read(path: &Path) -> Result<Package> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Package::from_bytes(&bytes, path)
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_bytes()).map_err(|e| Error::io(path, e))
+    }
+
+    pub fn layer_index(&self, name: &str) -> Result<usize> {
+        self.info
+            .layers
+            .iter()
+            .position(|l| l.name == name)
+            .ok_or_else(|| Error::PackageModel {
+                path: self.where_(),
+                message: format!("no layer named {name}"),
+            })
+    }
+
+    pub fn embedding(&self, name: &str) -> Result<&EmbeddingInfo> {
+        self.info
+            .embeddings
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| Error::PackageModel {
+                path: self.where_(),
+                message: format!("no embedding named {name}"),
+            })
+    }
+
+    /// Decodes the descriptor of layer `index` from the image.
+    pub fn descriptor(&self, index: usize) -> Result<LayerDescriptor> {
+        self.container
+            .descriptor(index)
+            .map_err(|error| Error::Package {
+                path: self.where_(),
+                error,
+            })
+    }
+
+    /// The epilogue rows of one pass, read from the image.
+    pub fn epilogue(&self, layer: usize, pass: usize) -> Result<Vec<EpilogueRow>> {
+        let d = self.descriptor(layer)?;
+        let p = d.passes[pass];
+        let start = (p.epilogue_addr - self.container.load_addr) as usize * 16;
+        Ok(self.container.image[start..start + p.n_out as usize * 16]
+            .chunks_exact(16)
+            .map(|c| EpilogueRow::from_word(u128::from_le_bytes(c.try_into().unwrap())))
+            .collect())
+    }
+}

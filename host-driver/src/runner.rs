@@ -1,0 +1,216 @@
+//! Host-side loops over an [`Accelerator`]: sequence-to-sequence decoding (g2p: embedding
+//! lookup and argmax on the host) and plain tensor sequences; and the same loops over the
+//! float model for comparison.
+
+use crew_spec::numerics::requantize;
+
+use crate::accel::{Accelerator, LayerState};
+use crate::checkpoint::Tensor;
+use crate::error::{Error, Result};
+use crate::float::{self, FloatState};
+use crate::model::{Decoding, Kind, Model, Seq2Seq};
+use crate::package::Package;
+use crate::quant::{self, H_SCALE};
+
+fn seq2seq<'a>(decoding: &'a Option<Decoding>, what: &str) -> Result<&'a Seq2Seq> {
+    match decoding {
+        Some(Decoding::Seq2seq(d)) => Ok(d),
+        None => Err(Error::Usage(format!(
+            "{what} has no sequence-to-sequence decoding section; use --input/--output"
+        ))),
+    }
+}
+
+/// Source token indices of a word: its characters, then the end token.
+fn source_tokens(d: &Seq2Seq, word: &str) -> Vec<usize> {
+    let word = if d.lowercase {
+        word.to_lowercase()
+    } else {
+        word.to_string()
+    };
+    let mut t: Vec<usize> = word
+        .chars()
+        .map(|ch| {
+            let s = ch.to_string();
+            d.source_vocab
+                .iter()
+                .position(|v| *v == s)
+                .unwrap_or(d.source_unk)
+        })
+        .collect();
+    t.push(d.source_end);
+    t
+}
+
+/// First index of the largest value.
+fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Decodes one word on an accelerator that has `package` loaded. Returns output tokens.
+pub fn decode_integer(
+    accel: &mut dyn Accelerator,
+    package: &Package,
+    word: &str,
+) -> Result<Vec<String>> {
+    let what = package
+        .path
+        .as_ref()
+        .map_or("the package".to_string(), |p| p.display().to_string());
+    let d = seq2seq(&package.info.decoding, &what)?;
+    let (enc, dec, proj) = (
+        package.layer_index(&d.encoder)?,
+        package.layer_index(&d.decoder)?,
+        package.layer_index(&d.projection)?,
+    );
+    let src = package.embedding(&d.source_embedding)?;
+    let tgt = package.embedding(&d.target_embedding)?;
+    let enc_info = &package.info.layers[enc];
+    let inputs: Vec<Vec<i8>> = source_tokens(d, word)
+        .iter()
+        .map(|&t| src.row(t).to_vec())
+        .collect();
+    let mut state = LayerState::zeros(enc_info.kind.spec(), enc_info.n_hidden);
+    accel.run(enc, &inputs, &mut state)?;
+    // Logits compared in the Q.12 domain of the projection's epilogue rows, so per-row
+    // weight scales compare correctly with integers only.
+    let epilogue = package.epilogue(proj, 0)?;
+    let mut token = d.target_start;
+    let mut out = Vec::new();
+    for _ in 0..d.max_steps {
+        let run = accel.run(dec, &[tgt.row(token).to_vec()], &mut state)?;
+        let h = run
+            .hidden()
+            .and_then(|h| h.last())
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("decoder layer {} is not recurrent", d.decoder)))?;
+        let mut none = LayerState::default();
+        let run = accel.run(proj, &[h], &mut none)?;
+        let acc = run
+            .accumulators()
+            .and_then(|a| a.first())
+            .ok_or_else(|| Error::Usage(format!("projection {} is not FC", d.projection)))?;
+        let logits: Vec<i32> = acc
+            .iter()
+            .zip(&epilogue)
+            .map(|(&a, r)| requantize(a, r.multiplier, r.shift))
+            .collect();
+        token = argmax(&logits);
+        if token == d.target_end {
+            break;
+        }
+        out.push(d.target_vocab[token].clone());
+    }
+    Ok(out)
+}
+
+/// Decodes one word with the float model.
+pub fn decode_float(model: &Model, word: &str) -> Result<Vec<String>> {
+    let d = seq2seq(&model.decoding, &model.source.display().to_string())?;
+    let layer = |name: &str| &model.layers[model.layer_index(name).expect("checked at load")];
+    let (enc, dec, proj) = (layer(&d.encoder), layer(&d.decoder), layer(&d.projection));
+    let src = &model.embedding(&d.source_embedding).expect("checked").table;
+    let tgt = &model.embedding(&d.target_embedding).expect("checked").table;
+    let mut state = FloatState::zeros(enc.n_hidden);
+    for t in source_tokens(d, word) {
+        float::step(enc, src.row(t), &mut state);
+    }
+    let mut token = d.target_start;
+    let mut out = Vec::new();
+    for _ in 0..d.max_steps {
+        let h = float::step(dec, tgt.row(token), &mut state);
+        token = argmax(&float::linear(proj, &h));
+        if token == d.target_end {
+            break;
+        }
+        out.push(d.target_vocab[token].clone());
+    }
+    Ok(out)
+}
+
+/// Runs all layers in order over a (steps x n_in) float tensor on an accelerator that has
+/// `package` loaded: x is quantized with the first layer's input scale, each later layer
+/// takes the previous layer's int8 h. Returns the last layer's outputs dequantized
+/// (h / 128 for recurrent layers, acc * s_w * s_x for FC).
+pub fn sequence_integer(
+    accel: &mut dyn Accelerator,
+    package: &Package,
+    x: &Tensor,
+) -> Result<Tensor> {
+    let layers = &package.info.layers;
+    check_sequence_input(x, layers.first().map(|l| l.n_in))?;
+    let first = &layers[0];
+    let mut inputs: Vec<Vec<i8>> = x
+        .data
+        .chunks(first.n_in)
+        .map(|r| {
+            r.iter()
+                .map(|&v| quant::quantize_activation(v, first.input_scale))
+                .collect()
+        })
+        .collect();
+    for (k, l) in layers.iter().enumerate() {
+        let mut state = LayerState::zeros(l.kind.spec(), l.n_hidden);
+        let run = accel.run(k, &inputs, &mut state)?;
+        if let Some(acc) = run.accumulators() {
+            if k + 1 != layers.len() {
+                return Err(Error::Usage(format!(
+                    "layer {} is FC: only the last layer of a sequence may be FC",
+                    l.name
+                )));
+            }
+            let data = acc
+                .iter()
+                .flat_map(|a| {
+                    a.iter()
+                        .zip(&l.weight_scales[0])
+                        .map(|(&v, &s)| (v as f64 * s * l.input_scale) as f32)
+                })
+                .collect();
+            return Ok(Tensor::new(vec![acc.len(), l.n_hidden], data));
+        }
+        inputs = run.hidden().expect("recurrent output").to_vec();
+    }
+    let n = layers.last().unwrap().n_hidden;
+    let data = inputs
+        .iter()
+        .flatten()
+        .map(|&v| (v as f64 * H_SCALE) as f32)
+        .collect();
+    Ok(Tensor::new(vec![inputs.len(), n], data))
+}
+
+/// The float counterpart of [`sequence_integer`].
+pub fn sequence_float(model: &Model, x: &Tensor) -> Result<Tensor> {
+    check_sequence_input(x, model.layers.first().map(|l| l.n_in))?;
+    let steps = x.shape[0];
+    let mut rows: Vec<Vec<f32>> = x.data.chunks(x.shape[1]).map(|r| r.to_vec()).collect();
+    for l in &model.layers {
+        rows = match l.kind {
+            Kind::Linear => rows.iter().map(|r| float::linear(l, r)).collect(),
+            _ => {
+                let mut state = FloatState::zeros(l.n_hidden);
+                rows.iter().map(|r| float::step(l, r, &mut state)).collect()
+            }
+        };
+    }
+    let n = model.layers.last().unwrap().n_hidden;
+    Ok(Tensor::new(vec![steps, n], rows.concat()))
+}
+
+fn check_sequence_input(x: &Tensor, n_in: Option<usize>) -> Result<()> {
+    let n_in = n_in.ok_or_else(|| Error::Usage("the model has no layers".into()))?;
+    if x.shape.len() != 2 || x.shape[1] != n_in || x.shape[0] == 0 {
+        return Err(Error::Run(format!(
+            "input tensor has shape {:?}, expected [steps >= 1, {n_in}]",
+            x.shape
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! The crew-host binary: subcommands, outputs and exit codes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use crew_host::checkpoint::{read_npy, write_npy, Tensor};
+use crew_host::compiler::{compile, CompileOptions};
+use crew_host::model::{Model, QuantSettings};
+use crew_host::reference::Reference;
+use crew_host::runner::sequence_integer;
+use crew_host::{Accelerator, Package};
+
+fn crew_host(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn compile_inspect_and_infer_the_bundled_g2p_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("g2p.crew");
+    let out = crew_host(&["compile", "-o", p(&pkg), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(Package::read(&pkg).is_ok());
+
+    let out = crew_host(&["inspect", p(&pkg), "--json"]);
+    assert!(out.status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats.as_array().unwrap().len(), 5);
+    assert_eq!(stats[0]["layer"], "encoder");
+    assert_eq!(stats[0]["unique_max"], 134);
+
+    let out = crew_host(&["inspect", p(&pkg)]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("768x256") && text.contains("74x256"),
+        "{text}"
+    );
+
+    let out = crew_host(&[
+        "infer",
+        p(&pkg),
+        "--backend",
+        "reference",
+        "--words",
+        "hello,world",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text, "hello\tHH EH1 L OW0\nworld\tW ER1 L D\n");
+
+    // Model instead of package (default model): float phonemes alongside, JSON.
+    let out = crew_host(&["infer", "--words", "accelerator", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expect = "AH0 K S EH1 L ER0 EY2 T ER0";
+    assert_eq!(
+        v[0]["phonemes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(" "),
+        expect
+    );
+    assert_eq!(v[0]["float"], v[0]["phonemes"]);
+}
+
+#[test]
+fn plain_tensor_inference_matches_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("lstm.safetensors");
+    write_safetensors(&ckpt, &recurrent(&mut rng(21), "lstm_cell", "", 4, 12, 16));
+    let x = {
+        let (shape, data) = random(&mut rng(22), &[7, 12], 2.0);
+        Tensor::new(shape, data)
+    };
+    let xp = dir.path().join("x.npy");
+    write_npy(&xp, &x).unwrap();
+    let pkg = dir.path().join("lstm.crew");
+    let out = crew_host(&[
+        "compile",
+        p(&ckpt),
+        "--layer",
+        "lstm_cell",
+        "--calibrate",
+        p(&xp),
+        "-o",
+        p(&pkg),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yp = dir.path().join("y.npy");
+    let out = crew_host(&["infer", p(&pkg), "--input", p(&xp), "--output", p(&yp)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let y = read_npy(&yp).unwrap();
+
+    let model = Model::from_checkpoint(&ckpt, "lstm_cell", QuantSettings::default()).unwrap();
+    let options = CompileOptions {
+        calibration: Some(x.clone()),
+        ..CompileOptions::default()
+    };
+    let package = compile(&model, &options, &mut |_| {}).unwrap();
+    let mut reference = Reference::new();
+    reference.load(&package).unwrap();
+    assert_eq!(y, sequence_integer(&mut reference, &package, &x).unwrap());
+    assert_eq!(y.shape, vec![7, 16]);
+
+    // A wrong input width is a run-time error (exit 1).
+    let bad = dir.path().join("bad.npy");
+    write_npy(&bad, &Tensor::new(vec![2, 5], vec![0.0; 10])).unwrap();
+    let out = crew_host(&["infer", p(&pkg), "--input", p(&bad), "--output", p(&yp)]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn exit_codes_separate_model_and_environment_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.crew");
+    std::fs::write(&junk, b"CREWPKG\x1a\x02\x00 and then nonsense").unwrap();
+    let out = crew_host(&["inspect", p(&junk)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("junk.crew") && err.contains("format_version"),
+        "{err}"
+    );
+
+    let out = crew_host(&["inspect", p(&dir.path().join("absent.crew"))]);
+    assert_eq!(out.status.code(), Some(3));
+
+    let ckpt = dir.path().join("fc.safetensors");
+    let mut t = Tensors::new();
+    t.insert(
+        "fc.weight".into(),
+        (vec![2, 2], vec![1.0, f32::NAN, 0.0, 1.0]),
+    );
+    write_safetensors(&ckpt, &t);
+    let out = crew_host(&[
+        "compile",
+        p(&ckpt),
+        "--layer",
+        "fc",
+        "-o",
+        p(&dir.path().join("o.crew")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fc.weight element 1 is NaN"));
+}
