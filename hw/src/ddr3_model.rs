@@ -1,0 +1,404 @@
+//! Simulation-only model of the XEM7010's DDR3 behind the MIG 7-series user interface
+//! (DDR3-800 x16, 128-bit words at the ~100 MHz UI clock). Storage lives on the host side
+//! (a sparse word map) so tests and the simulated board load images and read results
+//! directly. Timing: at most one 128-bit word per UI cycle on the data bus (1.6 GB/s),
+//! a fixed read latency, row-miss and read/write turnaround penalties and periodic refresh.
+//! The model has no Verilog (it stands for the MIG + DDR3 device on the board).
+
+use crate::mig_port::{MigSlave, MIG_CMD_READ, MIG_CMD_WRITE};
+use crew_spec::image::{MIG_ADDR_SHIFT, WORD_BYTES};
+use rust_hdl::prelude::*;
+use std::collections::{HashMap, VecDeque};
+
+/// Timing parameters of the model, in UI clock cycles (10 ns at 100 MHz).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ddr3Timing {
+    /// Cycles from a read command leaving the queue to its data at the UI.
+    pub read_latency: u64,
+    /// Extra bus cycles when the addressed bank has another row open (tRP + tRCD).
+    pub row_miss_penalty: u64,
+    /// Extra bus cycles when the bus direction changes (tWTR / tRTW, rounded up).
+    pub turnaround_penalty: u64,
+    /// Refresh interval (tREFI = 7.8 us).
+    pub refresh_interval: u64,
+    /// Cycles the bus is blocked by one refresh (tRFC = 260 ns for a 4 Gb die).
+    pub refresh_cycles: u64,
+    /// Commands the controller queues before `ready` drops.
+    pub command_queue: usize,
+    /// Write data beats the write FIFO holds before `write_fifo_not_full` drops.
+    pub write_fifo: usize,
+    /// Cycles after reset until `calib_done` rises.
+    pub calibration_cycles: u64,
+}
+
+impl Default for Ddr3Timing {
+    fn default() -> Self {
+        Ddr3Timing {
+            read_latency: 20,
+            row_miss_penalty: 3,
+            turnaround_penalty: 2,
+            refresh_interval: 780,
+            refresh_cycles: 26,
+            command_queue: 16,
+            write_fifo: 16,
+            calibration_cycles: 32,
+        }
+    }
+}
+
+/// Counters the model keeps about the traffic it served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ddr3Stats {
+    pub cycles: u64,
+    pub reads: u64,
+    pub writes: u64,
+    pub row_misses: u64,
+    pub refreshes: u64,
+    /// Cycles in which the data bus moved a word.
+    pub busy_bus_cycles: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Command {
+    word: u64,
+    read: bool,
+}
+
+/// Words per DRAM row (2 KiB page of the x16 part = 128 words), banks per device.
+const ROW_WORDS_LOG2: u32 = 7;
+const BANKS: usize = 8;
+
+/// DDR3 + MIG model with the MIG user-interface slave port (UI clock domain).
+#[derive(LogicBlock)]
+pub struct Ddr3Model {
+    /// UI clock (~100 MHz); every port below is in this domain.
+    pub clock: Signal<In, Clock>,
+    /// MIG user interface, slave side (UI clock domain).
+    pub mig: MigSlave,
+    _state: Box<Ddr3State>,
+}
+
+struct Ddr3State {
+    timing: Ddr3Timing,
+    memory: HashMap<u64, u128>,
+    commands: VecDeque<Command>,
+    write_data: VecDeque<(u128, u16)>,
+    returns: VecDeque<(u64, u128)>,
+    open_rows: [Option<u64>; BANKS],
+    bus_free_at: u64,
+    last_was_read: bool,
+    next_refresh: u64,
+    stats: Ddr3Stats,
+}
+
+impl Default for Ddr3Model {
+    fn default() -> Self {
+        Ddr3Model::new(Ddr3Timing::default())
+    }
+}
+
+impl Ddr3Model {
+    pub fn new(timing: Ddr3Timing) -> Ddr3Model {
+        Ddr3Model {
+            clock: Default::default(),
+            mig: Default::default(),
+            _state: Box::new(Ddr3State {
+                timing,
+                memory: HashMap::new(),
+                commands: VecDeque::new(),
+                write_data: VecDeque::new(),
+                returns: VecDeque::new(),
+                open_rows: [None; BANKS],
+                bus_free_at: 0,
+                last_was_read: true,
+                next_refresh: timing.refresh_interval,
+                stats: Ddr3Stats::default(),
+            }),
+        }
+    }
+
+    pub fn timing(&self) -> Ddr3Timing {
+        self._state.timing
+    }
+
+    pub fn stats(&self) -> Ddr3Stats {
+        self._state.stats
+    }
+
+    /// Host-side store of 128-bit words starting at word address `addr`.
+    pub fn load_words(&mut self, addr: u64, words: &[u128]) {
+        for (k, &w) in words.iter().enumerate() {
+            self.write_word(addr + k as u64, w);
+        }
+    }
+
+    /// Host-side store of image bytes (length a multiple of 16) at word address `addr`.
+    pub fn load_bytes(&mut self, addr: u64, bytes: &[u8]) {
+        assert!(bytes.len() % WORD_BYTES == 0, "images are whole words");
+        for (k, c) in bytes.chunks(WORD_BYTES).enumerate() {
+            self.write_word(addr + k as u64, u128::from_le_bytes(c.try_into().unwrap()));
+        }
+    }
+
+    /// Host-side read of `n` words from word address `addr` (never-written words read 0).
+    pub fn read_words(&self, addr: u64, n: usize) -> Vec<u128> {
+        (0..n as u64).map(|k| self.word(addr + k)).collect()
+    }
+
+    /// Host-side read of `n` words as little-endian bytes.
+    pub fn read_bytes(&self, addr: u64, n_words: usize) -> Vec<u8> {
+        self.read_words(addr, n_words)
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect()
+    }
+
+    pub fn word(&self, addr: u64) -> u128 {
+        self._state.memory.get(&addr).copied().unwrap_or(0)
+    }
+
+    pub fn write_word(&mut self, addr: u64, w: u128) {
+        if w == 0 {
+            self._state.memory.remove(&addr);
+        } else {
+            self._state.memory.insert(addr, w);
+        }
+    }
+
+    /// Forgets every stored word.
+    pub fn clear(&mut self) {
+        self._state.memory.clear();
+    }
+}
+
+impl Ddr3State {
+    /// Bus cycles the command costs before it may use the bus; updates the open rows.
+    fn penalty(&mut self, cmd: Command) -> u64 {
+        let bank = (cmd.word >> ROW_WORDS_LOG2) as usize % BANKS;
+        let row = cmd.word >> (ROW_WORDS_LOG2 + BANKS.trailing_zeros());
+        let mut p = 0;
+        if self.open_rows[bank] != Some(row) {
+            self.open_rows[bank] = Some(row);
+            self.stats.row_misses += 1;
+            p += self.timing.row_miss_penalty;
+        }
+        if cmd.read != self.last_was_read {
+            p += self.timing.turnaround_penalty;
+        }
+        p
+    }
+
+    fn clock_edge(&mut self, port: &MigSlave) {
+        let now = self.stats.cycles;
+        let calibrated = now >= self.timing.calibration_cycles;
+        if calibrated && port.enable.val() && port.ready.val() {
+            let cmd = port.command.val().index() as u8;
+            if cmd == MIG_CMD_READ || cmd == MIG_CMD_WRITE {
+                self.commands.push_back(Command {
+                    word: port.address.val().index() as u64 >> MIG_ADDR_SHIFT,
+                    read: cmd == MIG_CMD_READ,
+                });
+            }
+        }
+        if calibrated && port.write_enable.val() && port.write_fifo_not_full.val() {
+            self.write_data.push_back((
+                port.write_data_in.val().to_u128(),
+                port.write_data_mask.val().index() as u16,
+            ));
+        }
+        if now >= self.next_refresh && self.bus_free_at <= now {
+            self.next_refresh += self.timing.refresh_interval;
+            self.bus_free_at = now + self.timing.refresh_cycles;
+            self.open_rows = [None; BANKS];
+            self.stats.refreshes += 1;
+        }
+        if self.bus_free_at <= now {
+            if let Some(&cmd) = self.commands.front() {
+                if cmd.read || !self.write_data.is_empty() {
+                    self.commands.pop_front();
+                    let start = now + self.penalty(cmd);
+                    self.last_was_read = cmd.read;
+                    self.bus_free_at = start + 1;
+                    self.stats.busy_bus_cycles += 1;
+                    let word = cmd.word & (crew_spec::image::DRAM_WORDS - 1);
+                    if cmd.read {
+                        self.stats.reads += 1;
+                        let data = self.memory.get(&word).copied().unwrap_or(0);
+                        self.returns
+                            .push_back((start + self.timing.read_latency, data));
+                    } else {
+                        self.stats.writes += 1;
+                        let (data, mask) = self.write_data.pop_front().unwrap();
+                        let old = self.memory.get(&word).copied().unwrap_or(0);
+                        let mut keep = 0u128;
+                        for k in 0..WORD_BYTES {
+                            if mask >> k & 1 == 1 {
+                                keep |= 0xFFu128 << (8 * k);
+                            }
+                        }
+                        let new = (old & keep) | (data & !keep);
+                        if new == 0 {
+                            self.memory.remove(&word);
+                        } else {
+                            self.memory.insert(word, new);
+                        }
+                    }
+                }
+            }
+        }
+        self.stats.cycles += 1;
+    }
+}
+
+impl Logic for Ddr3Model {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let state = &mut self._state;
+            state.clock_edge(&self.mig);
+            let now = state.stats.cycles;
+            match state.returns.front() {
+                Some(&(at, data)) if at <= now => {
+                    state.returns.pop_front();
+                    self.mig.read_data_out.next = data.to_bits();
+                    self.mig.read_data_valid.next = true;
+                    self.mig.read_data_end.next = true;
+                }
+                _ => {
+                    self.mig.read_data_valid.next = false;
+                    self.mig.read_data_end.next = false;
+                }
+            }
+            let calibrated = now >= state.timing.calibration_cycles;
+            self.mig.calib_done.next = calibrated;
+            self.mig.ready.next = calibrated && state.commands.len() < state.timing.command_queue;
+            self.mig.write_fifo_not_full.next =
+                calibrated && state.write_data.len() < state.timing.write_fifo;
+        }
+    }
+
+    fn connect(&mut self) {
+        self.mig.read_data_out.connect();
+        self.mig.read_data_end.connect();
+        self.mig.read_data_valid.connect();
+        self.mig.ready.connect();
+        self.mig.write_fifo_not_full.connect();
+        self.mig.calib_done.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Empty
+    }
+}
+
+impl crate::sim_harness::Clocked for Ddr3Model {
+    fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
+        &mut self.clock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim_harness::SimHarness;
+
+    fn calibrated(t: Ddr3Timing) -> SimHarness<Ddr3Model> {
+        let mut h = SimHarness::new(Ddr3Model::new(t)).unwrap();
+        h.run_until(1000, |m| m.mig.calib_done.val()).unwrap();
+        h
+    }
+
+    /// Streams `n` reads from `addr` as fast as `ready` allows; returns (data, cycles).
+    fn stream_reads(h: &mut SimHarness<Ddr3Model>, addr: u64, n: usize) -> (Vec<u128>, u64) {
+        let start = h.cycles();
+        let mut issued = 0;
+        let mut data = vec![];
+        while data.len() < n {
+            let port = &mut h.uut.mig;
+            let issue = issued < n && port.ready.val();
+            port.enable.next = issued < n;
+            port.command.next = (MIG_CMD_READ as u32).to_bits();
+            port.address.next = (((addr + issued as u64) << MIG_ADDR_SHIFT) as u32).to_bits();
+            h.tick().unwrap();
+            if issue {
+                issued += 1;
+            }
+            if h.uut.mig.read_data_valid.val() {
+                data.push(h.uut.mig.read_data_out.val().to_u128());
+            }
+            assert!(
+                h.cycles() - start < 100 * n as u64 + 1000,
+                "read stream hangs"
+            );
+        }
+        h.uut.mig.enable.next = false;
+        (data, h.cycles() - start)
+    }
+
+    #[test]
+    fn reads_return_host_loaded_words_in_order_near_one_word_per_cycle() {
+        let mut h = calibrated(Ddr3Timing::default());
+        let words: Vec<u128> = (0..2000u128)
+            .map(|k| k * 0x1_0000_0001 + (k << 100))
+            .collect();
+        h.uut.load_words(5000, &words);
+        let (data, cycles) = stream_reads(&mut h, 5000, words.len());
+        assert_eq!(data, words);
+        // One word per cycle at best, refresh and row misses cost a few percent.
+        let t = h.uut.timing();
+        assert!(cycles > words.len() as u64 + t.read_latency);
+        assert!(
+            (cycles as f64) < words.len() as f64 * 1.10 + 60.0,
+            "{cycles} cycles for {} words",
+            words.len()
+        );
+        assert!(h.uut.stats().refreshes >= 2);
+    }
+
+    #[test]
+    fn writes_honour_the_byte_mask_and_are_visible_to_host_reads() {
+        let mut h = calibrated(Ddr3Timing::default());
+        h.uut.load_words(77, &[u128::MAX]);
+        let port = &mut h.uut.mig;
+        port.enable.next = true;
+        port.command.next = (MIG_CMD_WRITE as u32).to_bits();
+        port.address.next = ((77u32) << MIG_ADDR_SHIFT).to_bits();
+        port.write_enable.next = true;
+        port.write_data_end.next = true;
+        port.write_data_in.next = 0x0123_4567_89AB_CDEF_0011_2233_4455_6677u128.to_bits();
+        port.write_data_mask.next = 0x00FFu32.to_bits(); // keep the low 8 bytes
+        h.tick().unwrap();
+        let port = &mut h.uut.mig;
+        port.enable.next = false;
+        port.write_enable.next = false;
+        h.run(5).unwrap();
+        assert_eq!(
+            h.uut.word(77),
+            0x0123_4567_89AB_CDEF_FFFF_FFFF_FFFF_FFFFu128
+        );
+        let (data, _) = stream_reads(&mut h, 77, 1);
+        assert_eq!(data, vec![h.uut.word(77)]);
+        assert_eq!(h.uut.stats().writes, 1);
+    }
+
+    #[test]
+    fn scattered_reads_pay_row_misses() {
+        let mut seq = calibrated(Ddr3Timing::default());
+        let (_, seq_cycles) = stream_reads(&mut seq, 0, 256);
+        let mut h = calibrated(Ddr3Timing::default());
+        let start = h.cycles();
+        // Same bank (stride 8 rows of 128 words), a new row every read.
+        for k in 0..256u64 {
+            let port = &mut h.uut.mig;
+            port.enable.next = true;
+            port.command.next = (MIG_CMD_READ as u32).to_bits();
+            port.address.next = (((k * 1024) << MIG_ADDR_SHIFT) as u32).to_bits();
+            h.run_until(100, |m| m.mig.ready.val()).unwrap();
+            h.tick().unwrap();
+        }
+        h.uut.mig.enable.next = false;
+        h.run(100).unwrap();
+        assert_eq!(h.uut.stats().reads, 256);
+        assert!(h.uut.stats().row_misses >= 256);
+        assert!(h.cycles() - start > seq_cycles + 256 * 2);
+    }
+}

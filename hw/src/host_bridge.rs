@@ -1,0 +1,777 @@
+//! Host bridge: connects the FrontPanel endpoints (at endpoint level, so it simulates
+//! without okHost) to the MIG user interface and the CREW engine.
+//!
+//! - DRAM writes: TRIG_START_DRAM_WRITE arms a transfer of XFER_WORDS words to XFER_ADDR;
+//!   the words arrive on the block-throttled pipe-in ([`BridgePipeIn`]).
+//! - DRAM reads: TRIG_START_DRAM_READ reads XFER_WORDS words from XFER_ADDR into the
+//!   block-throttled pipe-out ([`BridgePipeOut`]), zero-padded to whole pipe blocks.
+//! - Runs: TRIG_START_RUN starts the engine with the run-command wires; the engine owns the
+//!   MIG port while the bridge is in a run state or the engine is busy.
+//! - TRIG_ABORT, the CONTROL soft-reset bit and a no-progress watchdog end transfers; a
+//!   transfer that ends short reports `TransferIncomplete` (or `BadTransferLength` when the
+//!   host stopped in the middle of a 16-byte word).
+//! - Status, error code, counters and the design identity on wire-outs; events on the
+//!   trigger-out; LEDs (active high here) show calibration, busy, error and a heartbeat.
+//!
+//! Clock domains: wires and pipes are in ti_clk (48 MHz); the trigger endpoints are clocked
+//! by the UI clock (FrontPanel's okTriggerIn/okTriggerOut cross internally), as are the
+//! MIG and the engine. Wire-ins are quasi-static (the host sets them before triggering) and
+//! cross through two register stages; wire-outs cross as two coherent 128-bit snapshots
+//! through `VectorSynchronizer`s; the pipes cross through asynchronous FIFOs.
+
+use crate::bridge_pipe_in::BridgePipeIn;
+use crate::bridge_pipe_out::{BridgePipeOut, PIPE_OUT_FIFO_WORDS};
+use crate::mig_port::{MigMaster, MigSlave};
+use crew_spec::image::DRAM_WORDS;
+use crew_spec::regmap::{self, ErrorCode};
+use rust_hdl::prelude::*;
+
+// The RTL below uses these bit positions as literals (hdl_gen cannot name Rust consts).
+const _: () = assert!(regmap::TRIG_START_RUN == 0);
+const _: () = assert!(regmap::TRIG_ABORT == 1);
+const _: () = assert!(regmap::TRIG_START_DRAM_WRITE == 2);
+const _: () = assert!(regmap::TRIG_START_DRAM_READ == 3);
+const _: () = assert!(regmap::TRIG_OUT_RUN_DONE == 0);
+const _: () = assert!(regmap::TRIG_OUT_XFER_DONE == 1);
+const _: () = assert!(regmap::TRIG_OUT_ERROR == 2);
+const _: () = assert!(regmap::CONTROL_SOFT_RESET == 1);
+const _: () = assert!(regmap::STATUS_CALIB_DONE == 1 << 0);
+const _: () = assert!(regmap::STATUS_ENGINE_BUSY == 1 << 1);
+const _: () = assert!(regmap::STATUS_RUN_DONE == 1 << 2);
+const _: () = assert!(regmap::STATUS_ERROR == 1 << 3);
+const _: () = assert!(regmap::STATUS_XFER_BUSY == 1 << 4);
+const _: () = assert!(crew_spec::image::MIG_ADDR_SHIFT == 3);
+
+/// Watchdog default: a transfer with no progress for this many UI cycles (~1.3 s at
+/// 100 MHz) ends with `TransferIncomplete`.
+pub const DEFAULT_WATCHDOG_CYCLES: u32 = 1 << 27;
+
+/// UI cycles the flush waits with everything quiet before returning to idle; longer than
+/// a FIFO pointer crossing.
+const FLUSH_QUIET_CYCLES: u64 = 128;
+
+/// What the bridge reports about the engine on the identity wire-outs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineInfo {
+    /// `regmap::ENGINE_KIND_CREW` or `regmap::ENGINE_KIND_DENSE`.
+    pub kind: u16,
+    pub lanes: u16,
+    pub acc_depth: u16,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+pub enum BridgeState {
+    Idle,
+    Write,
+    Read,
+    ReadPad,
+    ReadDrain,
+    Run,
+    RunAbort,
+    Flush,
+}
+
+#[derive(LogicBlock)]
+pub struct HostBridge {
+    // ---- ti_clk domain (FrontPanel host interface clock, 48 MHz) ----
+    pub ti_clk: Signal<In, Clock>,
+    /// ti_clk: WireIn values (endpoint ep_dataout), one port per register-map wire.
+    pub wire_in_control: Signal<In, Bits<16>>,
+    pub wire_in_xfer_addr_lo: Signal<In, Bits<16>>,
+    pub wire_in_xfer_addr_hi: Signal<In, Bits<16>>,
+    pub wire_in_xfer_words_lo: Signal<In, Bits<16>>,
+    pub wire_in_xfer_words_hi: Signal<In, Bits<16>>,
+    pub wire_in_desc_addr_lo: Signal<In, Bits<16>>,
+    pub wire_in_desc_addr_hi: Signal<In, Bits<16>>,
+    pub wire_in_in_addr_lo: Signal<In, Bits<16>>,
+    pub wire_in_in_addr_hi: Signal<In, Bits<16>>,
+    pub wire_in_out_addr_lo: Signal<In, Bits<16>>,
+    pub wire_in_out_addr_hi: Signal<In, Bits<16>>,
+    pub wire_in_state_addr_lo: Signal<In, Bits<16>>,
+    pub wire_in_state_addr_hi: Signal<In, Bits<16>>,
+    pub wire_in_steps: Signal<In, Bits<16>>,
+    /// ti_clk: WireOut values (endpoint ep_datain).
+    pub wire_out_design_id: Signal<Out, Bits<16>>,
+    pub wire_out_protocol_version: Signal<Out, Bits<16>>,
+    pub wire_out_status: Signal<Out, Bits<16>>,
+    pub wire_out_error_code: Signal<Out, Bits<16>>,
+    pub wire_out_cycles_lo: Signal<Out, Bits<16>>,
+    pub wire_out_cycles_hi: Signal<Out, Bits<16>>,
+    pub wire_out_busy_cycles_lo: Signal<Out, Bits<16>>,
+    pub wire_out_busy_cycles_hi: Signal<Out, Bits<16>>,
+    pub wire_out_stall_cycles_lo: Signal<Out, Bits<16>>,
+    pub wire_out_stall_cycles_hi: Signal<Out, Bits<16>>,
+    pub wire_out_dram_words_lo: Signal<Out, Bits<16>>,
+    pub wire_out_dram_words_hi: Signal<Out, Bits<16>>,
+    pub wire_out_mults_lo: Signal<Out, Bits<16>>,
+    pub wire_out_mults_hi: Signal<Out, Bits<16>>,
+    pub wire_out_adds_lo: Signal<Out, Bits<16>>,
+    pub wire_out_adds_hi: Signal<Out, Bits<16>>,
+    pub wire_out_xfer_done_words_lo: Signal<Out, Bits<16>>,
+    pub wire_out_xfer_done_words_hi: Signal<Out, Bits<16>>,
+    pub wire_out_engine_kind: Signal<Out, Bits<16>>,
+    pub wire_out_lanes: Signal<Out, Bits<16>>,
+    pub wire_out_acc_depth: Signal<Out, Bits<16>>,
+    /// ti_clk: BTPipeIn (PIPE_IN_DRAM) ep_write / ep_dataout / ep_ready.
+    pub pipe_in_write: Signal<In, Bit>,
+    pub pipe_in_data: Signal<In, Bits<16>>,
+    pub pipe_in_ready: Signal<Out, Bit>,
+    /// ti_clk: BTPipeOut (PIPE_OUT_DRAM) ep_read / ep_datain / ep_ready.
+    pub pipe_out_read: Signal<In, Bit>,
+    pub pipe_out_data: Signal<Out, Bits<16>>,
+    pub pipe_out_ready: Signal<Out, Bit>,
+    // ---- UI clock domain (MIG ui_clk, ~100 MHz) ----
+    pub ui_clk: Signal<In, Clock>,
+    /// UI: TriggerIn (TRIGGER_IN_COMMAND) ep_trigger, endpoint clocked by ui_clk.
+    pub trigger_in: Signal<In, Bits<16>>,
+    /// UI: TriggerOut (TRIGGER_OUT_EVENTS) ep_trigger, endpoint clocked by ui_clk.
+    pub trigger_out: Signal<Out, Bits<16>>,
+    /// UI: LEDs, active high: 0 calibrated, 1 engine busy, 2 transfer busy, 3 error,
+    /// 7 heartbeat.
+    pub leds: Signal<Out, Bits<8>>,
+    /// UI: the MIG user interface (or the DDR3 model).
+    pub dram: MigMaster,
+    /// UI: the engine's DRAM port, passed to `dram` while the engine owns it.
+    pub engine_dram: MigSlave,
+    /// UI: engine run control (CrewEngine ports of the same names).
+    pub engine_start: Signal<Out, Bit>,
+    pub engine_abort: Signal<Out, Bit>,
+    pub engine_desc_addr: Signal<Out, Bits<32>>,
+    pub engine_in_addr: Signal<Out, Bits<32>>,
+    pub engine_out_addr: Signal<Out, Bits<32>>,
+    pub engine_state_addr: Signal<Out, Bits<32>>,
+    pub engine_steps: Signal<Out, Bits<16>>,
+    pub engine_busy: Signal<In, Bit>,
+    pub engine_done: Signal<In, Bit>,
+    pub engine_error: Signal<In, Bits<8>>,
+    pub engine_cycles: Signal<In, Bits<32>>,
+    pub engine_busy_cycles: Signal<In, Bits<32>>,
+    pub engine_stall_cycles: Signal<In, Bits<32>>,
+    pub engine_dram_words: Signal<In, Bits<32>>,
+    pub engine_mults: Signal<In, Bits<32>>,
+    pub engine_adds: Signal<In, Bits<32>>,
+    // ---- sub-blocks ----
+    pipe_in: BridgePipeIn,
+    pipe_out: BridgePipeOut,
+    soft_reset_to_ui: BitSynchronizer,
+    snapshot_a: VectorSynchronizer<Bits<128>>,
+    snapshot_b: VectorSynchronizer<Bits<128>>,
+    // ---- UI domain: wire-in copies (two stages each) ----
+    xfer_addr_s: [DFF<Bits<32>>; 2],
+    xfer_words_s: [DFF<Bits<32>>; 2],
+    desc_addr_s: [DFF<Bits<32>>; 2],
+    in_addr_s: [DFF<Bits<32>>; 2],
+    out_addr_s: [DFF<Bits<32>>; 2],
+    state_addr_s: [DFF<Bits<32>>; 2],
+    steps_s: [DFF<Bits<16>>; 2],
+    // ---- UI domain: control state ----
+    state: DFF<BridgeState>,
+    error: DFF<Bits<8>>,
+    run_done: DFF<Bit>,
+    addr: DFF<Bits<32>>,
+    words_left: DFF<Bits<32>>,
+    pad_left: DFF<Bits<6>>,
+    in_flight: DFF<Bits<7>>,
+    done_words: DFF<Bits<32>>,
+    write_armed: DFF<Bit>,
+    watchdog: DFF<Bits<32>>,
+    last_fill: DFF<Bits<7>>,
+    quiet: DFF<Bits<8>>,
+    start_pulse: DFF<Bit>,
+    events: DFF<Bits<16>>,
+    heartbeat: DFF<Bits<26>>,
+    // ---- UI domain: combinational ----
+    engine_owns_dram: Signal<Local, Bit>,
+    cmd_run: Signal<Local, Bit>,
+    cmd_abort: Signal<Local, Bit>,
+    cmd_write: Signal<Local, Bit>,
+    cmd_read: Signal<Local, Bit>,
+    any_cmd: Signal<Local, Bit>,
+    xfer_end: Signal<Local, Bits<33>>,
+    new_error: Signal<Local, Bits<8>>,
+    set_error: Signal<Local, Bit>,
+    event_bits: Signal<Local, Bits<16>>,
+    issue_read: Signal<Local, Bit>,
+    rd_valid: Signal<Local, Bit>,
+    progress: Signal<Local, Bit>,
+    fifo_room: Signal<Local, Bit>,
+    transfer_active: Signal<Local, Bit>,
+    status: Signal<Local, Bits<16>>,
+    b_address: Signal<Local, Bits<29>>,
+    b_command: Signal<Local, Bits<3>>,
+    b_enable: Signal<Local, Bit>,
+    b_write: Signal<Local, Bit>,
+    // ---- constants ----
+    design_id: Constant<Bits<16>>,
+    protocol_version: Constant<Bits<16>>,
+    engine_kind: Constant<Bits<16>>,
+    lanes: Constant<Bits<16>>,
+    acc_depth: Constant<Bits<16>>,
+    dram_words_limit: Constant<Bits<33>>,
+    watchdog_limit: Constant<Bits<32>>,
+    flush_quiet_cycles: Constant<Bits<8>>,
+    fifo_words: Constant<Bits<8>>,
+    err_bad_length: Constant<Bits<8>>,
+    err_out_of_range: Constant<Bits<8>>,
+    err_aborted: Constant<Bits<8>>,
+    err_incomplete: Constant<Bits<8>>,
+    err_calibration: Constant<Bits<8>>,
+    err_busy: Constant<Bits<8>>,
+}
+
+impl HostBridge {
+    /// A bridge reporting `engine` on the identity wires, whose transfers give up after
+    /// `watchdog_cycles` UI cycles without progress.
+    pub fn new(engine: EngineInfo, watchdog_cycles: u32) -> Self {
+        let code = |c: ErrorCode| Constant::new((c as u16 as u64).to_bits());
+        Self {
+            ti_clk: Default::default(),
+            wire_in_control: Default::default(),
+            wire_in_xfer_addr_lo: Default::default(),
+            wire_in_xfer_addr_hi: Default::default(),
+            wire_in_xfer_words_lo: Default::default(),
+            wire_in_xfer_words_hi: Default::default(),
+            wire_in_desc_addr_lo: Default::default(),
+            wire_in_desc_addr_hi: Default::default(),
+            wire_in_in_addr_lo: Default::default(),
+            wire_in_in_addr_hi: Default::default(),
+            wire_in_out_addr_lo: Default::default(),
+            wire_in_out_addr_hi: Default::default(),
+            wire_in_state_addr_lo: Default::default(),
+            wire_in_state_addr_hi: Default::default(),
+            wire_in_steps: Default::default(),
+            wire_out_design_id: Default::default(),
+            wire_out_protocol_version: Default::default(),
+            wire_out_status: Default::default(),
+            wire_out_error_code: Default::default(),
+            wire_out_cycles_lo: Default::default(),
+            wire_out_cycles_hi: Default::default(),
+            wire_out_busy_cycles_lo: Default::default(),
+            wire_out_busy_cycles_hi: Default::default(),
+            wire_out_stall_cycles_lo: Default::default(),
+            wire_out_stall_cycles_hi: Default::default(),
+            wire_out_dram_words_lo: Default::default(),
+            wire_out_dram_words_hi: Default::default(),
+            wire_out_mults_lo: Default::default(),
+            wire_out_mults_hi: Default::default(),
+            wire_out_adds_lo: Default::default(),
+            wire_out_adds_hi: Default::default(),
+            wire_out_xfer_done_words_lo: Default::default(),
+            wire_out_xfer_done_words_hi: Default::default(),
+            wire_out_engine_kind: Default::default(),
+            wire_out_lanes: Default::default(),
+            wire_out_acc_depth: Default::default(),
+            pipe_in_write: Default::default(),
+            pipe_in_data: Default::default(),
+            pipe_in_ready: Default::default(),
+            pipe_out_read: Default::default(),
+            pipe_out_data: Default::default(),
+            pipe_out_ready: Default::default(),
+            ui_clk: Default::default(),
+            trigger_in: Default::default(),
+            trigger_out: Default::default(),
+            leds: Default::default(),
+            dram: Default::default(),
+            engine_dram: Default::default(),
+            engine_start: Default::default(),
+            engine_abort: Default::default(),
+            engine_desc_addr: Default::default(),
+            engine_in_addr: Default::default(),
+            engine_out_addr: Default::default(),
+            engine_state_addr: Default::default(),
+            engine_steps: Default::default(),
+            engine_busy: Default::default(),
+            engine_done: Default::default(),
+            engine_error: Default::default(),
+            engine_cycles: Default::default(),
+            engine_busy_cycles: Default::default(),
+            engine_stall_cycles: Default::default(),
+            engine_dram_words: Default::default(),
+            engine_mults: Default::default(),
+            engine_adds: Default::default(),
+            pipe_in: Default::default(),
+            pipe_out: Default::default(),
+            soft_reset_to_ui: Default::default(),
+            snapshot_a: Default::default(),
+            snapshot_b: Default::default(),
+            xfer_addr_s: Default::default(),
+            xfer_words_s: Default::default(),
+            desc_addr_s: Default::default(),
+            in_addr_s: Default::default(),
+            out_addr_s: Default::default(),
+            state_addr_s: Default::default(),
+            steps_s: Default::default(),
+            state: Default::default(),
+            error: Default::default(),
+            run_done: Default::default(),
+            addr: Default::default(),
+            words_left: Default::default(),
+            pad_left: Default::default(),
+            in_flight: Default::default(),
+            done_words: Default::default(),
+            write_armed: Default::default(),
+            watchdog: Default::default(),
+            last_fill: Default::default(),
+            quiet: Default::default(),
+            start_pulse: Default::default(),
+            events: Default::default(),
+            heartbeat: Default::default(),
+            engine_owns_dram: Default::default(),
+            cmd_run: Default::default(),
+            cmd_abort: Default::default(),
+            cmd_write: Default::default(),
+            cmd_read: Default::default(),
+            any_cmd: Default::default(),
+            xfer_end: Default::default(),
+            new_error: Default::default(),
+            set_error: Default::default(),
+            event_bits: Default::default(),
+            issue_read: Default::default(),
+            rd_valid: Default::default(),
+            progress: Default::default(),
+            fifo_room: Default::default(),
+            transfer_active: Default::default(),
+            status: Default::default(),
+            b_address: Default::default(),
+            b_command: Default::default(),
+            b_enable: Default::default(),
+            b_write: Default::default(),
+            design_id: Constant::new((regmap::DESIGN_ID as u64).to_bits()),
+            protocol_version: Constant::new((regmap::PROTOCOL_VERSION as u64).to_bits()),
+            engine_kind: Constant::new((engine.kind as u64).to_bits()),
+            lanes: Constant::new((engine.lanes as u64).to_bits()),
+            acc_depth: Constant::new((engine.acc_depth as u64).to_bits()),
+            dram_words_limit: Constant::new(DRAM_WORDS.to_bits()),
+            watchdog_limit: Constant::new((watchdog_cycles as u64).to_bits()),
+            flush_quiet_cycles: Constant::new(FLUSH_QUIET_CYCLES.to_bits()),
+            // The write side's fill level lags a push by one cycle: keep two words spare.
+            fifo_words: Constant::new((PIPE_OUT_FIFO_WORDS as u64 - 2).to_bits()),
+            err_bad_length: code(ErrorCode::BadTransferLength),
+            err_out_of_range: code(ErrorCode::AddressOutOfRange),
+            err_aborted: code(ErrorCode::Aborted),
+            err_incomplete: code(ErrorCode::TransferIncomplete),
+            err_calibration: code(ErrorCode::CalibrationPending),
+            err_busy: code(ErrorCode::Busy),
+        }
+    }
+}
+
+impl Logic for HostBridge {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            ui_clk,
+            state,
+            error,
+            run_done,
+            addr,
+            words_left,
+            pad_left,
+            in_flight,
+            done_words,
+            write_armed,
+            watchdog,
+            last_fill,
+            quiet,
+            start_pulse,
+            events,
+            heartbeat
+        );
+        for i in 0..2 {
+            self.xfer_addr_s[i].clock.next = self.ui_clk.val();
+            self.xfer_words_s[i].clock.next = self.ui_clk.val();
+            self.desc_addr_s[i].clock.next = self.ui_clk.val();
+            self.in_addr_s[i].clock.next = self.ui_clk.val();
+            self.out_addr_s[i].clock.next = self.ui_clk.val();
+            self.state_addr_s[i].clock.next = self.ui_clk.val();
+            self.steps_s[i].clock.next = self.ui_clk.val();
+        }
+        // ---- wire-ins: ti_clk -> UI (quasi-static, two register stages) ----
+        self.xfer_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_xfer_addr_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_xfer_addr_hi.val()) << 16);
+        self.xfer_words_s[0].d.next = bit_cast::<32, 16>(self.wire_in_xfer_words_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_xfer_words_hi.val()) << 16);
+        self.desc_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_desc_addr_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_desc_addr_hi.val()) << 16);
+        self.in_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_in_addr_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_in_addr_hi.val()) << 16);
+        self.out_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_out_addr_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_out_addr_hi.val()) << 16);
+        self.state_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_state_addr_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_state_addr_hi.val()) << 16);
+        self.steps_s[0].d.next = self.wire_in_steps.val();
+        self.xfer_addr_s[1].d.next = self.xfer_addr_s[0].q.val();
+        self.xfer_words_s[1].d.next = self.xfer_words_s[0].q.val();
+        self.desc_addr_s[1].d.next = self.desc_addr_s[0].q.val();
+        self.in_addr_s[1].d.next = self.in_addr_s[0].q.val();
+        self.out_addr_s[1].d.next = self.out_addr_s[0].q.val();
+        self.state_addr_s[1].d.next = self.state_addr_s[0].q.val();
+        self.steps_s[1].d.next = self.steps_s[0].q.val();
+        self.soft_reset_to_ui.clock.next = self.ui_clk.val();
+        self.soft_reset_to_ui.sig_in.next = self.wire_in_control.val().get_bit(0);
+
+        // ---- pipe paths ----
+        self.pipe_in.ti_clk.next = self.ti_clk.val();
+        self.pipe_in.ui_clk.next = self.ui_clk.val();
+        self.pipe_in.pipe_write.next = self.pipe_in_write.val();
+        self.pipe_in.pipe_data.next = self.pipe_in_data.val();
+        self.pipe_in_ready.next = self.pipe_in.pipe_ready.val();
+        self.pipe_in.words.next = bit_cast::<32, 16>(self.wire_in_xfer_words_lo.val())
+            | (bit_cast::<32, 16>(self.wire_in_xfer_words_hi.val()) << 16);
+        self.pipe_in.soft_reset.next = self.wire_in_control.val().get_bit(0);
+        self.pipe_in.arm.next = self.write_armed.q.val();
+        self.pipe_in.fifo_read.next = false;
+        self.pipe_out.ti_clk.next = self.ti_clk.val();
+        self.pipe_out.ui_clk.next = self.ui_clk.val();
+        self.pipe_out.pipe_read.next = self.pipe_out_read.val();
+        self.pipe_out_data.next = self.pipe_out.pipe_data.val();
+        self.pipe_out_ready.next = self.pipe_out.pipe_ready.val();
+        self.pipe_out.soft_reset.next = self.wire_in_control.val().get_bit(0);
+        self.pipe_out.push.next = false;
+        self.pipe_out.push_data.next = self.dram.read_data_out.val();
+        self.pipe_out.flush.next = false;
+
+        // ---- engine run control ----
+        self.engine_desc_addr.next = self.desc_addr_s[1].q.val();
+        self.engine_in_addr.next = self.in_addr_s[1].q.val();
+        self.engine_out_addr.next = self.out_addr_s[1].q.val();
+        self.engine_state_addr.next = self.state_addr_s[1].q.val();
+        self.engine_steps.next = self.steps_s[1].q.val();
+        self.start_pulse.d.next = false;
+        self.engine_start.next = self.start_pulse.q.val();
+        self.engine_abort.next = false;
+
+        // ---- commands (UI domain trigger pulses) ----
+        self.cmd_run.next = self.trigger_in.val().get_bit(0);
+        self.cmd_abort.next = self.trigger_in.val().get_bit(1);
+        self.cmd_write.next = self.trigger_in.val().get_bit(2);
+        self.cmd_read.next = self.trigger_in.val().get_bit(3);
+        self.any_cmd.next = self.cmd_run.val() | self.cmd_write.val() | self.cmd_read.val();
+        self.xfer_end.next = bit_cast::<33, 32>(self.xfer_addr_s[1].q.val())
+            + bit_cast::<33, 32>(self.xfer_words_s[1].q.val());
+        self.engine_owns_dram.next = (self.state.q.val() == BridgeState::Run)
+            | (self.state.q.val() == BridgeState::RunAbort)
+            | self.engine_busy.val();
+        self.rd_valid.next = self.dram.read_data_valid.val() & !self.engine_owns_dram.val();
+        self.set_error.next = false;
+        self.new_error.next = self.error.q.val();
+        self.event_bits.next = 0.into();
+        self.issue_read.next = false;
+        self.progress.next = self.pipe_out.fill.val() != self.last_fill.q.val();
+        self.last_fill.d.next = self.pipe_out.fill.val();
+        self.fifo_room.next = (bit_cast::<8, 7>(self.pipe_out.fill.val())
+            + bit_cast::<8, 7>(self.in_flight.q.val()))
+            < self.fifo_words.val();
+        self.b_address.next = bit_cast::<29, 32>(self.addr.q.val() << 3);
+        self.b_command.next = 0.into();
+        self.b_enable.next = false;
+        self.b_write.next = false;
+        // Read data in flight always lands (pushed or dropped) whatever the state.
+        if self.rd_valid.val() {
+            self.in_flight.d.next = self.in_flight.q.val() - 1;
+        }
+
+        match self.state.q.val() {
+            BridgeState::Idle => {
+                if self.any_cmd.val() {
+                    self.set_error.next = true;
+                    if !self.dram.calib_done.val() {
+                        self.new_error.next = self.err_calibration.val();
+                    } else if self.engine_busy.val() {
+                        self.new_error.next = self.err_busy.val();
+                    } else if self.cmd_run.val() {
+                        self.set_error.next = false;
+                        self.error.d.next = 0.into();
+                        self.run_done.d.next = false;
+                        self.start_pulse.d.next = true;
+                        self.state.d.next = BridgeState::Run;
+                    } else if !self.xfer_words_s[1].q.val().any() {
+                        self.new_error.next = self.err_bad_length.val();
+                    } else if self.xfer_end.val() > self.dram_words_limit.val() {
+                        self.new_error.next = self.err_out_of_range.val();
+                    } else {
+                        self.set_error.next = false;
+                        self.error.d.next = 0.into();
+                        self.addr.d.next = self.xfer_addr_s[1].q.val();
+                        self.words_left.d.next = self.xfer_words_s[1].q.val();
+                        self.done_words.d.next = 0.into();
+                        self.watchdog.d.next = 0.into();
+                        if self.cmd_write.val() {
+                            self.write_armed.d.next = true;
+                            self.state.d.next = BridgeState::Write;
+                        } else {
+                            // Zero words pad the read up to a whole pipe block.
+                            self.pad_left.d.next =
+                                bit_cast::<6, 32>((0_u64 - self.xfer_words_s[1].q.val()) & 31_u64);
+                            self.state.d.next = BridgeState::Read;
+                        }
+                    }
+                }
+            }
+            BridgeState::Write => {
+                if !self.pipe_in.fifo_empty.val()
+                    & self.dram.ready.val()
+                    & self.dram.write_fifo_not_full.val()
+                {
+                    self.b_enable.next = true;
+                    self.b_write.next = true;
+                    self.pipe_in.fifo_read.next = true;
+                    self.progress.next = true;
+                    self.addr.d.next = self.addr.q.val() + 1;
+                    self.words_left.d.next = self.words_left.q.val() - 1;
+                    self.done_words.d.next = self.done_words.q.val() + 1;
+                    if self.words_left.q.val() == 1 {
+                        self.write_armed.d.next = false;
+                        self.event_bits.next = 2.into();
+                        self.state.d.next = BridgeState::Idle;
+                    }
+                }
+            }
+            BridgeState::Read => {
+                if self.dram.ready.val() & self.fifo_room.val() {
+                    self.issue_read.next = true;
+                    self.b_enable.next = true;
+                    self.b_command.next = 1.into();
+                    self.addr.d.next = self.addr.q.val() + 1;
+                    self.words_left.d.next = self.words_left.q.val() - 1;
+                    if self.words_left.q.val() == 1 {
+                        self.state.d.next = BridgeState::ReadPad;
+                    }
+                }
+                if self.rd_valid.val() {
+                    self.pipe_out.push.next = true;
+                    self.done_words.d.next = self.done_words.q.val() + 1;
+                }
+            }
+            BridgeState::ReadPad => {
+                if self.rd_valid.val() {
+                    self.pipe_out.push.next = true;
+                    self.done_words.d.next = self.done_words.q.val() + 1;
+                } else if !self.in_flight.q.val().any() {
+                    if self.pad_left.q.val().any() & self.fifo_room.val() {
+                        self.pipe_out.push.next = true;
+                        self.pipe_out.push_data.next = 0.into();
+                        self.pad_left.d.next = self.pad_left.q.val() - 1;
+                        self.progress.next = true;
+                    } else if !self.pad_left.q.val().any() {
+                        self.state.d.next = BridgeState::ReadDrain;
+                    }
+                }
+            }
+            BridgeState::ReadDrain => {
+                if !self.pipe_out.fill.val().any() {
+                    self.event_bits.next = 2.into();
+                    self.state.d.next = BridgeState::Idle;
+                }
+            }
+            BridgeState::Run => {
+                if self.engine_done.val() {
+                    self.error.d.next = self.engine_error.val();
+                    self.run_done.d.next = true;
+                    self.event_bits.next = 1.into();
+                    if self.engine_error.val().any() {
+                        self.event_bits.next = 5.into();
+                    }
+                    self.state.d.next = BridgeState::Idle;
+                }
+            }
+            BridgeState::RunAbort => {
+                self.engine_abort.next = true;
+                if self.engine_done.val() | !self.engine_busy.val() {
+                    self.run_done.d.next = true;
+                    self.event_bits.next = 1.into();
+                    self.set_error.next = true;
+                    self.new_error.next = self.err_aborted.val();
+                    self.state.d.next = BridgeState::Idle;
+                }
+            }
+            BridgeState::Flush => {
+                self.write_armed.d.next = false;
+                self.pipe_in.fifo_read.next = !self.pipe_in.fifo_empty.val();
+                self.pipe_out.flush.next = true;
+                self.engine_abort.next = true;
+                self.quiet.d.next = 0.into();
+                if self.pipe_in.fifo_empty.val()
+                    & !self.pipe_in.accepting.val()
+                    & !self.in_flight.q.val().any()
+                    & !self.pipe_out.fill.val().any()
+                    & !self.engine_busy.val()
+                    & !self.soft_reset_to_ui.sig_out.val()
+                {
+                    self.quiet.d.next = self.quiet.q.val() + 1;
+                    if self.quiet.q.val() == self.flush_quiet_cycles.val() {
+                        self.state.d.next = BridgeState::Idle;
+                    }
+                }
+            }
+            _ => {
+                self.state.d.next = BridgeState::Idle;
+            }
+        }
+        // Commands other than abort while something is going on.
+        if (self.state.q.val() != BridgeState::Idle) & self.any_cmd.val() {
+            self.set_error.next = true;
+            self.new_error.next = self.err_busy.val();
+        }
+        // Transfers end short on abort or when the watchdog runs out.
+        self.transfer_active.next = (self.state.q.val() == BridgeState::Write)
+            | (self.state.q.val() == BridgeState::Read)
+            | (self.state.q.val() == BridgeState::ReadPad)
+            | (self.state.q.val() == BridgeState::ReadDrain);
+        if self.transfer_active.val() {
+            if self.progress.val() {
+                self.watchdog.d.next = 0.into();
+            } else {
+                self.watchdog.d.next = self.watchdog.q.val() + 1;
+            }
+            if self.cmd_abort.val() | (self.watchdog.q.val() == self.watchdog_limit.val()) {
+                self.set_error.next = true;
+                self.new_error.next = self.err_incomplete.val();
+                if (self.state.q.val() == BridgeState::Write) & self.pipe_in.partial_word.val() {
+                    self.new_error.next = self.err_bad_length.val();
+                }
+                self.write_armed.d.next = false;
+                self.quiet.d.next = 0.into();
+                self.state.d.next = BridgeState::Flush;
+            }
+        }
+        if (self.state.q.val() == BridgeState::Run) & self.cmd_abort.val() {
+            self.engine_abort.next = true;
+            self.state.d.next = BridgeState::RunAbort;
+        }
+        // Soft reset: stop everything, report Aborted if something was running.
+        if self.soft_reset_to_ui.sig_out.val() {
+            self.engine_abort.next = true;
+            self.write_armed.d.next = false;
+            self.start_pulse.d.next = false;
+            if (self.state.q.val() != BridgeState::Idle)
+                & (self.state.q.val() != BridgeState::Flush)
+            {
+                self.set_error.next = true;
+                self.new_error.next = self.err_aborted.val();
+            } else if self.state.q.val() == BridgeState::Idle {
+                self.error.d.next = 0.into();
+                self.run_done.d.next = false;
+            }
+            self.quiet.d.next = 0.into();
+            self.state.d.next = BridgeState::Flush;
+        }
+        if self.set_error.val() {
+            self.error.d.next = self.new_error.val();
+            self.event_bits.next = self.event_bits.val() | 4_u64;
+        }
+        self.events.d.next = self.event_bits.val();
+        self.trigger_out.next = self.events.q.val();
+        // Read commands in flight.
+        if self.issue_read.val() & !self.rd_valid.val() {
+            self.in_flight.d.next = self.in_flight.q.val() + 1;
+        }
+        if self.issue_read.val() & self.rd_valid.val() {
+            self.in_flight.d.next = self.in_flight.q.val();
+        }
+
+        // ---- DRAM port: the engine's while it owns it, else the bridge's ----
+        self.engine_dram.read_data_out.next = self.dram.read_data_out.val();
+        self.engine_dram.calib_done.next = self.dram.calib_done.val();
+        if self.engine_owns_dram.val() {
+            self.dram.address.next = self.engine_dram.address.val();
+            self.dram.command.next = self.engine_dram.command.val();
+            self.dram.enable.next = self.engine_dram.enable.val();
+            self.dram.write_data_in.next = self.engine_dram.write_data_in.val();
+            self.dram.write_data_end.next = self.engine_dram.write_data_end.val();
+            self.dram.write_data_mask.next = self.engine_dram.write_data_mask.val();
+            self.dram.write_enable.next = self.engine_dram.write_enable.val();
+            self.engine_dram.read_data_end.next = self.dram.read_data_end.val();
+            self.engine_dram.read_data_valid.next = self.dram.read_data_valid.val();
+            self.engine_dram.ready.next = self.dram.ready.val();
+            self.engine_dram.write_fifo_not_full.next = self.dram.write_fifo_not_full.val();
+        } else {
+            self.dram.address.next = self.b_address.val();
+            self.dram.command.next = self.b_command.val();
+            self.dram.enable.next = self.b_enable.val();
+            self.dram.write_data_in.next = self.pipe_in.fifo_data.val();
+            self.dram.write_data_end.next = self.b_write.val();
+            self.dram.write_data_mask.next = 0.into();
+            self.dram.write_enable.next = self.b_write.val();
+            self.engine_dram.read_data_end.next = false;
+            self.engine_dram.read_data_valid.next = false;
+            self.engine_dram.ready.next = false;
+            self.engine_dram.write_fifo_not_full.next = false;
+        }
+
+        // ---- status, wire-outs (UI -> ti_clk as coherent snapshots) ----
+        self.status.next = 0.into();
+        if self.dram.calib_done.val() {
+            self.status.next = self.status.val() | 1_u64;
+        }
+        if self.engine_owns_dram.val() {
+            self.status.next = self.status.val() | 2_u64;
+        }
+        if self.run_done.q.val() {
+            self.status.next = self.status.val() | 4_u64;
+        }
+        if self.error.q.val().any() {
+            self.status.next = self.status.val() | 8_u64;
+        }
+        if self.transfer_active.val() | (self.state.q.val() == BridgeState::Flush) {
+            self.status.next = self.status.val() | 16_u64;
+        }
+        self.snapshot_a.clock_in.next = self.ui_clk.val();
+        self.snapshot_a.clock_out.next = self.ti_clk.val();
+        self.snapshot_a.send.next = !self.snapshot_a.busy.val();
+        self.snapshot_a.sig_in.next = bit_cast::<128, 32>(self.engine_cycles.val())
+            | (bit_cast::<128, 32>(self.engine_busy_cycles.val()) << 32)
+            | (bit_cast::<128, 32>(self.engine_stall_cycles.val()) << 64)
+            | (bit_cast::<128, 32>(self.engine_dram_words.val()) << 96);
+        self.snapshot_b.clock_in.next = self.ui_clk.val();
+        self.snapshot_b.clock_out.next = self.ti_clk.val();
+        self.snapshot_b.send.next = !self.snapshot_b.busy.val();
+        self.snapshot_b.sig_in.next = bit_cast::<128, 32>(self.engine_mults.val())
+            | (bit_cast::<128, 32>(self.engine_adds.val()) << 32)
+            | (bit_cast::<128, 32>(self.done_words.q.val()) << 64)
+            | (bit_cast::<128, 16>(self.status.val()) << 96)
+            | (bit_cast::<128, 8>(self.error.q.val()) << 112);
+        self.wire_out_cycles_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(0);
+        self.wire_out_cycles_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(16);
+        self.wire_out_busy_cycles_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(32);
+        self.wire_out_busy_cycles_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(48);
+        self.wire_out_stall_cycles_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(64);
+        self.wire_out_stall_cycles_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(80);
+        self.wire_out_dram_words_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(96);
+        self.wire_out_dram_words_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(112);
+        self.wire_out_mults_lo.next = self.snapshot_b.sig_out.val().get_bits::<16>(0);
+        self.wire_out_mults_hi.next = self.snapshot_b.sig_out.val().get_bits::<16>(16);
+        self.wire_out_adds_lo.next = self.snapshot_b.sig_out.val().get_bits::<16>(32);
+        self.wire_out_adds_hi.next = self.snapshot_b.sig_out.val().get_bits::<16>(48);
+        self.wire_out_xfer_done_words_lo.next = self.snapshot_b.sig_out.val().get_bits::<16>(64);
+        self.wire_out_xfer_done_words_hi.next = self.snapshot_b.sig_out.val().get_bits::<16>(80);
+        self.wire_out_status.next = self.snapshot_b.sig_out.val().get_bits::<16>(96);
+        self.wire_out_error_code.next =
+            bit_cast::<16, 8>(self.snapshot_b.sig_out.val().get_bits::<8>(112));
+        self.wire_out_design_id.next = self.design_id.val();
+        self.wire_out_protocol_version.next = self.protocol_version.val();
+        self.wire_out_engine_kind.next = self.engine_kind.val();
+        self.wire_out_lanes.next = self.lanes.val();
+        self.wire_out_acc_depth.next = self.acc_depth.val();
+
+        // ---- LEDs ----
+        self.heartbeat.d.next = self.heartbeat.q.val() + 1;
+        self.leds.next = 0.into();
+        if self.dram.calib_done.val() {
+            self.leds.next = self.leds.val() | 1_u64;
+        }
+        if self.engine_owns_dram.val() {
+            self.leds.next = self.leds.val() | 2_u64;
+        }
+        if self.status.val().get_bit(4) {
+            self.leds.next = self.leds.val() | 4_u64;
+        }
+        if self.error.q.val().any() {
+            self.leds.next = self.leds.val() | 8_u64;
+        }
+        if self.heartbeat.q.val().get_bit(25) {
+            self.leds.next = self.leds.val() | 128_u64;
+        }
+    }
+}
