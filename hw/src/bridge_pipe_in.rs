@@ -52,6 +52,7 @@ pub struct BridgePipeIn {
     sub_word: DFF<Bits<3>>,
     pack: DFF<Bits<128>>,
     ready: DFF<Bit>,
+    /// The pack register with the incoming pipe word shifted in (only while writing).
     packed: Signal<Local, Bits<128>>,
 }
 
@@ -81,11 +82,13 @@ impl Logic for BridgePipeIn {
             self.armed.d.next = false;
         }
         // Little-endian packing: each new pipe word enters at the top and moves down.
-        self.packed.next =
-            (self.pack.q.val() >> 16) | (bit_cast::<128, 16>(self.pipe_data.val()) << 112);
-        self.fifo.data_in.next = self.packed.val();
+        self.packed.next = self.pack.q.val();
+        self.fifo.data_in.next = self.pack.q.val();
         self.fifo.write.next = false;
         if self.pipe_write.val() & self.armed.q.val() {
+            self.packed.next =
+                (self.pack.q.val() >> 16) | (bit_cast::<128, 16>(self.pipe_data.val()) << 112);
+            self.fifo.data_in.next = self.packed.val();
             self.pack.d.next = self.packed.val();
             self.sub_word.d.next = self.sub_word.q.val() + 1;
             if self.sub_word.q.val().all() {

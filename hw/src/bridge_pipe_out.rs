@@ -59,9 +59,11 @@ impl Logic for BridgePipeOut {
         self.flush_to_ti.sig_in.next = self.flush.val();
         // ti_clk side.
         self.discarding.next = self.flush_to_ti.sig_out.val() | self.soft_reset.val();
-        self.pipe_data.next = (self.fifo.data_out.val()
-            >> (bit_cast::<7, 3>(self.sub_word.q.val()) << 4))
-            .get_bits::<16>(0);
+        self.pipe_data.next = self
+            .fifo
+            .data_out
+            .val()
+            .get_bits::<16>(self.sub_word.q.val().index() * 16);
         self.read_delayed.d.next = self.pipe_read.val();
         self.fifo.read.next = false;
         if self.read_delayed.q.val() {

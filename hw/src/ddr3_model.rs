@@ -165,6 +165,12 @@ impl Ddr3Model {
         }
     }
 
+    /// No command, write beat or read data is pending: host-side reads see every write.
+    pub fn is_idle(&self) -> bool {
+        let st = &self._state;
+        st.commands.is_empty() && st.write_data.is_empty() && st.returns.is_empty()
+    }
+
     /// Forgets every stored word.
     pub fn clear(&mut self) {
         self._state.memory.clear();

@@ -16,8 +16,8 @@
 //! Clock domains: wires and pipes are in ti_clk (48 MHz); the trigger endpoints are clocked
 //! by the UI clock (FrontPanel's okTriggerIn/okTriggerOut cross internally), as are the
 //! MIG and the engine. Wire-ins are quasi-static (the host sets them before triggering) and
-//! cross through two register stages; wire-outs cross as two coherent 128-bit snapshots
-//! through `VectorSynchronizer`s; the pipes cross through asynchronous FIFOs.
+//! cross through two register stages; wire-outs cross as coherent 32-bit values through
+//! `VectorSynchronizer`s; the pipes cross through asynchronous FIFOs.
 
 use crate::bridge_pipe_in::BridgePipeIn;
 use crate::bridge_pipe_out::{BridgePipeOut, PIPE_OUT_FIFO_WORDS};
@@ -154,8 +154,9 @@ pub struct HostBridge {
     pipe_in: BridgePipeIn,
     pipe_out: BridgePipeOut,
     soft_reset_to_ui: BitSynchronizer,
-    snapshot_a: VectorSynchronizer<Bits<128>>,
-    snapshot_b: VectorSynchronizer<Bits<128>>,
+    /// UI -> ti_clk: cycles, busy, stall, dram words, mults, adds, transfer words,
+    /// status | error << 16; each 32-bit value crosses coherently.
+    snapshots: [VectorSynchronizer<Bits<32>>; 8],
     // ---- UI domain: wire-in copies (two stages each) ----
     xfer_addr_s: [DFF<Bits<32>>; 2],
     xfer_words_s: [DFF<Bits<32>>; 2],
@@ -187,7 +188,7 @@ pub struct HostBridge {
     cmd_write: Signal<Local, Bit>,
     cmd_read: Signal<Local, Bit>,
     any_cmd: Signal<Local, Bit>,
-    xfer_end: Signal<Local, Bits<33>>,
+    out_of_range: Signal<Local, Bit>,
     new_error: Signal<Local, Bits<8>>,
     set_error: Signal<Local, Bit>,
     event_bits: Signal<Local, Bits<16>>,
@@ -207,7 +208,7 @@ pub struct HostBridge {
     engine_kind: Constant<Bits<16>>,
     lanes: Constant<Bits<16>>,
     acc_depth: Constant<Bits<16>>,
-    dram_words_limit: Constant<Bits<33>>,
+    dram_words_limit: Constant<Bits<32>>,
     watchdog_limit: Constant<Bits<32>>,
     flush_quiet_cycles: Constant<Bits<8>>,
     fifo_words: Constant<Bits<8>>,
@@ -292,8 +293,7 @@ impl HostBridge {
             pipe_in: Default::default(),
             pipe_out: Default::default(),
             soft_reset_to_ui: Default::default(),
-            snapshot_a: Default::default(),
-            snapshot_b: Default::default(),
+            snapshots: Default::default(),
             xfer_addr_s: Default::default(),
             xfer_words_s: Default::default(),
             desc_addr_s: Default::default(),
@@ -322,7 +322,7 @@ impl HostBridge {
             cmd_write: Default::default(),
             cmd_read: Default::default(),
             any_cmd: Default::default(),
-            xfer_end: Default::default(),
+            out_of_range: Default::default(),
             new_error: Default::default(),
             set_error: Default::default(),
             event_bits: Default::default(),
@@ -448,8 +448,9 @@ impl Logic for HostBridge {
         self.cmd_write.next = self.trigger_in.val().get_bit(2);
         self.cmd_read.next = self.trigger_in.val().get_bit(3);
         self.any_cmd.next = self.cmd_run.val() | self.cmd_write.val() | self.cmd_read.val();
-        self.xfer_end.next = bit_cast::<33, 32>(self.xfer_addr_s[1].q.val())
-            + bit_cast::<33, 32>(self.xfer_words_s[1].q.val());
+        self.out_of_range.next = (self.xfer_words_s[1].q.val() > self.dram_words_limit.val())
+            | (self.xfer_addr_s[1].q.val()
+                > (self.dram_words_limit.val() - self.xfer_words_s[1].q.val()));
         self.engine_owns_dram.next = (self.state.q.val() == BridgeState::Run)
             | (self.state.q.val() == BridgeState::RunAbort)
             | self.engine_busy.val();
@@ -488,7 +489,7 @@ impl Logic for HostBridge {
                         self.state.d.next = BridgeState::Run;
                     } else if !self.xfer_words_s[1].q.val().any() {
                         self.new_error.next = self.err_bad_length.val();
-                    } else if self.xfer_end.val() > self.dram_words_limit.val() {
+                    } else if self.out_of_range.val() {
                         self.new_error.next = self.err_out_of_range.val();
                     } else {
                         self.set_error.next = false;
@@ -717,38 +718,37 @@ impl Logic for HostBridge {
         if self.transfer_active.val() | (self.state.q.val() == BridgeState::Flush) {
             self.status.next = self.status.val() | 16_u64;
         }
-        self.snapshot_a.clock_in.next = self.ui_clk.val();
-        self.snapshot_a.clock_out.next = self.ti_clk.val();
-        self.snapshot_a.send.next = !self.snapshot_a.busy.val();
-        self.snapshot_a.sig_in.next = bit_cast::<128, 32>(self.engine_cycles.val())
-            | (bit_cast::<128, 32>(self.engine_busy_cycles.val()) << 32)
-            | (bit_cast::<128, 32>(self.engine_stall_cycles.val()) << 64)
-            | (bit_cast::<128, 32>(self.engine_dram_words.val()) << 96);
-        self.snapshot_b.clock_in.next = self.ui_clk.val();
-        self.snapshot_b.clock_out.next = self.ti_clk.val();
-        self.snapshot_b.send.next = !self.snapshot_b.busy.val();
-        self.snapshot_b.sig_in.next = bit_cast::<128, 32>(self.engine_mults.val())
-            | (bit_cast::<128, 32>(self.engine_adds.val()) << 32)
-            | (bit_cast::<128, 32>(self.done_words.q.val()) << 64)
-            | (bit_cast::<128, 16>(self.status.val()) << 96)
-            | (bit_cast::<128, 8>(self.error.q.val()) << 112);
-        self.wire_out_cycles_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(0);
-        self.wire_out_cycles_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(16);
-        self.wire_out_busy_cycles_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(32);
-        self.wire_out_busy_cycles_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(48);
-        self.wire_out_stall_cycles_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(64);
-        self.wire_out_stall_cycles_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(80);
-        self.wire_out_dram_words_lo.next = self.snapshot_a.sig_out.val().get_bits::<16>(96);
-        self.wire_out_dram_words_hi.next = self.snapshot_a.sig_out.val().get_bits::<16>(112);
-        self.wire_out_mults_lo.next = self.snapshot_b.sig_out.val().get_bits::<16>(0);
-        self.wire_out_mults_hi.next = self.snapshot_b.sig_out.val().get_bits::<16>(16);
-        self.wire_out_adds_lo.next = self.snapshot_b.sig_out.val().get_bits::<16>(32);
-        self.wire_out_adds_hi.next = self.snapshot_b.sig_out.val().get_bits::<16>(48);
-        self.wire_out_xfer_done_words_lo.next = self.snapshot_b.sig_out.val().get_bits::<16>(64);
-        self.wire_out_xfer_done_words_hi.next = self.snapshot_b.sig_out.val().get_bits::<16>(80);
-        self.wire_out_status.next = self.snapshot_b.sig_out.val().get_bits::<16>(96);
+        for i in 0..8 {
+            self.snapshots[i].clock_in.next = self.ui_clk.val();
+            self.snapshots[i].clock_out.next = self.ti_clk.val();
+            self.snapshots[i].send.next = !self.snapshots[i].busy.val();
+        }
+        self.snapshots[0].sig_in.next = self.engine_cycles.val();
+        self.snapshots[1].sig_in.next = self.engine_busy_cycles.val();
+        self.snapshots[2].sig_in.next = self.engine_stall_cycles.val();
+        self.snapshots[3].sig_in.next = self.engine_dram_words.val();
+        self.snapshots[4].sig_in.next = self.engine_mults.val();
+        self.snapshots[5].sig_in.next = self.engine_adds.val();
+        self.snapshots[6].sig_in.next = self.done_words.q.val();
+        self.snapshots[7].sig_in.next =
+            bit_cast::<32, 16>(self.status.val()) | (bit_cast::<32, 8>(self.error.q.val()) << 16);
+        self.wire_out_cycles_lo.next = self.snapshots[0].sig_out.val().get_bits::<16>(0);
+        self.wire_out_cycles_hi.next = self.snapshots[0].sig_out.val().get_bits::<16>(16);
+        self.wire_out_busy_cycles_lo.next = self.snapshots[1].sig_out.val().get_bits::<16>(0);
+        self.wire_out_busy_cycles_hi.next = self.snapshots[1].sig_out.val().get_bits::<16>(16);
+        self.wire_out_stall_cycles_lo.next = self.snapshots[2].sig_out.val().get_bits::<16>(0);
+        self.wire_out_stall_cycles_hi.next = self.snapshots[2].sig_out.val().get_bits::<16>(16);
+        self.wire_out_dram_words_lo.next = self.snapshots[3].sig_out.val().get_bits::<16>(0);
+        self.wire_out_dram_words_hi.next = self.snapshots[3].sig_out.val().get_bits::<16>(16);
+        self.wire_out_mults_lo.next = self.snapshots[4].sig_out.val().get_bits::<16>(0);
+        self.wire_out_mults_hi.next = self.snapshots[4].sig_out.val().get_bits::<16>(16);
+        self.wire_out_adds_lo.next = self.snapshots[5].sig_out.val().get_bits::<16>(0);
+        self.wire_out_adds_hi.next = self.snapshots[5].sig_out.val().get_bits::<16>(16);
+        self.wire_out_xfer_done_words_lo.next = self.snapshots[6].sig_out.val().get_bits::<16>(0);
+        self.wire_out_xfer_done_words_hi.next = self.snapshots[6].sig_out.val().get_bits::<16>(16);
+        self.wire_out_status.next = self.snapshots[7].sig_out.val().get_bits::<16>(0);
         self.wire_out_error_code.next =
-            bit_cast::<16, 8>(self.snapshot_b.sig_out.val().get_bits::<8>(112));
+            bit_cast::<16, 8>(self.snapshots[7].sig_out.val().get_bits::<8>(16));
         self.wire_out_design_id.next = self.design_id.val();
         self.wire_out_protocol_version.next = self.protocol_version.val();
         self.wire_out_engine_kind.next = self.engine_kind.val();
@@ -773,5 +773,37 @@ impl Logic for HostBridge {
         if self.heartbeat.q.val().get_bit(25) {
             self.leds.next = self.leds.val() | 128_u64;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bridge alone elaborates in yosys (the board top adds the vendor black boxes).
+    #[test]
+    fn host_bridge_verilog_passes_yosys() {
+        let mut bridge = HostBridge::new(
+            EngineInfo {
+                kind: regmap::ENGINE_KIND_CREW,
+                lanes: 16,
+                acc_depth: 1024,
+            },
+            DEFAULT_WATCHDOG_CYCLES,
+        );
+        bridge.connect_all();
+        let dir = std::env::temp_dir().join(format!("crew_bridge_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("top.v"), generate_verilog(&bridge)).unwrap();
+        let out = std::process::Command::new("yosys")
+            .current_dir(&dir)
+            .arg("-p")
+            .arg("read_verilog top.v; hierarchy -check -top top; proc; check -assert")
+            .output()
+            .expect("yosys is needed (scripts/test.sh installs it)");
+        let log = String::from_utf8_lossy(&out.stdout).to_string();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("Found and reported 0 problems"), "{log}");
     }
 }

@@ -1,9 +1,16 @@
 //! Board-independent RTL of the CREW accelerator (rust-hdl) and its simulation models.
 
+pub mod board_engine;
 pub mod bridge_pipe_in;
 pub mod bridge_pipe_out;
+pub mod cell_unit;
+pub mod crew_engine;
 pub mod ddr3_model;
+pub mod engine_testbench;
+pub mod gather_lane;
 pub mod host_bridge;
+pub mod layer_image;
 pub mod mig_port;
 pub mod sim_board;
 pub mod sim_harness;
+pub mod word_fifo;

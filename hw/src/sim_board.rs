@@ -13,8 +13,9 @@
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
 
+use crate::board_engine::{board_engine_info, BoardEngine};
 use crate::ddr3_model::{Ddr3Model, Ddr3Stats, Ddr3Timing};
-use crate::host_bridge::{EngineInfo, HostBridge, DEFAULT_WATCHDOG_CYCLES};
+use crate::host_bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
 use crate::sim_harness::MAX_SETTLE_ITERS;
 use crew_spec::regmap::{self, EndpointKind};
 use rust_hdl::prelude::*;
@@ -52,8 +53,6 @@ pub struct SimBoardConfig {
     pub watchdog_cycles: u32,
     /// ti_clk cycles a pipe block waits for ready before the transfer call gives up.
     pub pipe_timeout_ti_cycles: u64,
-    /// What the identity wires report when no engine is attached.
-    pub engine: EngineInfo,
 }
 
 impl Default for SimBoardConfig {
@@ -62,11 +61,6 @@ impl Default for SimBoardConfig {
             ddr: Ddr3Timing::default(),
             watchdog_cycles: DEFAULT_WATCHDOG_CYCLES,
             pipe_timeout_ti_cycles: 100_000,
-            engine: EngineInfo {
-                kind: regmap::ENGINE_KIND_CREW,
-                lanes: 0,
-                acc_depth: 0,
-            },
         }
     }
 }
@@ -87,7 +81,11 @@ pub enum Fault {
     },
 }
 
-/// The simulated board's circuit: bridge, DDR3 model, and the stall gate between them.
+/// The simulated board's circuit without the engine: bridge, DDR3 model, and the stall
+/// gate between the bridge's DRAM port and the model. The engine is a second circuit that
+/// [`SimBoard`] clocks with the UI clock and connects to the bridge's engine ports after
+/// every settle; while it is idle and not being started it is not evaluated (its state
+/// cannot change then), which keeps transfers and idle time fast.
 #[derive(LogicBlock)]
 pub struct SimBoardTop {
     /// FrontPanel host interface clock (48 MHz).
@@ -122,29 +120,14 @@ impl Logic for SimBoardTop {
         self.bridge.dram.write_fifo_not_full.next =
             self.ddr.mig.write_fifo_not_full.val() & !self.dram_stall.val();
         self.bridge.dram.calib_done.next = self.ddr.mig.calib_done.val();
-        // No engine attached: its side of the bridge idles.
-        self.bridge.engine_dram.address.next = 0.into();
-        self.bridge.engine_dram.command.next = 0.into();
-        self.bridge.engine_dram.enable.next = false;
-        self.bridge.engine_dram.write_data_in.next = 0.into();
-        self.bridge.engine_dram.write_data_end.next = false;
-        self.bridge.engine_dram.write_data_mask.next = 0.into();
-        self.bridge.engine_dram.write_enable.next = false;
-        self.bridge.engine_busy.next = false;
-        self.bridge.engine_done.next = false;
-        self.bridge.engine_error.next = 0.into();
-        self.bridge.engine_cycles.next = 0.into();
-        self.bridge.engine_busy_cycles.next = 0.into();
-        self.bridge.engine_stall_cycles.next = 0.into();
-        self.bridge.engine_dram_words.next = 0.into();
-        self.bridge.engine_mults.next = 0.into();
-        self.bridge.engine_adds.next = 0.into();
     }
 }
 
 /// The simulated board (see the module documentation).
 pub struct SimBoard {
     top: SimBoardTop,
+    engine: BoardEngine,
+    engine_clock_high: bool,
     config: SimBoardConfig,
     ui_next_ps: u64,
     ti_next_ps: u64,
@@ -170,9 +153,31 @@ impl SimBoard {
             ti_clk: Default::default(),
             ui_clk: Default::default(),
             dram_stall: Default::default(),
-            bridge: HostBridge::new(config.engine, config.watchdog_cycles),
+            bridge: HostBridge::new(board_engine_info(), config.watchdog_cycles),
             ddr: Ddr3Model::new(config.ddr),
         };
+        let mut engine = BoardEngine::new();
+        for_each_engine_input(&mut engine, |s| s.mark_driven());
+        engine.connect_all();
+        {
+            let b = &mut top.bridge;
+            b.engine_busy.connect();
+            b.engine_done.connect();
+            b.engine_error.connect();
+            b.engine_cycles.connect();
+            b.engine_busy_cycles.connect();
+            b.engine_stall_cycles.connect();
+            b.engine_dram_words.connect();
+            b.engine_mults.connect();
+            b.engine_adds.connect();
+            b.engine_dram.address.connect();
+            b.engine_dram.command.connect();
+            b.engine_dram.enable.connect();
+            b.engine_dram.write_data_in.connect();
+            b.engine_dram.write_data_end.connect();
+            b.engine_dram.write_data_mask.connect();
+            b.engine_dram.write_enable.connect();
+        }
         // The endpoint-level inputs are driven from here, not by a parent block.
         top.ti_clk.connect();
         top.ui_clk.connect();
@@ -186,6 +191,8 @@ impl SimBoard {
         top.connect_all();
         let mut board = SimBoard {
             top,
+            engine,
+            engine_clock_high: false,
             config,
             ui_next_ps: UI_PERIOD_PS,
             ti_next_ps: TI_PERIOD_PS,
@@ -203,6 +210,8 @@ impl SimBoard {
             reset_pulse: None,
         };
         board.settle()?;
+        board.settle_engine()?;
+        board.exchange_with_engine()?;
         Ok(board)
     }
 
@@ -584,6 +593,7 @@ impl SimBoard {
     fn step(&mut self) -> Result<(), SimBoardError> {
         let ui_edge = self.ui_next_ps <= self.ti_next_ps;
         let ti_edge = self.ti_next_ps <= self.ui_next_ps;
+        let engine_active = ui_edge && self.engine_active();
         if self.inputs_changed || (ui_edge && self.ui_high) || (ti_edge && self.ti_high) {
             self.top.ui_clk.next = Clock { clk: false };
             self.top.ti_clk.next = Clock { clk: false };
@@ -591,6 +601,10 @@ impl SimBoard {
             self.ti_high = false;
             self.inputs_changed = false;
             self.settle()?;
+        }
+        if engine_active {
+            // The engine samples the bridge's current outputs at this edge.
+            self.exchange_with_engine()?;
         }
         if ui_edge {
             self.top.ui_clk.next = Clock { clk: true };
@@ -607,6 +621,16 @@ impl SimBoard {
             self.ti_high = false;
         }
         self.settle()?;
+        if engine_active {
+            if self.engine_clock_high {
+                self.engine.clock.next = Clock { clk: false };
+                self.settle_engine()?;
+            }
+            self.engine.clock.next = Clock { clk: true };
+            self.engine_clock_high = true;
+            self.settle_engine()?;
+            self.exchange_with_engine()?;
+        }
         if ti_edge {
             self.ti_cycles += 1;
             self.ti_next_ps += TI_PERIOD_PS;
@@ -617,6 +641,46 @@ impl SimBoard {
             self.after_ui_edge();
         }
         Ok(())
+    }
+
+    /// Whether the engine must be evaluated at the next UI edge: it is running, finishing,
+    /// or being started or aborted.
+    fn engine_active(&self) -> bool {
+        self.engine.busy.val()
+            || self.engine.done.val()
+            || self.top.bridge.engine_start.val()
+            || self.top.bridge.engine_abort.val()
+    }
+
+    fn settle_engine(&mut self) -> Result<(), SimBoardError> {
+        if simulate(&mut self.engine, MAX_SETTLE_ITERS) {
+            Ok(())
+        } else {
+            Err(SimBoardError::NoConvergence {
+                ui_cycle: self.ui_cycles,
+            })
+        }
+    }
+
+    /// Copies signals between the bridge's engine ports and the engine until neither
+    /// circuit changes (their DRAM handshake has combinational paths both ways).
+    fn exchange_with_engine(&mut self) -> Result<(), SimBoardError> {
+        for _ in 0..MAX_SETTLE_ITERS {
+            let to_bridge = engine_outputs_to_bridge(&self.engine, &mut self.top.bridge);
+            if to_bridge {
+                self.settle()?;
+            }
+            let to_engine = bridge_outputs_to_engine(&self.top.bridge, &mut self.engine);
+            if to_engine {
+                self.settle_engine()?;
+            }
+            if !to_bridge && !to_engine {
+                return Ok(());
+            }
+        }
+        Err(SimBoardError::NoConvergence {
+            ui_cycle: self.ui_cycles,
+        })
     }
 
     fn after_ui_edge(&mut self) {
@@ -699,4 +763,85 @@ fn check_blocks(block_size: usize, len: usize) -> Result<(), SimBoardError> {
         return Err(SimBoardError::InvalidTransferLength { len, block_size });
     }
     Ok(())
+}
+
+/// Sets `dst` to `value`; true if that changes it.
+fn drive<T: Synth>(dst: &mut Signal<In, T>, value: T) -> bool {
+    let changed = dst.val() != value;
+    if changed {
+        dst.next = value;
+    }
+    changed
+}
+
+/// Engine outputs into the bridge's engine ports; true if any changed.
+fn engine_outputs_to_bridge(e: &BoardEngine, b: &mut HostBridge) -> bool {
+    let mut c = false;
+    c |= drive(&mut b.engine_busy, e.busy.val());
+    c |= drive(&mut b.engine_done, e.done.val());
+    c |= drive(&mut b.engine_error, e.error.val());
+    c |= drive(&mut b.engine_cycles, e.cycles.val());
+    c |= drive(&mut b.engine_busy_cycles, e.busy_cycles.val());
+    c |= drive(&mut b.engine_stall_cycles, e.stall_cycles.val());
+    c |= drive(&mut b.engine_dram_words, e.dram_words.val());
+    c |= drive(&mut b.engine_mults, e.mults.val());
+    c |= drive(&mut b.engine_adds, e.adds.val());
+    let (m, s) = (&e.dram, &mut b.engine_dram);
+    c |= drive(&mut s.address, m.address.val());
+    c |= drive(&mut s.command, m.command.val());
+    c |= drive(&mut s.enable, m.enable.val());
+    c |= drive(&mut s.write_data_in, m.write_data_in.val());
+    c |= drive(&mut s.write_data_end, m.write_data_end.val());
+    c |= drive(&mut s.write_data_mask, m.write_data_mask.val());
+    c |= drive(&mut s.write_enable, m.write_enable.val());
+    c
+}
+
+/// The bridge's engine-port outputs into the engine; true if any changed.
+fn bridge_outputs_to_engine(b: &HostBridge, e: &mut BoardEngine) -> bool {
+    let mut c = false;
+    c |= drive(&mut e.start, b.engine_start.val());
+    c |= drive(&mut e.abort, b.engine_abort.val());
+    c |= drive(&mut e.desc_addr, b.engine_desc_addr.val());
+    c |= drive(&mut e.in_addr, b.engine_in_addr.val());
+    c |= drive(&mut e.out_addr, b.engine_out_addr.val());
+    c |= drive(&mut e.state_addr, b.engine_state_addr.val());
+    c |= drive(&mut e.steps, b.engine_steps.val());
+    let (s, m) = (&b.engine_dram, &mut e.dram);
+    c |= drive(&mut m.read_data_out, s.read_data_out.val());
+    c |= drive(&mut m.read_data_end, s.read_data_end.val());
+    c |= drive(&mut m.read_data_valid, s.read_data_valid.val());
+    c |= drive(&mut m.ready, s.ready.val());
+    c |= drive(&mut m.write_fifo_not_full, s.write_fifo_not_full.val());
+    c |= drive(&mut m.calib_done, s.calib_done.val());
+    c
+}
+
+/// Visits the engine's input ports (driven from the bridge by [`SimBoard`]).
+fn for_each_engine_input(e: &mut BoardEngine, mut f: impl FnMut(&mut dyn Connectable)) {
+    f(&mut e.clock);
+    f(&mut e.start);
+    f(&mut e.abort);
+    f(&mut e.desc_addr);
+    f(&mut e.in_addr);
+    f(&mut e.out_addr);
+    f(&mut e.state_addr);
+    f(&mut e.steps);
+    f(&mut e.dram.read_data_out);
+    f(&mut e.dram.read_data_end);
+    f(&mut e.dram.read_data_valid);
+    f(&mut e.dram.ready);
+    f(&mut e.dram.write_fifo_not_full);
+    f(&mut e.dram.calib_done);
+}
+
+/// Something whose input side can be marked as driven.
+trait Connectable {
+    fn mark_driven(&mut self);
+}
+
+impl<T: Synth> Connectable for Signal<In, T> {
+    fn mark_driven(&mut self) {
+        self.connect();
+    }
 }

@@ -1,7 +1,12 @@
 //! The simulated board end to end at endpoint level: DRAM writes and reads through the
 //! block pipes, length and address errors, identity wires, cut-short transfers.
 
+mod common;
+
+use common::{dense, fc_layer, random_vector, rng, IN_ADDR, OUT_ADDR, STATE_ADDR};
+use crew_hw::layer_image::{pack_i8_vectors, unpack_i32};
 use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig};
+use crew_spec::image::vector_words_i32;
 use crew_spec::regmap::{self, ErrorCode};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -107,7 +112,7 @@ fn identity_wires_read_back() {
     );
     assert_eq!(
         b.get_wire_out(regmap::WIRE_OUT_ENGINE_KIND).unwrap(),
-        b.config().engine.kind
+        crew_hw::board_engine::board_engine_info().kind
     );
     let status = b.get_wire_out(regmap::WIRE_OUT_STATUS).unwrap();
     assert_ne!(status & regmap::STATUS_CALIB_DONE, 0);
@@ -223,24 +228,97 @@ fn cut_short_transfers_report_incomplete() {
 }
 
 #[test]
-#[ignore = "benchmark: cargo test -p crew-hw --release --test sim_board -- --ignored --nocapture"]
+#[ignore = "benchmark: cargo test -p crew-hw --test sim_board simulation_speed -- --ignored --nocapture"]
 fn simulation_speed() {
     let mut b = board();
     let t = std::time::Instant::now();
-    b.run_cycles(200_000).unwrap();
-    let idle = 200_000.0 / t.elapsed().as_secs_f64();
-    let data = vec![0x5Au8; 256 * 1024];
-    let t = std::time::Instant::now();
+    b.run_cycles(100_000).unwrap();
+    let idle = 100_000.0 / t.elapsed().as_secs_f64();
+    let data = vec![0x5Au8; 64 * 1024];
+    let (t, ps) = (std::time::Instant::now(), b.time_ps());
     write_dram(&mut b, 0, &data);
-    let secs = t.elapsed().as_secs_f64();
-    let t2 = std::time::Instant::now();
+    let (write_wall, write_board) = (t.elapsed().as_secs_f64(), (b.time_ps() - ps) as f64 * 1e-12);
+    let (t, ps) = (std::time::Instant::now(), b.time_ps());
     let back = read_dram(&mut b, 0, data.len() / 16);
-    let secs_read = t2.elapsed().as_secs_f64();
+    let (read_wall, read_board) = (t.elapsed().as_secs_f64(), (b.time_ps() - ps) as f64 * 1e-12);
     assert_eq!(back, data);
+    let kib = data.len() as f64 / 1024.0;
     println!(
-        "idle: {idle:.0} UI cycles/s; 256 KiB write {secs:.2} s ({:.2} MB/s), read {secs_read:.2} s ({:.2} MB/s); board time {:.2} ms",
-        data.len() as f64 / secs / 1e6,
-        data.len() as f64 / secs_read / 1e6,
-        b.time_ps() as f64 / 1e9
+        "idle: {idle:.0} UI cycles/s wall; 64 KiB write: {write_wall:.1} s wall ({:.1} KiB/s), \
+         {:.1} MB/s board time; read: {read_wall:.1} s wall ({:.1} KiB/s), {:.1} MB/s board time",
+        kib / write_wall,
+        data.len() as f64 / write_board / 1e6,
+        kib / read_wall,
+        data.len() as f64 / read_board / 1e6,
     );
+}
+
+fn words_to_bytes(words: &[u128]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// A whole FC layer run driven only through the endpoints: image and inputs in through
+/// the pipe, run command over wires and trigger, outputs back through the pipe, compared
+/// with the dense integer reference.
+#[test]
+fn fc_run_through_the_endpoints_matches_reference() {
+    let mut r = rng(11);
+    let (n_in, n_out) = (12, 20);
+    let (p, img) = fc_layer(&mut r, n_in, n_out, false, |c| [1, 3, 16, 200][c % 4]);
+    let xs: Vec<Vec<i8>> = (0..2).map(|_| random_vector(&mut r, n_in)).collect();
+    let mut b = board();
+    write_dram(&mut b, img.base, &words_to_bytes(&img.words));
+    write_dram(&mut b, IN_ADDR, &words_to_bytes(&pack_i8_vectors(&xs)));
+    for (lo, hi, v) in [
+        (
+            regmap::WIRE_IN_DESC_ADDR_LO,
+            regmap::WIRE_IN_DESC_ADDR_HI,
+            img.desc_addr,
+        ),
+        (
+            regmap::WIRE_IN_IN_ADDR_LO,
+            regmap::WIRE_IN_IN_ADDR_HI,
+            IN_ADDR,
+        ),
+        (
+            regmap::WIRE_IN_OUT_ADDR_LO,
+            regmap::WIRE_IN_OUT_ADDR_HI,
+            OUT_ADDR,
+        ),
+        (
+            regmap::WIRE_IN_STATE_ADDR_LO,
+            regmap::WIRE_IN_STATE_ADDR_HI,
+            STATE_ADDR,
+        ),
+    ] {
+        set_u32(&mut b, lo, hi, v);
+    }
+    b.set_wire_in(regmap::WIRE_IN_STEPS, xs.len() as u16)
+        .unwrap();
+    b.update_wire_ins().unwrap();
+    b.update_trigger_outs().unwrap();
+    b.activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_START_RUN)
+        .unwrap();
+    b.wait_trigger_out(
+        regmap::TRIGGER_OUT_EVENTS,
+        1 << regmap::TRIG_OUT_RUN_DONE,
+        3_000_000,
+    )
+    .unwrap();
+    assert_eq!(error_code(&mut b), ErrorCode::None);
+    let status = b.get_wire_out(regmap::WIRE_OUT_STATUS).unwrap();
+    assert_ne!(status & regmap::STATUS_RUN_DONE, 0);
+    assert_eq!(status & regmap::STATUS_ENGINE_BUSY, 0);
+    let adds = b.get_wire_out(regmap::WIRE_OUT_ADDS_LO).unwrap() as u32
+        | (b.get_wire_out(regmap::WIRE_OUT_ADDS_HI).unwrap() as u32) << 16;
+    assert!(adds > 0, "the adds counter crossed to the wire-outs");
+    let vw = vector_words_i32(n_out);
+    let out = read_dram(&mut b, OUT_ADDR, vw * xs.len());
+    for (t, x) in xs.iter().enumerate() {
+        let words: Vec<u128> = out[t * vw * 16..(t + 1) * vw * 16]
+            .chunks(16)
+            .map(|c| u128::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(unpack_i32(&words, n_out), dense(&p, x), "step {t}");
+    }
 }

@@ -1,0 +1,377 @@
+//! The bitstream flow: generate the top-level Verilog, vendor black-box stubs, XDC, MIG
+//! project, Vivado TCL and a manifest into a build folder (deterministic: the same design
+//! gives byte-identical files), and optionally run Vivado in batch mode and copy the
+//! bitstream with its manifest into the bitstreams folder, named by design hash.
+
+use crate::top::CrewBoardTop;
+use crew_hw::host_bridge::EngineInfo;
+use crew_spec::regmap;
+use rust_hdl::prelude::*;
+use rust_hdl_bsp_ok_xem7010::xem7010::synth::{add_mig_core_xem_7010, VivadoOptions};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// FPGA part of the XEM7010-A50.
+pub const FPGA_PART: &str = "xc7a50tfgg484-1";
+/// FrontPanel HDL files the design instantiates, relative to the FrontPanel install.
+pub const FRONTPANEL_HDL: &[&str] = &[
+    "okLibrary.v",
+    "okCoreHarness.v",
+    "okWireIn.v",
+    "okWireOut.v",
+    "okTriggerIn.v",
+    "okTriggerOut.v",
+    "okPipeIn.v",
+    "okPipeOut.v",
+    "okBTPipeIn.v",
+    "okBTPipeOut.v",
+];
+/// Where the FrontPanel HDL of this board lives inside the FrontPanel install.
+pub const FRONTPANEL_HDL_SUBDIR: &str = "XEM7010-A50/Vivado-2016";
+/// Generated files, in the order the design hash covers them.
+pub const GENERATED_FILES: &[&str] =
+    &["top.v", "vendor_stubs.v", "top.xdc", "mig_a.prj", "top.tcl"];
+/// Manifest file name in the build folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Printed by the TCL when the bitstream has been written.
+const VIVADO_DONE_MARKER: &str = "CREW Vivado run complete";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FirmwareError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Vivado not found at {0} (set VIVADO_PATH to the Vivado install directory)")]
+    VivadoMissing(PathBuf),
+    #[error("FrontPanel HDL file {0} not found (set FP_PATH to the FrontPanel install directory)")]
+    FrontPanelHdlMissing(PathBuf),
+    #[error("Vivado failed ({reason}); see the log {log}")]
+    VivadoFailed { reason: String, log: PathBuf },
+    #[error("manifest {path}: {source}")]
+    Manifest {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FirmwareError + '_ {
+    move |source| FirmwareError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Engine parameters recorded in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineParameters {
+    /// `crew` or `dense`.
+    pub kind: String,
+    pub kind_code: u16,
+    pub lanes: u16,
+    pub acc_depth: u16,
+}
+
+/// What a build folder (and a bitstream in bitstreams/) is: the driver checks
+/// `design_id`, `protocol_version` and `board_model` before configuring a board, and
+/// compares `design_hash` with what it expects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// sha256 over the generated files (see [`GENERATED_FILES`]), hex.
+    pub design_hash: String,
+    pub design_id: u16,
+    pub protocol_version: u16,
+    pub image_format_version: u16,
+    pub board_model: String,
+    pub fpga_part: String,
+    pub engine: EngineParameters,
+    /// sha256 of each generated file, in hash order.
+    pub files: Vec<(String, String)>,
+    /// sha256 of the .bit file, once Vivado has built it.
+    pub bitstream_sha256: Option<String>,
+    /// File name of the .bit in the bitstreams folder, once copied there.
+    pub bitstream_file: Option<String>,
+}
+
+impl EngineParameters {
+    pub fn from_info(info: EngineInfo) -> EngineParameters {
+        let kind = match info.kind {
+            regmap::ENGINE_KIND_CREW => "crew",
+            regmap::ENGINE_KIND_DENSE => "dense",
+            _ => "unknown",
+        };
+        EngineParameters {
+            kind: kind.into(),
+            kind_code: info.kind,
+            lanes: info.lanes,
+            acc_depth: info.acc_depth,
+        }
+    }
+}
+
+/// The generated design in memory.
+pub struct GeneratedDesign {
+    /// (file name, contents) in [`GENERATED_FILES`] order.
+    pub files: Vec<(String, String)>,
+    pub manifest: Manifest,
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Splits rust-hdl's Verilog into the design (black-box stubs removed, for Vivado, which
+/// gets the real FrontPanel and MIG sources) and the stubs, one per module name (for
+/// yosys and other checkers).
+fn split_blackboxes(verilog: &str) -> (String, String) {
+    let design = filter_blackbox_directives(verilog);
+    let mut stubs: Vec<(String, String)> = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in verilog.split('\n') {
+        if line.starts_with("(* blackbox *)") {
+            current = Some(Vec::new());
+        }
+        if let Some(lines) = current.as_mut() {
+            lines.push(line);
+            if line.starts_with("endmodule") {
+                let text = lines.join("\n");
+                let name = text
+                    .split_whitespace()
+                    .skip_while(|w| *w != "module")
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim_end_matches('(')
+                    .to_string();
+                if !stubs.iter().any(|(n, _)| *n == name) {
+                    stubs.push((name, text));
+                }
+                current = None;
+            }
+        }
+    }
+    stubs.sort();
+    let stubs = stubs
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    (design, stubs + "\n")
+}
+
+/// The Vivado TCL: project, sources (FrontPanel HDL copied beside it), MIG IP from
+/// `mig_a.prj`, synthesis, implementation, bitstream; exits non-zero on failure.
+fn vivado_tcl(mig_tcl: &str) -> String {
+    let fp_files = FRONTPANEL_HDL.join(" ");
+    format!(
+        r#"# Generated by crew-firmware; run in the build folder: vivado -mode batch -source top.tcl
+create_project top . -part {FPGA_PART} -force
+add_files {{top.v top.xdc {fp_files}}}
+{mig_tcl}
+update_compile_order
+launch_runs synth_1 -jobs 2
+wait_on_run synth_1
+if {{[get_property STATUS [get_runs synth_1]] != "synth_design Complete!"}} {{
+    puts "CREW synthesis failed"
+    exit 1
+}}
+launch_runs impl_1 -to_step write_bitstream -jobs 2
+wait_on_run impl_1
+if {{[get_property STATUS [get_runs impl_1]] != "write_bitstream Complete!"}} {{
+    puts "CREW implementation failed"
+    exit 1
+}}
+puts "{VIVADO_DONE_MARKER}"
+exit 0
+"#
+    )
+}
+
+/// Generates the design for `engine`. `scratch` receives the BSP's MIG project file on
+/// the way (the BSP writes it to disk); nothing else touches the file system.
+pub fn generate_design(
+    engine: EngineInfo,
+    scratch: &Path,
+) -> Result<GeneratedDesign, FirmwareError> {
+    let top = CrewBoardTop::new(engine);
+    let verilog = generate_verilog(&top);
+    let (design_v, stubs_v) = split_blackboxes(&verilog);
+    // The bridge crosses between ti_clk (from okHostClk) and the MIG UI clock (from
+    // SystemClk) only through synchronizers and asynchronous FIFOs.
+    let xdc = rust_hdl::fpga::toolchains::vivado::generate_xdc(&top)
+        + "set_clock_groups -asynchronous \
+-group [get_clocks -include_generated_clocks okHostClk] \
+-group [get_clocks -include_generated_clocks SystemClk]\n";
+    std::fs::create_dir_all(scratch).map_err(io_err(scratch))?;
+    let scratch_str = scratch.to_string_lossy().to_string();
+    let mig_tcl_abs = add_mig_core_xem_7010(&scratch_str, VivadoOptions::default());
+    let prj_path = scratch.join("mig_a.prj");
+    let prj = std::fs::read_to_string(&prj_path).map_err(io_err(&prj_path))?;
+    // The BSP names the project by absolute path; the build folder is Vivado's working
+    // directory, so a relative name keeps the TCL independent of where it is built.
+    let abs = prj_path
+        .canonicalize()
+        .map_err(io_err(&prj_path))?
+        .to_string_lossy()
+        .to_string();
+    let mig_tcl = mig_tcl_abs.replace(&format!("{{ {abs} }}"), "[file normalize mig_a.prj]");
+    let tcl = vivado_tcl(&mig_tcl);
+    let files: Vec<(String, String)> = vec![
+        ("top.v".into(), design_v),
+        ("vendor_stubs.v".into(), stubs_v),
+        ("top.xdc".into(), xdc),
+        ("mig_a.prj".into(), prj),
+        ("top.tcl".into(), tcl),
+    ];
+    let mut hasher = Sha256::new();
+    for (name, text) in &files {
+        hasher.update(name.as_bytes());
+        hasher.update([0u8]);
+        hasher.update((text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    }
+    let design_hash: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let manifest = Manifest {
+        design_hash,
+        design_id: regmap::DESIGN_ID,
+        protocol_version: regmap::PROTOCOL_VERSION,
+        image_format_version: crew_spec::image::IMAGE_FORMAT_VERSION,
+        board_model: regmap::BOARD_MODEL.into(),
+        fpga_part: FPGA_PART.into(),
+        engine: EngineParameters::from_info(engine),
+        files: files
+            .iter()
+            .map(|(n, t)| (n.clone(), sha256_hex(t.as_bytes())))
+            .collect(),
+        bitstream_sha256: None,
+        bitstream_file: None,
+    };
+    Ok(GeneratedDesign { files, manifest })
+}
+
+fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), FirmwareError> {
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|source| FirmwareError::Manifest {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    std::fs::write(path, text + "\n").map_err(io_err(path))
+}
+
+/// Reads a manifest (build folder or bitstreams folder).
+pub fn read_manifest(path: &Path) -> Result<Manifest, FirmwareError> {
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    serde_json::from_str(&text).map_err(|source| FirmwareError::Manifest {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes the generated files and the manifest into `out` (created if needed).
+pub fn generate(engine: EngineInfo, out: &Path) -> Result<Manifest, FirmwareError> {
+    std::fs::create_dir_all(out).map_err(io_err(out))?;
+    let design = generate_design(engine, out)?;
+    for (name, text) in &design.files {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(io_err(&path))?;
+    }
+    write_manifest(&out.join(MANIFEST_FILE), &design.manifest)?;
+    Ok(design.manifest)
+}
+
+/// Where Vivado and the FrontPanel HDL are.
+#[derive(Clone, Debug)]
+pub struct VivadoSetup {
+    /// Vivado install directory (containing bin/vivado) or the vivado executable.
+    pub vivado_path: PathBuf,
+    /// FrontPanel install directory.
+    pub frontpanel_path: PathBuf,
+}
+
+impl VivadoSetup {
+    /// From VIVADO_PATH / FP_PATH in the environment, else the defaults compiled in from
+    /// .cargo/config.toml.
+    pub fn from_env() -> VivadoSetup {
+        let pick = |var: &str, default: &str| {
+            std::env::var_os(var)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(default))
+        };
+        VivadoSetup {
+            vivado_path: pick("VIVADO_PATH", env!("VIVADO_PATH")),
+            frontpanel_path: pick("FP_PATH", env!("FP_PATH")),
+        }
+    }
+
+    fn vivado_executable(&self) -> Option<PathBuf> {
+        [
+            self.vivado_path.join("bin").join("vivado"),
+            self.vivado_path.join("vivado"),
+            self.vivado_path.clone(),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+    }
+}
+
+/// Runs Vivado on a generated build folder and copies the bitstream and its manifest into
+/// `bitstreams` as `crew-xem7010-<hash>.bit` / `.json`; returns the path of the copied .bit.
+pub fn run_vivado(
+    build: &Path,
+    setup: &VivadoSetup,
+    bitstreams: &Path,
+) -> Result<PathBuf, FirmwareError> {
+    let vivado = setup
+        .vivado_executable()
+        .ok_or_else(|| FirmwareError::VivadoMissing(setup.vivado_path.clone()))?;
+    let manifest_path = build.join(MANIFEST_FILE);
+    let mut manifest = read_manifest(&manifest_path)?;
+    let fp_dir = setup.frontpanel_path.join(FRONTPANEL_HDL_SUBDIR);
+    for name in FRONTPANEL_HDL {
+        let src = fp_dir.join(name);
+        if !src.is_file() {
+            return Err(FirmwareError::FrontPanelHdlMissing(src));
+        }
+        let dst = build.join(name);
+        std::fs::copy(&src, &dst).map_err(io_err(&dst))?;
+    }
+    let log = build.join("vivado.log");
+    let status = Command::new(&vivado)
+        .current_dir(build)
+        .args(["-mode", "batch", "-source", "top.tcl", "-log", "vivado.log"])
+        .args(["-journal", "vivado.jou", "-notrace"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(io_err(&vivado))?;
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    if !status.success() || !log_text.contains(VIVADO_DONE_MARKER) {
+        return Err(FirmwareError::VivadoFailed {
+            reason: format!("exit status {status}"),
+            log,
+        });
+    }
+    let bit = build.join("top.runs").join("impl_1").join("top.bit");
+    let bit_bytes = std::fs::read(&bit).map_err(|_| FirmwareError::VivadoFailed {
+        reason: format!("no bitstream at {}", bit.display()),
+        log: log.clone(),
+    })?;
+    std::fs::create_dir_all(bitstreams).map_err(io_err(bitstreams))?;
+    let stem = format!("crew-xem7010-{}", &manifest.design_hash[..16]);
+    let dest = bitstreams.join(format!("{stem}.bit"));
+    std::fs::write(&dest, &bit_bytes).map_err(io_err(&dest))?;
+    manifest.bitstream_sha256 = Some(sha256_hex(&bit_bytes));
+    manifest.bitstream_file = Some(format!("{stem}.bit"));
+    write_manifest(&bitstreams.join(format!("{stem}.json")), &manifest)?;
+    write_manifest(&manifest_path, &manifest)?;
+    Ok(dest)
+}

@@ -1,0 +1,66 @@
+//! `crew-firmware generate --out DIR [--vivado]`: writes the XEM7010 design (Verilog, XDC,
+//! MIG project, Vivado TCL, manifest) into DIR; with --vivado also builds the bitstream and
+//! copies it with its manifest into the bitstreams folder.
+
+use clap::{Parser, Subcommand};
+use crew_firmware::bitstream::{generate, run_vivado, VivadoSetup};
+use crew_firmware::top::board_engine_info;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "crew-firmware", about = "CREW XEM7010 bitstream flow")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Generate the design files (and optionally the bitstream).
+    Generate {
+        /// Build folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Run Vivado (VIVADO_PATH, FP_PATH) and copy the bitstream into --bitstreams.
+        #[arg(long)]
+        vivado: bool,
+        /// Where built bitstreams and their manifests land.
+        #[arg(long, default_value = "bitstreams")]
+        bitstreams: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Generate {
+            out,
+            vivado,
+            bitstreams,
+        } => {
+            let manifest = match generate(board_engine_info(), &out) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!(
+                "generated {} (design hash {})",
+                out.display(),
+                manifest.design_hash
+            );
+            if vivado {
+                match run_vivado(&out, &VivadoSetup::from_env(), &bitstreams) {
+                    Ok(bit) => println!("bitstream {}", bit.display()),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

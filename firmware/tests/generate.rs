@@ -1,0 +1,144 @@
+//! The bitstream flow's generated files: the top-level Verilog passes yosys with the
+//! vendor modules as black boxes, the XDC places every top-level port, and generation is
+//! deterministic.
+
+use crew_firmware::bitstream::{generate, read_manifest, GENERATED_FILES, MANIFEST_FILE};
+use crew_firmware::top::board_engine_info;
+use crew_spec::regmap;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+fn yosys(dir: &Path, script: &str) -> String {
+    let output = Command::new("yosys")
+        .current_dir(dir)
+        .arg("-p")
+        .arg(script)
+        .output()
+        .expect("yosys is needed to check the generated Verilog (scripts/test.sh installs it)");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "yosys rejected the design:\n{log}");
+    log
+}
+
+#[test]
+fn top_verilog_passes_yosys_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(board_engine_info(), dir.path()).unwrap();
+    let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
+    // Every endpoint of the register map is instantiated at its address.
+    for (name, _, addr) in regmap::ENDPOINTS {
+        assert!(
+            top.contains(&format!(".ep_addr(8'h{addr:x})")),
+            "endpoint {name} at {addr:#04x} missing"
+        );
+    }
+    let log = yosys(
+        dir.path(),
+        "read_verilog -lib vendor_stubs.v; read_verilog top.v; \
+         hierarchy -check -top top; proc; check -assert",
+    );
+    assert!(log.contains("Found and reported 0 problems"), "{log}");
+    for module in [
+        "okHost",
+        "okWireIn",
+        "okWireOut",
+        "okTriggerIn",
+        "okTriggerOut",
+    ] {
+        assert!(log.contains(module), "{module} not instantiated");
+    }
+}
+
+/// Top-level port bits declared in `module top`, e.g. `leds[3]`, `sys_clock_p`.
+fn top_port_bits(verilog: &str) -> BTreeSet<String> {
+    let body = &verilog[verilog.find("module top(").unwrap()..];
+    let body = &body[..body.find("// Stub signals").unwrap()];
+    let mut bits = BTreeSet::new();
+    for line in body.lines().map(str::trim) {
+        let Some(first) = line.split_whitespace().next() else {
+            continue;
+        };
+        if !["input", "output", "inout"].contains(&first) {
+            continue;
+        }
+        let decl = line.trim_end_matches(';');
+        let name = decl.split_whitespace().last().unwrap().to_string();
+        match decl.find('[') {
+            Some(open) => {
+                let range = &decl[open + 1..decl.find(']').unwrap()];
+                let (hi, lo) = range.split_once(':').unwrap();
+                for k in lo.parse::<u32>().unwrap()..=hi.parse::<u32>().unwrap() {
+                    bits.insert(format!("{name}[{k}]"));
+                }
+            }
+            None => {
+                bits.insert(name);
+            }
+        }
+    }
+    bits
+}
+
+#[test]
+fn xdc_places_every_top_level_port() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(board_engine_info(), dir.path()).unwrap();
+    let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
+    let xdc = std::fs::read_to_string(dir.path().join("top.xdc")).unwrap();
+    let ports = top_port_bits(&top);
+    assert!(ports.len() > 80, "only {} port bits found", ports.len());
+    let mut placed = BTreeSet::new();
+    for line in xdc.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 7 && words[0] == "set_property" && words[1] == "PACKAGE_PIN" {
+            assert_eq!(words[3], "[get_ports", "{line}");
+            let pin = words[2];
+            assert!(
+                pin.chars().all(|c| c.is_ascii_alphanumeric()),
+                "bad pin {pin}"
+            );
+            placed.insert(words[5].to_string());
+        }
+    }
+    let missing: Vec<_> = ports.difference(&placed).collect();
+    assert!(missing.is_empty(), "ports without a location: {missing:?}");
+    let unknown: Vec<_> = placed.difference(&ports).collect();
+    assert!(
+        unknown.is_empty(),
+        "locations for unknown ports: {unknown:?}"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let ma = generate(board_engine_info(), a.path()).unwrap();
+    let mb = generate(board_engine_info(), b.path()).unwrap();
+    assert_eq!(ma.design_hash, mb.design_hash);
+    for name in GENERATED_FILES.iter().chain([&MANIFEST_FILE]) {
+        let fa = std::fs::read(a.path().join(name)).unwrap();
+        let fb = std::fs::read(b.path().join(name)).unwrap();
+        assert!(fa == fb, "{name} differs between two generations");
+    }
+    let m = read_manifest(&a.path().join(MANIFEST_FILE)).unwrap();
+    assert_eq!(m, ma);
+    assert_eq!(m.design_id, regmap::DESIGN_ID);
+    assert_eq!(m.protocol_version, regmap::PROTOCOL_VERSION);
+    assert_eq!(m.board_model, regmap::BOARD_MODEL);
+    assert_eq!(m.engine.lanes, board_engine_info().lanes);
+    assert_eq!(m.design_hash.len(), 64);
+    // The hash covers the files: changing one changes it.
+    let mut other = board_engine_info();
+    other.acc_depth += 1;
+    let c = tempfile::tempdir().unwrap();
+    assert_ne!(
+        generate(other, c.path()).unwrap().design_hash,
+        ma.design_hash
+    );
+}

@@ -1,0 +1,145 @@
+//! Builds the DRAM image of one quantized layer (`crew_spec::image` format) from dense
+//! integer matrices: per column, the sorted unique values become the table and the
+//! indices point into it. A minimal stand-in for the compiler, used by the engine tests and
+//! the benchmark to place layers in the simulated DRAM.
+
+use crew_spec::image::{
+    encode_record, index_bits, vector_words_i8, EpilogueRow, LayerDescriptor, LayerKind,
+    PassDescriptor, LAYER_DESC_WORDS,
+};
+
+/// One pass: a rows x cols matrix (row-major, int8 or int16 values) and its epilogue rows.
+#[derive(Clone, Debug)]
+pub struct PassMatrix {
+    pub rows: usize,
+    pub cols: usize,
+    pub weights: Vec<i16>,
+    pub epilogue: Vec<EpilogueRow>,
+}
+
+impl PassMatrix {
+    pub fn weight(&self, row: usize, col: usize) -> i16 {
+        self.weights[row * self.cols + col]
+    }
+}
+
+/// A layer image placed at word address `base`.
+#[derive(Clone, Debug)]
+pub struct LayerImage {
+    pub base: u32,
+    pub words: Vec<u128>,
+    pub desc_addr: u32,
+    /// Unique values per column, per pass (for statistics).
+    pub unique: Vec<Vec<usize>>,
+}
+
+impl LayerImage {
+    /// Words of column records (tables + indices) summed over passes.
+    pub fn record_words(&self) -> usize {
+        let d = LayerDescriptor::from_words(
+            &self.words[(self.desc_addr - self.base) as usize..][..LAYER_DESC_WORDS],
+        )
+        .expect("own descriptor");
+        d.passes.iter().map(|p| p.records_words as usize).sum()
+    }
+}
+
+/// Lays out descriptor, then per pass its records and epilogue rows, from `base`.
+pub fn build_layer(
+    kind: LayerKind,
+    wide_entries: bool,
+    n_in: usize,
+    n_hidden: usize,
+    passes: &[PassMatrix],
+    base: u32,
+) -> LayerImage {
+    let mut words = vec![0u128; LAYER_DESC_WORDS];
+    let mut descs = vec![];
+    let mut unique = vec![];
+    for p in passes {
+        let records_addr = base + words.len() as u32;
+        let mut col_unique = vec![];
+        for c in 0..p.cols {
+            let column: Vec<i16> = (0..p.rows).map(|r| p.weight(r, c)).collect();
+            let mut table = column.clone();
+            table.sort_unstable();
+            table.dedup();
+            let bits = index_bits(table.len());
+            let indices: Vec<u16> = column
+                .iter()
+                .map(|v| table.binary_search(v).unwrap() as u16)
+                .collect();
+            col_unique.push(table.len());
+            words.extend(encode_record(&table, wide_entries, bits, &indices));
+        }
+        let records_words = (base + words.len() as u32 - records_addr) as u32;
+        let epilogue_addr = base + words.len() as u32;
+        words.extend(p.epilogue.iter().map(|r| r.to_word()));
+        descs.push(PassDescriptor {
+            records_addr,
+            epilogue_addr,
+            n_in: p.cols as u16,
+            n_out: p.rows as u16,
+            records_words,
+        });
+        unique.push(col_unique);
+    }
+    let desc = LayerDescriptor {
+        kind,
+        wide_entries,
+        n_in: n_in as u16,
+        n_hidden: n_hidden as u16,
+        passes: descs,
+    };
+    words[..LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
+    LayerImage {
+        base,
+        words,
+        desc_addr: base,
+        unique,
+    }
+}
+
+/// Packs int8 vectors (one per step) as consecutive run-time input vectors.
+pub fn pack_i8_vectors(vectors: &[Vec<i8>]) -> Vec<u128> {
+    let mut out = vec![];
+    for v in vectors {
+        let mut bytes: Vec<u8> = v.iter().map(|&x| x as u8).collect();
+        bytes.resize(vector_words_i8(v.len()) * 16, 0);
+        out.extend(
+            bytes
+                .chunks(16)
+                .map(|c| u128::from_le_bytes(c.try_into().unwrap())),
+        );
+    }
+    out
+}
+
+/// Unpacks `n` int8 values from words.
+pub fn unpack_i8(words: &[u128], n: usize) -> Vec<i8> {
+    words
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .take(n)
+        .map(|b| b as i8)
+        .collect()
+}
+
+/// Packs int32 values, 4 per word.
+pub fn pack_i32(values: &[i32]) -> Vec<u128> {
+    values
+        .chunks(4)
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u128, |w, (k, &v)| w | (v as u32 as u128) << (32 * k))
+        })
+        .collect()
+}
+
+/// Unpacks `n` int32 values from words.
+pub fn unpack_i32(words: &[u128], n: usize) -> Vec<i32> {
+    (0..n)
+        .map(|k| (words[k / 4] >> (32 * (k % 4))) as u32 as i32)
+        .collect()
+}

@@ -1,0 +1,100 @@
+//! FC layers on the engine vs the dense integer reference.
+
+mod common;
+use common::*;
+
+#[test]
+fn fc_small_mixed_widths_matches_reference() {
+    let mut r = rng(1);
+    let (n_in, n_out) = (21, 37);
+    let (p, img) = fc_layer(&mut r, n_in, n_out, false, |c| {
+        [1, 2, 3, 5, 17, 100, 256][c % 7]
+    });
+    let xs: Vec<Vec<i8>> = (0..2).map(|_| random_vector(&mut r, n_in)).collect();
+    let mut sim = new_sim();
+    let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
+    assert!(rep.ok(), "error {}", rep.error);
+    for (t, x) in xs.iter().enumerate() {
+        assert_eq!(outs[t], dense(&p, x), "step {t}");
+    }
+}
+
+#[test]
+fn fc_all_unique_256_and_all_single_value_columns() {
+    let mut r = rng(2);
+    let (n_in, n_out) = (9, 300);
+    // Columns alternate u = 256 (8-bit indices) and u = 1 (no index part).
+    let (p, img) = fc_layer(
+        &mut r,
+        n_in,
+        n_out,
+        false,
+        |c| if c % 2 == 0 { 256 } else { 1 },
+    );
+    assert!(img.unique[0].iter().any(|&u| u == 256));
+    let xs = vec![random_vector(&mut r, n_in)];
+    let mut sim = new_sim();
+    let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
+    assert!(rep.ok(), "error {}", rep.error);
+    assert_eq!(outs[0], dense(&p, &xs[0]));
+    // Each output adds one product per column.
+    assert_eq!(rep.adds as usize, n_in * n_out);
+}
+
+#[test]
+fn fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs() {
+    let mut r = rng(3);
+    for (n_in, n_out) in [(5, 1), (7, 16), (12, 17), (33, 45)] {
+        let (p, img) = fc_layer(&mut r, n_in, n_out, false, |c| 1 + (c * 37) % 60);
+        let mut xs = vec![vec![0i8; n_in], random_vector(&mut r, n_in)];
+        xs[1][0] = -128;
+        xs.push(
+            (0..n_in)
+                .map(|i| if i % 2 == 0 { 0 } else { 127 })
+                .collect(),
+        );
+        let mut sim = new_sim();
+        let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
+        assert!(rep.ok(), "{n_in}x{n_out}: error {}", rep.error);
+        for (t, x) in xs.iter().enumerate() {
+            assert_eq!(outs[t], dense(&p, x), "{n_in}x{n_out} step {t}");
+        }
+        // Zero input: outputs are the biases.
+        let bias: Vec<i32> = p.epilogue.iter().map(|e| e.bias).collect();
+        assert_eq!(outs[0], bias);
+    }
+}
+
+#[test]
+fn fc_wide_int16_entries() {
+    let mut r = rng(4);
+    let (n_in, n_out) = (10, 70);
+    let (p, img) = fc_layer(&mut r, n_in, n_out, true, |c| [1, 7, 64, 70, 3][c % 5]);
+    let xs = vec![random_vector(&mut r, n_in), random_vector(&mut r, n_in)];
+    let mut sim = new_sim();
+    let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
+    assert!(rep.ok(), "error {}", rep.error);
+    for (t, x) in xs.iter().enumerate() {
+        assert_eq!(outs[t], dense(&p, x), "step {t}");
+    }
+}
+
+#[test]
+fn fc_counters_count_work() {
+    let mut r = rng(5);
+    let (n_in, n_out) = (16, 64);
+    let (p, img) = fc_layer(&mut r, n_in, n_out, false, |_| 20);
+    let xs = vec![random_vector(&mut r, n_in)];
+    let mut sim = new_sim();
+    let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
+    assert!(rep.ok());
+    assert_eq!(outs[0], dense(&p, &xs[0]));
+    let uniques: usize = img.unique[0].iter().sum();
+    assert_eq!(rep.mults as usize, uniques);
+    assert_eq!(rep.adds as usize, n_in * n_out);
+    assert_eq!(rep.busy_cycles as usize, n_in * n_out / 16);
+    // Descriptor + x + records + epilogue read, outputs written.
+    let expected_words = 4 + 1 + img.record_words() + n_out + n_out / 4;
+    assert_eq!(rep.dram_words as usize, expected_words);
+    assert!(rep.cycles as u64 <= rep.wall_cycles && rep.cycles > 0);
+}
