@@ -1,23 +1,38 @@
-//! Bitstream manifests (bitstreams/README.md): a built `<hash>.bit` comes with
-//! `<hash>.manifest.toml` (or `<hash>.toml`) naming the board model, design id, register
-//! map (protocol) version and engine parameters. `crew-host flash` checks the manifest
-//! against the board before configuring and against the identity wires afterwards.
+//! Bitstream manifests (bitstreams/README.md): `crew-xem7010-<hash>.bit` comes with
+//! `crew-xem7010-<hash>.json` naming the board model, design id, register map (protocol)
+//! version, image format version, engine parameters and the bitstream's sha256.
+//! `crew-host flash` checks the manifest before configuring and the identity wires after.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// The engine a bitstream contains, as its identity wire-outs report it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ManifestEngine {
+    /// "crew" or "dense".
+    pub kind: String,
+    /// WireOut 0x32.
+    pub kind_code: u16,
+    /// WireOut 0x33.
+    pub lanes: u16,
+    /// WireOut 0x34.
+    pub acc_depth: u16,
+}
 
 /// The manifest fields the host checks (other fields are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct Manifest {
-    /// FrontPanel board model string, e.g. "XEM7010-A50".
-    pub board_model: String,
+    pub design_hash: String,
     pub design_id: u16,
     pub protocol_version: u16,
-    #[serde(default)]
-    pub engine_kind: Option<u16>,
-    #[serde(default)]
-    pub design_hash: Option<String>,
+    pub image_format_version: u16,
+    /// FrontPanel board model string, e.g. "XEM7010-A50".
+    pub board_model: String,
+    pub engine: ManifestEngine,
+    /// sha256 of the `.bit` file, hex.
+    pub bitstream_sha256: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,10 +42,23 @@ pub enum BitstreamError {
         path: PathBuf,
         error: std::io::Error,
     },
-    #[error("{} has no manifest (looked for {})", bit.display(), tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
-    NoManifest { bit: PathBuf, tried: Vec<PathBuf> },
+    #[error("{} has no manifest (expected {})", bit.display(), manifest.display())]
+    NoManifest { bit: PathBuf, manifest: PathBuf },
     #[error("manifest {}: {message}", path.display())]
     BadManifest { path: PathBuf, message: String },
+    #[error("{}: sha256 {found} differs from the manifest's {expected} (corrupted or replaced file)", bit.display())]
+    Checksum {
+        bit: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{}: {what} is {found}, this crew-host needs {expected}; use a bitstream built from this source tree", bit.display())]
+    Incompatible {
+        bit: PathBuf,
+        what: &'static str,
+        found: String,
+        expected: String,
+    },
     #[error("{} is built for {expected}, the board is a {found}", bit.display())]
     WrongBoard {
         bit: PathBuf,
@@ -39,38 +67,68 @@ pub enum BitstreamError {
     },
 }
 
-/// Candidate manifest paths for a bitstream file.
-pub fn manifest_paths(bit: &Path) -> Vec<PathBuf> {
-    vec![
-        bit.with_extension("manifest.toml"),
-        bit.with_extension("toml"),
-    ]
+/// The manifest path of a bitstream file.
+pub fn manifest_path(bit: &Path) -> PathBuf {
+    bit.with_extension("json")
 }
 
-/// Reads the bitstream's manifest and checks the file exists.
-pub fn read_manifest(bit: &Path) -> Result<(PathBuf, Manifest), BitstreamError> {
-    std::fs::metadata(bit).map_err(|error| BitstreamError::Io {
+/// Reads the bitstream's manifest, checks the file's sha256 and that this host speaks the
+/// bitstream's register map and image format.
+pub fn read_and_check(bit: &Path) -> Result<(PathBuf, Manifest), BitstreamError> {
+    let bytes = std::fs::read(bit).map_err(|error| BitstreamError::Io {
         path: bit.into(),
         error,
     })?;
-    let tried = manifest_paths(bit);
-    let path =
-        tried
-            .iter()
-            .find(|p| p.is_file())
-            .cloned()
-            .ok_or_else(|| BitstreamError::NoManifest {
-                bit: bit.into(),
-                tried: tried.clone(),
-            })?;
+    let path = manifest_path(bit);
+    if !path.is_file() {
+        return Err(BitstreamError::NoManifest {
+            bit: bit.into(),
+            manifest: path,
+        });
+    }
     let text = std::fs::read_to_string(&path).map_err(|error| BitstreamError::Io {
         path: path.clone(),
         error,
     })?;
-    let manifest: Manifest = toml::from_str(&text).map_err(|e| BitstreamError::BadManifest {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
+    let manifest: Manifest =
+        serde_json::from_str(&text).map_err(|e| BitstreamError::BadManifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    let found: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !found.eq_ignore_ascii_case(&manifest.bitstream_sha256) {
+        return Err(BitstreamError::Checksum {
+            bit: bit.into(),
+            expected: manifest.bitstream_sha256.clone(),
+            found,
+        });
+    }
+    use crew_spec::{image, regmap};
+    for (what, found, expected) in [
+        ("design id", manifest.design_id, regmap::DESIGN_ID),
+        (
+            "protocol version",
+            manifest.protocol_version,
+            regmap::PROTOCOL_VERSION,
+        ),
+        (
+            "image format version",
+            manifest.image_format_version,
+            image::IMAGE_FORMAT_VERSION,
+        ),
+    ] {
+        if found != expected {
+            return Err(BitstreamError::Incompatible {
+                bit: bit.into(),
+                what,
+                found: format!("{found:#x}"),
+                expected: format!("{expected:#x}"),
+            });
+        }
+    }
     Ok((path, manifest))
 }
 

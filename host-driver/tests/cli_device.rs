@@ -73,37 +73,46 @@ fn devices_lists_boards_or_says_why_there_are_none() {
 
 #[test]
 fn flash_checks_the_manifest_before_touching_a_board() {
+    use sha2::{Digest, Sha256};
     let dir = tempfile::tempdir().unwrap();
-    let bit = dir.path().join("0123abcd.bit");
-    std::fs::write(&bit, b"not really a bitstream").unwrap();
+    let bit = dir.path().join("crew-xem7010-0123456789abcdef.bit");
+    let contents = b"not really a bitstream";
+    std::fs::write(&bit, contents).unwrap();
     // No manifest: a bitstream problem (2).
     let out = crew_host(&["flash", p(&bit)]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("has no manifest"), "{}", text(&out));
-    // A manifest for another register map version: refused (2) before opening a board.
-    let manifest = dir.path().join("0123abcd.manifest.toml");
-    let write = |design_id: u16, protocol: u16| {
-        std::fs::write(
-            &manifest,
-            format!(
-                "board_model = \"XEM7010-A50\"\ndesign_id = {design_id}\n\
-                 protocol_version = {protocol}\nengine_kind = 1\n"
-            ),
-        )
-        .unwrap()
+    let sha: String = Sha256::digest(contents)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let manifest = dir.path().join("crew-xem7010-0123456789abcdef.json");
+    let write = |protocol: u16, sha: &str| {
+        let m = serde_json::json!({
+            "design_hash": "0123456789abcdef",
+            "design_id": crew_spec::regmap::DESIGN_ID,
+            "protocol_version": protocol,
+            "image_format_version": crew_spec::image::IMAGE_FORMAT_VERSION,
+            "board_model": "XEM7010-A50",
+            "fpga_part": "xc7a50tfgg484-1",
+            "engine": {"kind": "crew", "kind_code": 1, "lanes": 16, "acc_depth": 1024},
+            "bitstream_sha256": sha,
+            "bitstream_file": "crew-xem7010-0123456789abcdef.bit",
+        });
+        std::fs::write(&manifest, m.to_string()).unwrap()
     };
-    write(
-        crew_spec::regmap::DESIGN_ID,
-        crew_spec::regmap::PROTOCOL_VERSION + 1,
-    );
+    // The file does not match the manifest's checksum (2).
+    write(crew_spec::regmap::PROTOCOL_VERSION, &"0".repeat(64));
+    let out = crew_host(&["flash", p(&bit)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("sha256"), "{}", text(&out));
+    // A manifest for another register map version: refused (2) before opening a board.
+    write(crew_spec::regmap::PROTOCOL_VERSION + 1, &sha);
     let out = crew_host(&["flash", p(&bit)]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("protocol version"), "{}", text(&out));
     // A matching manifest: the next step needs FrontPanel and a board.
-    write(
-        crew_spec::regmap::DESIGN_ID,
-        crew_spec::regmap::PROTOCOL_VERSION,
-    );
+    write(crew_spec::regmap::PROTOCOL_VERSION, &sha);
     let out = crew_host(&["flash", p(&bit)]);
     if frontpanel_missing() {
         assert_eq!(out.status.code(), Some(3), "{}", text(&out));

@@ -1,5 +1,5 @@
-//! `crew-host flash BITFILE [--serial S]`: checks the bitstream's manifest (register map
-//! version, design id, board model) before configuring, configures the FPGA, then reads the
+//! `crew-host flash BITFILE [--serial S]`: checks the bitstream's manifest (sha256,
+//! register map and image format versions, design id, board model) before configuring, configures the FPGA, then reads the
 //! identity wires to confirm the board runs what the manifest promises.
 
 use std::path::PathBuf;
@@ -10,11 +10,10 @@ use crew_host::bitstream::{self, BitstreamError};
 use crew_host::device::{Device, DeviceConfig, DeviceError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::Transport;
-use crew_spec::regmap;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The bitstream (`bitstreams/<hash>.bit`, with its manifest beside it).
+    /// The bitstream (`bitstreams/crew-xem7010-<hash>.bit`, its `.json` manifest beside it).
     pub bitfile: PathBuf,
     /// Serial number of the board (needed when several are attached).
     #[arg(long, env = "CREW_SERIAL")]
@@ -24,36 +23,8 @@ pub struct Args {
     pub json: bool,
 }
 
-/// A manifest that does not describe a bitstream this host can drive.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {what} is {found:#06x}, this crew-host needs {expected:#06x}; rebuild the bitstream from this source tree", bit.display())]
-pub struct IncompatibleBitstream {
-    pub bit: PathBuf,
-    pub what: &'static str,
-    pub found: u16,
-    pub expected: u16,
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (manifest_path, manifest) = bitstream::read_manifest(&args.bitfile)?;
-    for (what, found, expected) in [
-        ("design id", manifest.design_id, regmap::DESIGN_ID),
-        (
-            "protocol version",
-            manifest.protocol_version,
-            regmap::PROTOCOL_VERSION,
-        ),
-    ] {
-        if found != expected {
-            return Err(IncompatibleBitstream {
-                bit: args.bitfile.clone(),
-                what,
-                found,
-                expected,
-            }
-            .into());
-        }
-    }
+    let (manifest_path, manifest) = bitstream::read_and_check(&args.bitfile)?;
     let mut board =
         BoardTransport::open(args.serial.as_deref()).map_err(|error| DeviceError::Transport {
             on: "FrontPanel".into(),
@@ -71,11 +42,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // The identity check of the driver confirms design id, protocol and engine.
     let config = DeviceConfig {
         calibration_timeout: Duration::from_secs(5),
-        engine_kind: manifest.engine_kind.unwrap_or(regmap::ENGINE_KIND_CREW),
+        engine_kind: manifest.engine.kind_code,
         ..DeviceConfig::board()
     };
     let device = Device::open(Box::new(board) as Box<dyn Transport>, "board", config)?;
     let id = device.identity();
+    let e = &manifest.engine;
+    if (id.lanes, id.acc_depth) != (e.lanes, e.acc_depth) {
+        return Err(BitstreamError::Incompatible {
+            bit: args.bitfile.clone(),
+            what: "engine (lanes, accumulator depth) on the board",
+            found: format!("({}, {})", id.lanes, id.acc_depth),
+            expected: format!("({}, {}) per the manifest", e.lanes, e.acc_depth),
+        }
+        .into());
+    }
     if args.json {
         println!(
             "{}",
@@ -103,9 +84,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// when the bitstream file cannot be read.
 pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
     e.chain().find_map(|c| {
-        if c.downcast_ref::<IncompatibleBitstream>().is_some() {
-            return Some(super::EXIT_MODEL);
-        }
         c.downcast_ref::<BitstreamError>().map(|b| match b {
             BitstreamError::Io { .. } => super::EXIT_ENVIRONMENT,
             _ => super::EXIT_MODEL,
