@@ -128,6 +128,10 @@ fn a_truncated_transfer_fails_the_load_and_the_board_recovers() {
 
 #[test]
 fn a_run_that_never_finishes_times_out_in_device_time() {
+    with_big_stack(run_times_out);
+}
+
+fn run_times_out() {
     let package = gru_package();
     let config = DeviceConfig {
         run_timeout: Some(Duration::from_micros(200)),
@@ -157,8 +161,23 @@ fn engine_attached(device: &Device<SimTransport>) -> bool {
     device.identity().lanes > 0
 }
 
+/// The simulated design with the engine recurses deeply when it settles: run it on a
+/// thread with the main thread's stack size rather than the test harness's 2 MiB.
+fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
 #[test]
 fn layer_runs_on_the_simulated_board_equal_the_integer_reference() {
+    with_big_stack(layer_runs);
+}
+
+fn layer_runs() {
     let mut r = rng(31);
     let mut fc = Tensors::new();
     fc.insert("head.weight".into(), random(&mut r, &[37, 24], 0.3));

@@ -106,13 +106,17 @@ pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, De
                 },
             ) => return Err(e),
             Err(e) if e.class() == crew_host::device::DeviceErrorClass::Bitstream => return Err(e),
-            Err(e) => Opened {
-                device: open_sim(opts)?,
-                note: Some(format!(
+            Err(e) => {
+                // Said before opening the simulator, so it shows also if that fails.
+                eprintln!(
                     "auto: no board answered ({}); using the simulated board",
                     first_line(&e.to_string())
-                )),
-            },
+                );
+                Opened {
+                    device: open_sim(opts)?,
+                    note: None,
+                }
+            }
         },
     };
     Ok(Some(opened))
