@@ -283,12 +283,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         wall_seconds: wall.elapsed().as_secs_f64(),
     };
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "words": results, "summary": summary
-            }))?
-        );
+        // The reference gives the plain list of words; device backends add the summary.
+        let v = if device.is_some() {
+            serde_json::json!({ "words": results, "summary": summary })
+        } else {
+            serde_json::to_value(&results)?
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print_words(&results, &summary);
     }
@@ -335,5 +336,5 @@ fn print_words(results: &[WordResult], s: &Summary) {
             s.words
         );
     }
-    println!("wall time {:.2} s", s.wall_seconds);
+    eprintln!("wall time {:.2} s", s.wall_seconds);
 }
