@@ -18,18 +18,23 @@
 
 pub mod accel;
 pub mod bench;
+pub mod bitstream;
 pub mod checkpoint;
 pub mod compiler;
 pub mod crew;
 pub mod dense;
+pub mod device;
 pub mod error;
 pub mod float;
 pub mod inspect;
+pub mod lockstep;
 pub mod model;
 pub mod package;
 pub mod quant;
 pub mod reference;
 pub mod runner;
+pub mod transport;
+pub mod usb;
 
 pub use accel::{AccelError, Accelerator, LayerState, PerfCounters, RunOutput, StepOutputs};
 pub use error::{Error, ErrorClass, Result};

@@ -1,23 +1,29 @@
-//! `crew-host infer MODEL_OR_PACKAGE --backend reference (--words w1,w2 | --input X.npy
-//! --output Y.npy)`.
+//! `crew-host infer MODEL_OR_PACKAGE --backend auto|board|sim|reference (--words w1,w2 |
+//! --word-list FILE.tsv | --input X.npy --output Y.npy)`.
+//!
+//! On a device backend (board or simulator) the package image is streamed with a progress
+//! bar and verified, and every layer run is compared bit for bit with the integer
+//! reference ([`Lockstep`]); the engine's cycle counters give the time at the 100 MHz
+//! design clock.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
 use crew_host::checkpoint::{read_npy, write_npy};
+use crew_host::device::LoadProgress;
+use crew_host::lockstep::{Lockstep, LockstepStats};
 use crew_host::reference::Reference;
 use crew_host::runner::{decode_float, decode_integer, sequence_integer};
-use crew_host::Accelerator;
+use crew_host::{Accelerator, Package};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use super::backend::{self, AnyDevice, Backend, DeviceOptions};
 use super::source::{self, ModelOptions, Source};
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Backend {
-    /// The bit-exact integer reference (software).
-    Reference,
-}
+/// The design's UI clock (DDR3-800 at 4:1), for converting cycles to time.
+const DESIGN_CLOCK_HZ: f64 = 100e6;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,9 +31,15 @@ pub struct Args {
     pub model: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "reference")]
     pub backend: Backend,
+    #[command(flatten)]
+    pub device: DeviceOptions,
     /// Words to convert (sequence-to-sequence models), comma-separated.
-    #[arg(long, value_delimiter = ',', conflicts_with_all = ["input", "output"])]
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["input", "output", "word_list"])]
     pub words: Vec<String>,
+    /// Words to convert, one per line (`word<TAB>expected phonemes`, `#` comments); reports
+    /// how many match the expected phonemes.
+    #[arg(long, value_name = "FILE.tsv", conflicts_with_all = ["input", "output"])]
+    pub word_list: Option<PathBuf>,
     /// Input tensor (steps x inputs, float32 .npy).
     #[arg(long, value_name = "X.npy", requires = "output")]
     pub input: Option<PathBuf>,
@@ -47,60 +59,282 @@ struct WordResult {
     phonemes: Vec<String>,
     /// The float model's phonemes, when a model (not a package) was given.
     float: Option<Vec<String>>,
+    /// Expected phonemes from the word list.
+    expected: Option<Vec<String>>,
+    /// Device backends: every run equal to the integer reference.
+    bit_exact: Option<bool>,
+    /// Device backends: engine cycles of all runs of this word.
+    cycles: Option<u64>,
+    /// `cycles` at the 100 MHz design clock, microseconds.
+    design_time_us: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    backend: String,
+    words: usize,
+    bit_exact_words: Option<usize>,
+    matches_expected: Option<usize>,
+    total_cycles: Option<u64>,
+    mean_cycles_per_word: Option<f64>,
+    load_seconds: Option<f64>,
+    wall_seconds: f64,
+}
+
+/// Parses a word list: `word<TAB>phonemes` lines, `#` comments, blank lines skipped.
+fn read_word_list(path: &Path) -> anyhow::Result<Vec<(String, Option<Vec<String>>)>> {
+    let text = std::fs::read_to_string(path).map_err(|error| crew_host::Error::Io {
+        path: path.into(),
+        error,
+    })?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.splitn(2, '\t');
+            let word = parts.next().unwrap_or("").trim().to_string();
+            let expected = parts
+                .next()
+                .map(|p| p.split_whitespace().map(String::from).collect());
+            (word, expected)
+        })
+        .collect())
+}
+
+/// Opens the device, loads and verifies the package with a progress bar.
+fn load_device(
+    args: &Args,
+    package: &Package,
+) -> anyhow::Result<Option<(Lockstep<AnyDevice>, f64)>> {
+    let Some(opened) = backend::open(args.backend, &args.device)? else {
+        return Ok(None);
+    };
+    if let Some(note) = &opened.note {
+        eprintln!("{note}");
+    }
+    let mut device = opened.device;
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(package.container.image.len() as u64 * 2)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>9} [{bar:40}] {bytes}/{total_bytes} ({elapsed})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let bar_events = bar.clone();
+    device.set_progress(Box::new(move |p| match p {
+        LoadProgress::Write { done, .. } => {
+            bar_events.set_message("loading");
+            bar_events.set_position(done as u64);
+        }
+        LoadProgress::Verify { done, total } => {
+            bar_events.set_message("verifying");
+            bar_events.set_position((total + done) as u64);
+        }
+    }));
+    let start = Instant::now();
+    let mut lockstep = Lockstep::new(device);
+    let loaded = lockstep.load(package);
+    bar.finish_and_clear();
+    loaded.context("loading the package")?;
+    let seconds = start.elapsed().as_secs_f64();
+    if !args.json {
+        eprintln!(
+            "{}: loaded and verified {} bytes in {seconds:.2} s",
+            lockstep.backend().transport().describe(),
+            package.container.image.len()
+        );
+    }
+    Ok(Some((lockstep, seconds)))
+}
+
+fn mismatch_error(stats: &LockstepStats) -> anyhow::Error {
+    anyhow::Error::new(crew_host::Error::Run(format!(
+        "the device's results differ from the integer reference ({} of {} runs; first: {})",
+        stats.mismatched_runs,
+        stats.runs,
+        stats.first_mismatch.as_deref().unwrap_or("?")
+    )))
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let wall = Instant::now();
     let src = source::load(args.model.as_deref(), &args.options)?;
     let package = source::package(&src, &args.options)?;
-    let mut accel: Box<dyn Accelerator> = match args.backend {
-        Backend::Reference => Box::new(Reference::new()),
+    let mut device = load_device(&args, &package)?;
+    let load_seconds = device.as_ref().map(|(_, s)| *s);
+    let mut reference = Reference::new();
+    let accel: &mut dyn Accelerator = match device.as_mut() {
+        Some((d, _)) => d,
+        None => {
+            reference.load(&package)?;
+            &mut reference
+        }
     };
-    accel.load(&package)?;
+    let backend_name = accel.name().to_string();
+
     if let (Some(input), Some(output)) = (&args.input, &args.output) {
         let x = read_npy(input).context("reading the input tensor")?;
-        let y = sequence_integer(accel.as_mut(), &package, &x)?;
+        let y = sequence_integer(accel, &package, &x)?;
+        let stats = device.as_mut().map(|(d, _)| d.take_stats());
         write_npy(output, &y)?;
+        let cycles = stats.as_ref().map(|s| s.counters.cycles);
         if args.json {
             println!(
                 "{}",
-                serde_json::json!({"output": output, "shape": y.shape, "backend": accel.name()})
+                serde_json::json!({
+                    "output": output, "shape": y.shape, "backend": backend_name,
+                    "bit_exact": stats.as_ref().map(|s| s.bit_exact()), "cycles": cycles,
+                })
             );
         } else {
             eprintln!(
-                "wrote {} ({:?}) with the {} backend",
+                "wrote {} ({:?}) with the {backend_name} backend",
                 output.display(),
                 y.shape,
-                accel.name()
             );
+            if let (Some(s), Some(c)) = (&stats, cycles) {
+                eprintln!(
+                    "{}; {c} cycles ({:.1} us at 100 MHz)",
+                    if s.bit_exact() {
+                        "bit-exact with the integer reference"
+                    } else {
+                        "DIFFERS from the integer reference"
+                    },
+                    c as f64 / DESIGN_CLOCK_HZ * 1e6
+                );
+            }
         }
-        return Ok(());
+        match stats {
+            Some(s) if !s.bit_exact() => return Err(mismatch_error(&s)),
+            _ => return Ok(()),
+        }
     }
-    if args.words.is_empty() {
-        bail!("give --words w1,w2 (sequence-to-sequence models) or --input X.npy --output Y.npy");
+
+    let words: Vec<(String, Option<Vec<String>>)> = match &args.word_list {
+        Some(path) => read_word_list(path)?,
+        None => args.words.iter().map(|w| (w.clone(), None)).collect(),
+    };
+    if words.is_empty() {
+        bail!(
+            "give --words w1,w2 or --word-list FILE (sequence-to-sequence models), or \
+             --input X.npy --output Y.npy"
+        );
     }
     let mut results = Vec::new();
-    for word in &args.words {
-        let phonemes = decode_integer(accel.as_mut(), &package, word)?;
+    let mut all_stats = LockstepStats::default();
+    for (word, expected) in words {
+        let (accel, lockstep): (&mut dyn Accelerator, bool) = match device.as_mut() {
+            Some((d, _)) => (d, true),
+            None => (&mut reference, false),
+        };
+        let phonemes = decode_integer(accel, &package, &word)?;
+        let stats = match (lockstep, device.as_mut()) {
+            (true, Some((d, _))) => Some(d.take_stats()),
+            _ => None,
+        };
         let float = match &src {
-            Source::Model(m) => Some(decode_float(m, word)?),
+            Source::Model(m) => Some(decode_float(m, &word)?),
             Source::Package(_) => None,
         };
+        let cycles = stats.as_ref().map(|s| s.counters.cycles);
+        if let Some(s) = &stats {
+            all_stats.runs += s.runs;
+            all_stats.mismatched_runs += s.mismatched_runs;
+            all_stats.counters.cycles += s.counters.cycles;
+            if all_stats.first_mismatch.is_none() {
+                all_stats.first_mismatch = s
+                    .first_mismatch
+                    .as_ref()
+                    .map(|m| format!("word {word}: {m}"));
+            }
+        }
         results.push(WordResult {
-            word: word.clone(),
+            word,
             phonemes,
             float,
+            expected,
+            bit_exact: stats.as_ref().map(|s| s.bit_exact()),
+            cycles,
+            design_time_us: cycles.map(|c| c as f64 / DESIGN_CLOCK_HZ * 1e6),
         });
     }
+    let n = results.len();
+    let summary = Summary {
+        backend: backend_name.clone(),
+        words: n,
+        bit_exact_words: device
+            .as_ref()
+            .map(|_| results.iter().filter(|r| r.bit_exact == Some(true)).count()),
+        matches_expected: results.iter().any(|r| r.expected.is_some()).then(|| {
+            results
+                .iter()
+                .filter(|r| r.expected.as_ref() == Some(&r.phonemes))
+                .count()
+        }),
+        total_cycles: device.as_ref().map(|_| all_stats.counters.cycles),
+        mean_cycles_per_word: device
+            .as_ref()
+            .map(|_| all_stats.counters.cycles as f64 / n as f64),
+        load_seconds,
+        wall_seconds: wall.elapsed().as_secs_f64(),
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        // The reference gives the plain list of words; device backends add the summary.
+        let v = if device.is_some() {
+            serde_json::json!({ "words": results, "summary": summary })
+        } else {
+            serde_json::to_value(&results)?
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        for r in &results {
-            let note = match &r.float {
-                Some(f) if *f != r.phonemes => format!("   (float model: {})", f.join(" ")),
-                _ => String::new(),
-            };
-            println!("{}\t{}{note}", r.word, r.phonemes.join(" "));
-        }
+        print_words(&results, &summary);
+    }
+    if !all_stats.bit_exact() {
+        return Err(mismatch_error(&all_stats));
     }
     Ok(())
+}
+
+fn print_words(results: &[WordResult], s: &Summary) {
+    for r in results {
+        let mut line = format!("{}\t{}", r.word, r.phonemes.join(" "));
+        if let (Some(exact), Some(c), Some(us)) = (r.bit_exact, r.cycles, r.design_time_us) {
+            let verdict = if exact {
+                "bit-exact"
+            } else {
+                "DIFFERS from reference"
+            };
+            line += &format!("\t[{verdict}, {c} cycles = {us:.1} us at 100 MHz]");
+        }
+        match (&r.expected, &r.float) {
+            (Some(e), _) if *e != r.phonemes => line += &format!("   (expected: {})", e.join(" ")),
+            (None, Some(f)) if *f != r.phonemes => {
+                line += &format!("   (float model: {})", f.join(" "))
+            }
+            _ => {}
+        }
+        println!("{line}");
+    }
+    if let (Some(exact), Some(total), Some(mean)) =
+        (s.bit_exact_words, s.total_cycles, s.mean_cycles_per_word)
+    {
+        println!(
+            "{}: {exact}/{} words bit-exact with the integer reference; {total} cycles \
+             ({:.3} ms at 100 MHz), {mean:.0} cycles per word",
+            s.backend,
+            s.words,
+            total as f64 / DESIGN_CLOCK_HZ * 1e3
+        );
+    }
+    if let Some(m) = s.matches_expected {
+        println!(
+            "{m}/{} words match the expected (float model) phonemes",
+            s.words
+        );
+    }
+    eprintln!("wall time {:.2} s", s.wall_seconds);
 }

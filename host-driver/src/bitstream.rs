@@ -1,0 +1,150 @@
+//! Bitstream manifests (bitstreams/README.md): `crew-xem7010-<hash>.bit` comes with
+//! `crew-xem7010-<hash>.json` naming the board model, design id, register map (protocol)
+//! version, image format version, engine parameters and the bitstream's sha256.
+//! `crew-host flash` checks the manifest before configuring and the identity wires after.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// The engine a bitstream contains, as its identity wire-outs report it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ManifestEngine {
+    /// "crew" or "dense".
+    pub kind: String,
+    /// WireOut 0x32.
+    pub kind_code: u16,
+    /// WireOut 0x33.
+    pub lanes: u16,
+    /// WireOut 0x34.
+    pub acc_depth: u16,
+}
+
+/// The manifest fields the host checks (other fields are ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Manifest {
+    pub design_hash: String,
+    pub design_id: u16,
+    pub protocol_version: u16,
+    pub image_format_version: u16,
+    /// FrontPanel board model string, e.g. "XEM7010-A50".
+    pub board_model: String,
+    pub engine: ManifestEngine,
+    /// sha256 of the `.bit` file, hex.
+    pub bitstream_sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BitstreamError {
+    #[error("{}: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{} has no manifest (expected {})", bit.display(), manifest.display())]
+    NoManifest { bit: PathBuf, manifest: PathBuf },
+    #[error("manifest {}: {message}", path.display())]
+    BadManifest { path: PathBuf, message: String },
+    #[error("{}: sha256 {found} differs from the manifest's {expected} (corrupted or replaced file)", bit.display())]
+    Checksum {
+        bit: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{}: {what} is {found}, this crew-host needs {expected}; use a bitstream built from this source tree", bit.display())]
+    Incompatible {
+        bit: PathBuf,
+        what: &'static str,
+        found: String,
+        expected: String,
+    },
+    #[error("{} is built for {expected}, the board is a {found}", bit.display())]
+    WrongBoard {
+        bit: PathBuf,
+        expected: String,
+        found: String,
+    },
+}
+
+/// The manifest path of a bitstream file.
+pub fn manifest_path(bit: &Path) -> PathBuf {
+    bit.with_extension("json")
+}
+
+/// Reads the bitstream's manifest, checks the file's sha256 and that this host speaks the
+/// bitstream's register map and image format.
+pub fn read_and_check(bit: &Path) -> Result<(PathBuf, Manifest), BitstreamError> {
+    let bytes = std::fs::read(bit).map_err(|error| BitstreamError::Io {
+        path: bit.into(),
+        error,
+    })?;
+    let path = manifest_path(bit);
+    if !path.is_file() {
+        return Err(BitstreamError::NoManifest {
+            bit: bit.into(),
+            manifest: path,
+        });
+    }
+    let text = std::fs::read_to_string(&path).map_err(|error| BitstreamError::Io {
+        path: path.clone(),
+        error,
+    })?;
+    let manifest: Manifest =
+        serde_json::from_str(&text).map_err(|e| BitstreamError::BadManifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    let found: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !found.eq_ignore_ascii_case(&manifest.bitstream_sha256) {
+        return Err(BitstreamError::Checksum {
+            bit: bit.into(),
+            expected: manifest.bitstream_sha256.clone(),
+            found,
+        });
+    }
+    use crew_spec::{image, regmap};
+    for (what, found, expected) in [
+        ("design id", manifest.design_id, regmap::DESIGN_ID),
+        (
+            "protocol version",
+            manifest.protocol_version,
+            regmap::PROTOCOL_VERSION,
+        ),
+        (
+            "image format version",
+            manifest.image_format_version,
+            image::IMAGE_FORMAT_VERSION,
+        ),
+    ] {
+        if found != expected {
+            return Err(BitstreamError::Incompatible {
+                bit: bit.into(),
+                what,
+                found: format!("{found:#x}"),
+                expected: format!("{expected:#x}"),
+            });
+        }
+    }
+    Ok((path, manifest))
+}
+
+/// Checks the board model FrontPanel reports against the manifest.
+pub fn check_board(
+    bit: &Path,
+    manifest: &Manifest,
+    board_model: &str,
+) -> Result<(), BitstreamError> {
+    if manifest.board_model == board_model {
+        Ok(())
+    } else {
+        Err(BitstreamError::WrongBoard {
+            bit: bit.into(),
+            expected: manifest.board_model.clone(),
+            found: board_model.into(),
+        })
+    }
+}

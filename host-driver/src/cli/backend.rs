@@ -1,0 +1,127 @@
+//! `--backend auto|board|sim|reference`, `--serial`, simulator faults and deadlines:
+//! opening the device a subcommand runs on.
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use crew_host::device::{Device, DeviceConfig, DeviceError};
+use crew_host::transport::board::BoardTransport;
+use crew_host::transport::sim::{SimFault, SimTransport};
+use crew_host::transport::{Transport, TransportError};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// A board if one answers, else the simulated board (says which).
+    Auto,
+    /// A real XEM7010 through FrontPanel.
+    Board,
+    /// The simulated XEM7010 (host bridge, engine and DDR3 model, cycle by cycle).
+    Sim,
+    /// The bit-exact integer reference (software).
+    Reference,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct DeviceOptions {
+    /// Serial number of the board to use (needed when several are attached).
+    #[arg(long, env = "CREW_SERIAL")]
+    pub serial: Option<String>,
+    /// Simulator fault for testing error paths (repeatable): cut-transfer=BYTES,
+    /// stall-dram-at-run=CYCLES, design-id=N, protocol-version=N, engine-kind=N.
+    #[arg(long = "sim-fault", value_name = "KEY=VALUE")]
+    pub sim_faults: Vec<SimFault>,
+    /// Deadline of one layer run in milliseconds of device time (default: from the
+    /// layer's size).
+    #[arg(long, value_name = "MS")]
+    pub run_timeout_ms: Option<u64>,
+}
+
+/// A device behind a boxed transport (board or simulator).
+pub type AnyDevice = Device<Box<dyn Transport>>;
+
+/// The device chosen, and a sentence saying why (for `auto`).
+pub struct Opened {
+    pub device: AnyDevice,
+    pub note: Option<String>,
+}
+
+fn config(base: DeviceConfig, opts: &DeviceOptions) -> DeviceConfig {
+    DeviceConfig {
+        run_timeout: opts.run_timeout_ms.map(Duration::from_millis),
+        ..base
+    }
+}
+
+pub fn open_board(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
+    let t =
+        BoardTransport::open(opts.serial.as_deref()).map_err(|error| DeviceError::Transport {
+            on: "FrontPanel".into(),
+            error,
+        })?;
+    Device::open(
+        Box::new(t) as Box<dyn Transport>,
+        "board",
+        config(DeviceConfig::board(), opts),
+    )
+}
+
+pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
+    let t = SimTransport::new(&opts.sim_faults).map_err(|error| DeviceError::Transport {
+        on: "simulated XEM7010".into(),
+        error,
+    })?;
+    Device::open(
+        Box::new(t) as Box<dyn Transport>,
+        "sim",
+        config(DeviceConfig::sim(), opts),
+    )
+}
+
+/// Opens the device for `backend`; `None` for the reference, which is no device.
+pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, DeviceError> {
+    let opened = match backend {
+        Backend::Reference => return Ok(None),
+        Backend::Board => Opened {
+            device: open_board(opts)?,
+            note: None,
+        },
+        Backend::Sim => Opened {
+            device: open_sim(opts)?,
+            note: None,
+        },
+        Backend::Auto => match open_board(opts) {
+            Ok(device) => {
+                let note = format!("auto: using the board ({})", device.transport().describe());
+                Opened {
+                    device,
+                    note: Some(note),
+                }
+            }
+            // Several boards and no serial, or a board with the wrong bitstream: the user
+            // has to decide, so stop.
+            Err(
+                e @ DeviceError::Transport {
+                    error: TransportError::SeveralDevices { .. },
+                    ..
+                },
+            ) => return Err(e),
+            Err(e) if e.class() == crew_host::device::DeviceErrorClass::Bitstream => return Err(e),
+            Err(e) => {
+                // Said before opening the simulator, so it shows also if that fails.
+                eprintln!(
+                    "auto: no board answered ({}); using the simulated board",
+                    first_line(&e.to_string())
+                );
+                Opened {
+                    device: open_sim(opts)?,
+                    note: None,
+                }
+            }
+        },
+    };
+    Ok(Some(opened))
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}

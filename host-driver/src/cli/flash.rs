@@ -1,0 +1,92 @@
+//! `crew-host flash BITFILE [--serial S]`: checks the bitstream's manifest (sha256,
+//! register map and image format versions, design id, board model) before configuring, configures the FPGA, then reads the
+//! identity wires to confirm the board runs what the manifest promises.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use crew_host::bitstream::{self, BitstreamError};
+use crew_host::device::{Device, DeviceConfig, DeviceError};
+use crew_host::transport::board::BoardTransport;
+use crew_host::transport::Transport;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The bitstream (`bitstreams/crew-xem7010-<hash>.bit`, its `.json` manifest beside it).
+    pub bitfile: PathBuf,
+    /// Serial number of the board (needed when several are attached).
+    #[arg(long, env = "CREW_SERIAL")]
+    pub serial: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (manifest_path, manifest) = bitstream::read_and_check(&args.bitfile)?;
+    let mut board =
+        BoardTransport::open(args.serial.as_deref()).map_err(|error| DeviceError::Transport {
+            on: "FrontPanel".into(),
+            error,
+        })?;
+    bitstream::check_board(&args.bitfile, &manifest, board.model())?;
+    let on = board.describe();
+    board
+        .configure(&args.bitfile)
+        .map_err(|error| DeviceError::Transport {
+            on: on.clone(),
+            error,
+        })
+        .with_context(|| format!("configuring with {}", args.bitfile.display()))?;
+    // The identity check of the driver confirms design id, protocol and engine.
+    let config = DeviceConfig {
+        calibration_timeout: Duration::from_secs(5),
+        engine_kind: manifest.engine.kind_code,
+        ..DeviceConfig::board()
+    };
+    let device = Device::open(Box::new(board) as Box<dyn Transport>, "board", config)?;
+    let id = device.identity();
+    let e = &manifest.engine;
+    if (id.lanes, id.acc_depth) != (e.lanes, e.acc_depth) {
+        return Err(BitstreamError::Incompatible {
+            bit: args.bitfile.clone(),
+            what: "engine (lanes, accumulator depth) on the board",
+            found: format!("({}, {})", id.lanes, id.acc_depth),
+            expected: format!("({}, {}) per the manifest", e.lanes, e.acc_depth),
+        }
+        .into());
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "board": on, "bitfile": args.bitfile, "manifest": manifest_path,
+                "identity": id,
+            })
+        );
+    } else {
+        println!(
+            "{on}: configured with {}; design id {:#06x}, protocol version {}, engine kind {}, \
+             {} lanes, accumulator depth {}",
+            args.bitfile.display(),
+            id.design_id,
+            id.protocol_version,
+            id.engine_kind,
+            id.lanes,
+            id.acc_depth
+        );
+    }
+    Ok(())
+}
+
+/// Exit code for this subcommand's own errors: 2 for the bitstream or its manifest, 3
+/// when the bitstream file cannot be read.
+pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
+    e.chain().find_map(|c| {
+        c.downcast_ref::<BitstreamError>().map(|b| match b {
+            BitstreamError::Io { .. } => super::EXIT_ENVIRONMENT,
+            _ => super::EXIT_MODEL,
+        })
+    })
+}

@@ -1,0 +1,125 @@
+//! Runs a backend and the integer reference side by side: every run goes to both from the
+//! same state and their outputs and final states are compared bit for bit. The backend's
+//! results drive the caller (decoding continues from what the device computed), so a
+//! mismatch is reported, not hidden.
+
+use crate::accel::{AccelError, Accelerator, LayerState, RunOutput};
+use crate::package::Package;
+use crate::reference::Reference;
+
+/// Sums of the performance counters over several runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct CounterTotals {
+    pub runs: u64,
+    pub steps: u64,
+    pub cycles: u64,
+    pub busy_cycles: u64,
+    pub stall_cycles: u64,
+    pub dram_words: u64,
+    pub mults: u64,
+    pub adds: u64,
+}
+
+/// What the comparison found since the last [`Lockstep::take_stats`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LockstepStats {
+    /// Runs compared.
+    pub runs: u64,
+    /// Steps compared.
+    pub steps: u64,
+    /// Runs whose outputs or final state differ from the reference.
+    pub mismatched_runs: u64,
+    /// The first difference, described.
+    pub first_mismatch: Option<String>,
+    /// The backend's counters (when it counts).
+    pub counters: CounterTotals,
+}
+
+impl LockstepStats {
+    pub fn bit_exact(&self) -> bool {
+        self.mismatched_runs == 0
+    }
+}
+
+/// A backend checked against the reference (see the module documentation).
+pub struct Lockstep<A: Accelerator> {
+    backend: A,
+    reference: Reference,
+    stats: LockstepStats,
+}
+
+impl<A: Accelerator> Lockstep<A> {
+    pub fn new(backend: A) -> Lockstep<A> {
+        Lockstep {
+            backend,
+            reference: Reference::new(),
+            stats: LockstepStats::default(),
+        }
+    }
+
+    pub fn backend(&self) -> &A {
+        &self.backend
+    }
+
+    pub fn backend_mut(&mut self) -> &mut A {
+        &mut self.backend
+    }
+
+    /// The statistics gathered since the last call, resetting them.
+    pub fn take_stats(&mut self) -> LockstepStats {
+        std::mem::take(&mut self.stats)
+    }
+}
+
+impl<A: Accelerator> Accelerator for Lockstep<A> {
+    fn name(&self) -> &str {
+        self.backend.name()
+    }
+
+    fn load(&mut self, package: &Package) -> Result<(), AccelError> {
+        self.reference.load(package)?;
+        self.backend.load(package)
+    }
+
+    fn run(
+        &mut self,
+        layer: usize,
+        inputs: &[Vec<i8>],
+        state: &mut LayerState,
+    ) -> Result<RunOutput, AccelError> {
+        let mut ref_state = state.clone();
+        let expected = self.reference.run(layer, inputs, &mut ref_state)?;
+        let out = self.backend.run(layer, inputs, state)?;
+        let s = &mut self.stats;
+        s.runs += 1;
+        s.steps += inputs.len() as u64;
+        let differs = if out.outputs != expected.outputs {
+            Some("outputs")
+        } else if *state != ref_state {
+            Some("final state")
+        } else {
+            None
+        };
+        if let Some(what) = differs {
+            s.mismatched_runs += 1;
+            if s.first_mismatch.is_none() {
+                s.first_mismatch = Some(format!(
+                    "layer {layer}, run of {} steps: {what} differ from the integer reference",
+                    inputs.len()
+                ));
+            }
+        }
+        if let Some(c) = out.counters {
+            let t = &mut s.counters;
+            t.runs += 1;
+            t.steps += inputs.len() as u64;
+            t.cycles += c.cycles as u64;
+            t.busy_cycles += c.busy_cycles as u64;
+            t.stall_cycles += c.stall_cycles as u64;
+            t.dram_words += c.dram_words as u64;
+            t.mults += c.mults as u64;
+            t.adds += c.adds as u64;
+        }
+        Ok(out)
+    }
+}

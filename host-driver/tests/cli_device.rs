@@ -1,0 +1,231 @@
+//! The `devices`, `flash` and `infer --backend sim|board|auto` subcommands as processes:
+//! outputs, exit codes and error paths (faults injected into the simulated board).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{recurrent, rng, write_safetensors};
+use rust_hdl_ok_frontpanel_sys::FrontPanelLibrary;
+
+fn crew_host(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(args)
+        .env_remove("CREW_SERIAL")
+        .output()
+        .unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A small GRU package (fast to load into the simulated board).
+fn small_package(dir: &Path) -> std::path::PathBuf {
+    let ckpt = dir.join("gru.safetensors");
+    write_safetensors(&ckpt, &recurrent(&mut rng(3), "gru", "_l0", 3, 24, 16));
+    let pkg = dir.join("gru.crew");
+    let out = crew_host(&["compile", p(&ckpt), "--layer", "gru", "-o", p(&pkg), "-q"]);
+    assert!(out.status.success(), "{}", text(&out));
+    pkg
+}
+
+fn frontpanel_missing() -> bool {
+    FrontPanelLibrary::load().is_err()
+}
+
+#[test]
+fn devices_lists_boards_or_says_why_there_are_none() {
+    let out = crew_host(&["devices"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("no boards found") || stdout.contains("serial"),
+        "{}",
+        text(&out)
+    );
+    if !Path::new("/dev/bus/usb").exists() {
+        assert!(stdout.contains("USB is not available"), "{}", text(&out));
+    }
+    if frontpanel_missing() {
+        assert!(
+            stdout.contains("FrontPanel library: not found"),
+            "{}",
+            text(&out)
+        );
+        assert!(stdout.contains("OK_FRONTPANEL_LIB"), "{}", text(&out));
+    }
+    let out = crew_host(&["devices", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["boards"].is_array());
+}
+
+#[test]
+fn flash_checks_the_manifest_before_touching_a_board() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let bit = dir.path().join("crew-xem7010-0123456789abcdef.bit");
+    let contents = b"not really a bitstream";
+    std::fs::write(&bit, contents).unwrap();
+    // No manifest: a bitstream problem (2).
+    let out = crew_host(&["flash", p(&bit)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("has no manifest"), "{}", text(&out));
+    let sha: String = Sha256::digest(contents)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let manifest = dir.path().join("crew-xem7010-0123456789abcdef.json");
+    let write = |protocol: u16, sha: &str| {
+        let m = serde_json::json!({
+            "design_hash": "0123456789abcdef",
+            "design_id": crew_spec::regmap::DESIGN_ID,
+            "protocol_version": protocol,
+            "image_format_version": crew_spec::image::IMAGE_FORMAT_VERSION,
+            "board_model": "XEM7010-A50",
+            "fpga_part": "xc7a50tfgg484-1",
+            "engine": {"kind": "crew", "kind_code": 1, "lanes": 16, "acc_depth": 1024},
+            "bitstream_sha256": sha,
+            "bitstream_file": "crew-xem7010-0123456789abcdef.bit",
+        });
+        std::fs::write(&manifest, m.to_string()).unwrap()
+    };
+    // The file does not match the manifest's checksum (2).
+    write(crew_spec::regmap::PROTOCOL_VERSION, &"0".repeat(64));
+    let out = crew_host(&["flash", p(&bit)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("sha256"), "{}", text(&out));
+    // A manifest for another register map version: refused (2) before opening a board.
+    write(crew_spec::regmap::PROTOCOL_VERSION + 1, &sha);
+    let out = crew_host(&["flash", p(&bit)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("protocol version"), "{}", text(&out));
+    // A matching manifest: the next step needs FrontPanel and a board.
+    write(crew_spec::regmap::PROTOCOL_VERSION, &sha);
+    let out = crew_host(&["flash", p(&bit)]);
+    if frontpanel_missing() {
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+        assert!(
+            text(&out).contains("hint: install Opal Kelly FrontPanel"),
+            "{}",
+            text(&out)
+        );
+    } else {
+        assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    // A missing bitstream file is an environment problem (3).
+    let out = crew_host(&["flash", p(&dir.path().join("absent.bit"))]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}
+
+#[test]
+fn board_backend_without_frontpanel_is_an_environment_problem() {
+    if !frontpanel_missing() {
+        eprintln!("skipped: the FrontPanel library loads on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = small_package(dir.path());
+    let out = crew_host(&["infer", p(&pkg), "--backend", "board", "--words", "a"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("OK_FRONTPANEL_LIB"), "{}", text(&out));
+}
+
+#[test]
+fn sim_backend_refuses_another_bitstream_and_auto_says_it_fell_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = small_package(dir.path());
+    let out = crew_host(&[
+        "infer",
+        p(&pkg),
+        "--backend",
+        "sim",
+        "--sim-fault",
+        "protocol-version=7",
+        "--words",
+        "a",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("protocol version 7"), "{}", text(&out));
+
+    let out = crew_host(&[
+        "infer",
+        p(&pkg),
+        "--backend",
+        "auto",
+        "--sim-fault",
+        "design-id=0xbeef",
+        "--words",
+        "a",
+    ]);
+    if frontpanel_missing() {
+        assert!(
+            text(&out).contains("using the simulated board"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("0xbeef"), "{}", text(&out));
+}
+
+#[test]
+fn sim_backend_reports_truncated_transfers_timeouts_and_corrupt_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = small_package(dir.path());
+    let x = dir.path().join("x.npy");
+    crew_host::checkpoint::write_npy(
+        &x,
+        &crew_host::checkpoint::Tensor::new(vec![3, 24], vec![0.25; 72]),
+    )
+    .unwrap();
+    let y = dir.path().join("y.npy");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "infer",
+            p(&pkg),
+            "--backend",
+            "sim",
+            "--input",
+            p(&x),
+            "--output",
+            p(&y),
+        ];
+        args.extend_from_slice(extra);
+        crew_host(&args)
+    };
+    let out = run(&["--sim-fault", "cut-transfer=512"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("moved 512 of"), "{}", text(&out));
+
+    let out = run(&[
+        "--sim-fault",
+        "stall-dram-at-run=50000000",
+        "--run-timeout-ms",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("timed out"), "{}", text(&out));
+    assert!(!y.exists(), "no output written after a failed run");
+
+    // A package with a flipped image byte fails its checksum: a package problem (2).
+    let mut bytes = std::fs::read(&pkg).unwrap();
+    let n = bytes.len();
+    bytes[n - 40] ^= 0x55;
+    let bad = dir.path().join("corrupt.crew");
+    std::fs::write(&bad, bytes).unwrap();
+    let out = crew_host(&["infer", p(&bad), "--backend", "sim", "--words", "a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("corrupt.crew"), "{}", text(&out));
+}
