@@ -76,6 +76,12 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
         settle_and_snapshot(&mut h, &mut trace);
     }
     assert_eq!(h.uut.engine.error.val().index(), 0, "engine error");
+    // `done` means the engine has handed its last writes to the MIG port, not that the
+    // DDR model has stored them (the last one or two c words are still queued a few
+    // cycles after `done`). Reading DRAM before they retire saw the old last c word.
+    // These cycles are past the recorded trace, so the co-simulation is unchanged.
+    h.run_until(10_000, |t| t.ddr.is_idle())
+        .expect("DDR model retires the engine's writes");
     Recorded {
         trace,
         verilog,
@@ -163,11 +169,9 @@ fn rnn_check(kind: LayerKind, seed: u64, name: &str, hid: usize) {
         "{name} state h"
     );
     if lstm {
-        // The last written-back c word is not compared with the reference here: after a
-        // one-step run the engine leaves it unwritten (an engine bug, reported). The
-        // co-simulation below still compares every c write the engine makes, bit for bit.
         let c = unpack_i32(&rec.state_words[vw..], hid);
-        assert_eq!(c[..16], c_ref[..16], "{name} state c, first four words");
+        assert_eq!(c, c_ref, "{name} state c");
+        assert_ne!(c, c0, "{name} state c changed");
     }
     check_cosim(&rec, name);
 }

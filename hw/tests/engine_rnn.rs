@@ -85,3 +85,69 @@ fn gru_g2p_shaped_step_matches_reference() {
     assert_eq!(h_state, hs_ref[steps - 1]);
     assert_eq!(rep.adds as usize, steps * 2 * 256 * 768);
 }
+
+/// Two runs on one simulation; the second starts from the state the first wrote back to
+/// DRAM (h and, for LSTM, every c word), so a missing or wrong write-back word changes
+/// the second run's h. H is not a multiple of 16 (33: nor of 4), so the last h and c
+/// words are partial.
+fn second_run_continues_from_written_state(kind: LayerKind, hid: usize, seed: u64) {
+    let mut r = rng(seed);
+    let n_in = 21;
+    let lstm = kind == LayerKind::Lstm;
+    let (passes, img) = rnn_layer(&mut r, kind, n_in, hid, |c| 2 + (c * 23) % 100);
+    let xs1: Vec<Vec<i8>> = (0..1).map(|_| random_vector(&mut r, n_in)).collect();
+    let xs2: Vec<Vec<i8>> = (0..2).map(|_| random_vector(&mut r, n_in)).collect();
+    let h0 = random_vector(&mut r, hid);
+    let c0: Vec<i32> = if lstm {
+        (0..hid).map(|_| r.gen_range(-70_000..70_000)).collect()
+    } else {
+        vec![]
+    };
+    let (hs1_ref, c1_ref) = rnn_reference(kind, &passes, &xs1, &h0, &c0);
+    let h1_ref = hs1_ref[xs1.len() - 1].clone();
+    let (hs2_ref, c2_ref) = rnn_reference(kind, &passes, &xs2, &h1_ref, &c1_ref);
+
+    let mut sim = new_sim();
+    let (rep, hs1, h1, c1) = run_rnn(&mut sim, &img, lstm, &xs1, &h0, &c0);
+    assert!(rep.ok(), "run 1 error {}", rep.error);
+    assert_eq!(hs1, hs1_ref, "H={hid}: run 1 h outputs");
+    assert_eq!(h1, h1_ref, "H={hid}: run 1 state h");
+    assert_eq!(c1, c1_ref, "H={hid}: run 1 state c (all {hid} values)");
+    let (rep, hs2, h2, c2) = run_rnn_from_dram_state(&mut sim, &img, lstm, &xs2, hid);
+    assert!(rep.ok(), "run 2 error {}", rep.error);
+    assert_eq!(hs2, hs2_ref, "H={hid}: run 2 h outputs");
+    assert_eq!(h2, hs2_ref[xs2.len() - 1], "H={hid}: run 2 state h");
+    assert_eq!(c2, c2_ref, "H={hid}: run 2 state c");
+
+    // The check is sensitive to the last state word: had it kept its value from before
+    // run 1, the reference result of run 2 (h outputs, final c) would differ.
+    let (last_h, last_c) = ((hid - 1) / 16 * 16, (hid - 1) / 4 * 4);
+    let stale = if lstm {
+        let mut c_stale = c1_ref.clone();
+        c_stale[last_c..].copy_from_slice(&c0[last_c..]);
+        rnn_reference(kind, &passes, &xs2, &h1_ref, &c_stale)
+    } else {
+        let mut h_stale = h1_ref.clone();
+        h_stale[last_h..].copy_from_slice(&h0[last_h..]);
+        rnn_reference(kind, &passes, &xs2, &h_stale, &c1_ref)
+    };
+    assert_ne!(
+        stale,
+        (hs2_ref, c2_ref),
+        "H={hid}: a stale last state word must change the result"
+    );
+}
+
+#[test]
+fn lstm_second_run_continues_from_written_state() {
+    for (k, hid) in [18, 20, 33].into_iter().enumerate() {
+        second_run_continues_from_written_state(LayerKind::Lstm, hid, 40 + k as u64);
+    }
+}
+
+#[test]
+fn gru_second_run_continues_from_written_state() {
+    for (k, hid) in [18, 33].into_iter().enumerate() {
+        second_run_continues_from_written_state(LayerKind::Gru, hid, 60 + k as u64);
+    }
+}

@@ -192,14 +192,25 @@ pub fn run_rnn(
     h0: &[i8],
     c0: &[i32],
 ) -> (RunReport, Vec<Vec<i8>>, Vec<i8>, Vec<i32>) {
-    let hid = h0.len();
-    load(sim, img);
-    sim.ddr().load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
     let mut state = pack_i8_vectors(&[h0.to_vec()]);
     if lstm {
         state.extend(pack_i32(c0));
     }
     sim.ddr().load_words(STATE_ADDR as u64, &state);
+    run_rnn_from_dram_state(sim, img, lstm, xs, h0.len())
+}
+
+/// Like `run_rnn`, but starts from whatever state is at `STATE_ADDR` (e.g. the state a
+/// previous run wrote back); same return values.
+pub fn run_rnn_from_dram_state(
+    sim: &mut EngineSim,
+    img: &LayerImage,
+    lstm: bool,
+    xs: &[Vec<i8>],
+    hid: usize,
+) -> (RunReport, Vec<Vec<i8>>, Vec<i8>, Vec<i32>) {
+    load(sim, img);
+    sim.ddr().load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
     let rep = sim
         .run(
             RunRequest {
