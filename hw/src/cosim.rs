@@ -424,9 +424,15 @@ pub fn run_iverilog(
     let _ = std::fs::remove_file(dir.join("out.txt"));
     run_tool(
         "iverilog",
-        Command::new(iverilog)
-            .current_dir(dir)
-            .args(["-g2001-noconfig", "-s", "cosim_tb", "-o", "sim.vvp", "tb.v", "dut.v"]),
+        Command::new(iverilog).current_dir(dir).args([
+            "-g2001-noconfig",
+            "-s",
+            "cosim_tb",
+            "-o",
+            "sim.vvp",
+            "tb.v",
+            "dut.v",
+        ]),
     )?;
     run_tool(
         "vvp",
