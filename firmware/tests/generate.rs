@@ -31,7 +31,7 @@ fn top_verilog_passes_yosys_checks() {
     generate(board_engine_info(), dir.path()).unwrap();
     let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
     // Every endpoint of the register map is instantiated at its address.
-    for (name, _, addr) in regmap::ENDPOINTS {
+    for regmap::Endpoint { name, addr, .. } in regmap::ENDPOINTS {
         assert!(
             top.contains(&format!(".ep_addr(8'h{addr:x})")),
             "endpoint {name} at {addr:#04x} missing"

@@ -109,7 +109,7 @@ pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
 
     /// Sub-blocks are public so simulations can observe them (no extra ports).
     pub lanes: [GatherLane<ACC_BITS>; L],
-    pub cell: CellUnit,
+    pub cell_unit: CellUnit,
     rd_fifo: WordFifo<Bits<128>, 6, 7>,
     tab_fifo: WordFifo<Bits<128>, 5, 6>,
     idx_fifo: WordFifo<Bits<128>, 6, 7>,
@@ -343,7 +343,7 @@ impl<const L: usize, const ACC_BITS: usize> CrewEngine<L, ACC_BITS> {
             adds: Default::default(),
             dram: Default::default(),
             lanes: array_init::array_init(|_| GatherLane::default()),
-            cell: Default::default(),
+            cell_unit: Default::default(),
             rd_fifo: Default::default(),
             tab_fifo: Default::default(),
             idx_fifo: Default::default(),
@@ -619,7 +619,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             c_mults,
             c_adds
         );
-        clock!(self, clock, cell, rd_fifo, tab_fifo, idx_fifo, wq_data, wq_addr);
+        clock!(self, clock, cell_unit, rd_fifo, tab_fifo, idx_fifo, wq_data, wq_addr);
         self.xbuf.read_clock.next = self.clock.val();
         self.xbuf.write_clock.next = self.clock.val();
         self.hbuf.read_clock.next = self.clock.val();
@@ -673,14 +673,14 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         self.idx_fifo.clear.next = false;
         self.wq_data.clear.next = false;
         self.wq_addr.clear.next = false;
-        self.cell.run_start.next = false;
-        self.cell.out_addr.next = self.out_addr.val();
-        self.cell.state_addr.next = self.r_state.q.val();
-        self.cell.lstm.next = self.lstm.q.val();
-        self.cell.hidden.next = self.hid.q.val();
-        self.cell.start.next = false;
-        self.cell.last_step.next = false;
-        self.cell.abort.next = self.main.q.val() == MainState::Drain;
+        self.cell_unit.run_start.next = false;
+        self.cell_unit.out_addr.next = self.out_addr.val();
+        self.cell_unit.state_addr.next = self.r_state.q.val();
+        self.cell_unit.lstm.next = self.lstm.q.val();
+        self.cell_unit.hidden.next = self.hid.q.val();
+        self.cell_unit.start.next = false;
+        self.cell_unit.last_step.next = false;
+        self.cell_unit.abort.next = self.main.q.val() == MainState::Drain;
 
         // ---------------------------------------------------------------- main sequencer
         self.chk_kind.next = self.hdr.q.val().get_bits::<8>(0);
@@ -699,7 +699,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                     self.r_state.d.next = self.state_addr.val();
                     self.r_steps.d.next = self.steps.val();
                     self.fc_ptr.d.next = self.out_addr.val();
-                    self.cell.run_start.next = true;
+                    self.cell_unit.run_start.next = true;
                     self.err.d.next = 0.into();
                     self.c_cycles.d.next = 0.into();
                     self.c_busy.d.next = 0.into();
@@ -800,7 +800,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                 }
             }
             MainState::Finish => {
-                if !self.cell.busy.val() & (self.wq_data.count.val() == 0) & !self.e_busy.val() {
+                if !self.cell_unit.busy.val() & (self.wq_data.count.val() == 0) & !self.e_busy.val()
+                {
                     self.done_r.d.next = true;
                     self.main.d.next = MainState::Idle;
                 }
@@ -996,12 +997,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         self.xbuf.write_enable.next = false;
         self.xbuf.write_address.next = self.rt_cnt.q.val().get_bits::<7>(0);
         self.xbuf.write_data.next = self.head.val();
-        self.hbuf.write_enable.next = self.cell.h_wr_en.val();
-        self.hbuf.write_address.next = self.cell.h_wr_addr.val();
-        self.hbuf.write_data.next = self.cell.h_wr_data.val();
-        self.cbuf.write_enable.next = self.cell.c_wr_en.val();
-        self.cbuf.write_address.next = self.cell.c_wr_addr.val();
-        self.cbuf.write_data.next = self.cell.c_wr_data.val();
+        self.hbuf.write_enable.next = self.cell_unit.h_wr_en.val();
+        self.hbuf.write_address.next = self.cell_unit.h_wr_addr.val();
+        self.hbuf.write_data.next = self.cell_unit.h_wr_data.val();
+        self.cbuf.write_enable.next = self.cell_unit.c_wr_en.val();
+        self.cbuf.write_address.next = self.cell_unit.c_wr_addr.val();
+        self.cbuf.write_data.next = self.cell_unit.c_wr_data.val();
         match self.rt.q.val() {
             RouteState::Desc => {
                 if !self.rd_fifo.empty.val() {
@@ -1123,7 +1124,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             RouteState::EpiWait => {
                 if (self.gcol.q.val() == self.cur_nin.val())
                     & !self.s1_valid.q.val()
-                    & (self.rt_pass.q.val() | !self.cell.busy.val())
+                    & (self.rt_pass.q.val() | !self.cell_unit.busy.val())
                 {
                     self.rt.d.next = RouteState::Epi;
                     self.rt_cnt.d.next = 0.into();
@@ -1173,8 +1174,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                         self.rt_consumed.d.next = 0.into();
                         self.pass_start.next = true;
                     } else {
-                        self.cell.start.next = self.rnn.q.val();
-                        self.cell.last_step.next = self.rt_step.q.val() + 1 == self.r_steps.q.val();
+                        self.cell_unit.start.next = self.rnn.q.val();
+                        self.cell_unit.last_step.next =
+                            self.rt_step.q.val() + 1 == self.r_steps.q.val();
                         self.rt_step.d.next = self.rt_step.q.val() + 1;
                         self.rt_pass.d.next = false;
                         self.rt_cnt.d.next = 0.into();
@@ -1222,12 +1224,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         // ---------------------------------------------------------------- table unit
         self.xbuf.read_address.next = self.tcol.q.val().get_bits::<7>(4);
         self.hbuf.read_address.next = self.tcol.q.val().get_bits::<5>(4);
-        if self.cell.busy.val() {
-            self.hbuf.read_address.next = self.cell.h_rd_addr.val();
+        if self.cell_unit.busy.val() {
+            self.hbuf.read_address.next = self.cell_unit.h_rd_addr.val();
         }
-        self.cbuf.read_address.next = self.cell.c_rd_addr.val();
-        self.cell.h_rd_data.next = self.hbuf.read_data.val();
-        self.cell.c_rd_data.next = self.cbuf.read_data.val();
+        self.cbuf.read_address.next = self.cell_unit.c_rd_addr.val();
+        self.cell_unit.h_rd_data.next = self.hbuf.read_data.val();
+        self.cell_unit.c_rd_data.next = self.cbuf.read_data.val();
         // Table datapath, switching only while the table unit works.
         self.t_head.next = 0.into();
         self.t_chunk.next = 0.into();
@@ -1604,11 +1606,11 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                 self.e_pack.next = bit_cast::<128, 32>(self.e_sum.val());
             }
         }
-        self.wq_data.push.next = self.cell.wr_push.val();
-        self.wq_data.data_in.next = self.cell.wr_data.val();
-        self.wq_addr.push.next = self.cell.wr_push.val();
-        self.wq_addr.data_in.next = self.cell.wr_addr.val();
-        self.cell.wr_room.next = self.wq_data.count.val() < self.k_wq_room.val();
+        self.wq_data.push.next = self.cell_unit.wr_push.val();
+        self.wq_data.data_in.next = self.cell_unit.wr_data.val();
+        self.wq_addr.push.next = self.cell_unit.wr_push.val();
+        self.wq_addr.data_in.next = self.cell_unit.wr_addr.val();
+        self.cell_unit.wr_room.next = self.wq_data.count.val() < self.k_wq_room.val();
         if self.e1_valid.q.val() {
             if self.rnn.q.val() {
                 self.e2_valid.d.next = true;
@@ -1678,11 +1680,11 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                 }
             }
         }
-        self.cell.gw_en.next = self.e3_valid.q.val();
-        self.cell.gw_pass.next = self.rt_pass.q.val();
-        self.cell.gw_gate.next = self.e3_gate.q.val();
-        self.cell.gw_unit.next = bit_cast::<9, 10>(self.e3_unit.q.val());
-        self.cell.gw_value.next = self.e_gate_value.val();
+        self.cell_unit.gw_en.next = self.e3_valid.q.val();
+        self.cell_unit.gw_pass.next = self.rt_pass.q.val();
+        self.cell_unit.gw_gate.next = self.e3_gate.q.val();
+        self.cell_unit.gw_unit.next = bit_cast::<9, 10>(self.e3_unit.q.val());
+        self.cell_unit.gw_value.next = self.e_gate_value.val();
 
         // ---------------------------------------------------------------- errors, abort
         if self.abort.val()

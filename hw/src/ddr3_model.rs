@@ -68,17 +68,37 @@ struct Command {
 const ROW_WORDS_LOG2: u32 = 7;
 const BANKS: usize = 8;
 
-/// DDR3 + MIG model with the MIG user-interface slave port (UI clock domain).
-#[derive(LogicBlock)]
-pub struct Ddr3Model {
-    /// UI clock (~100 MHz); every port below is in this domain.
-    pub clock: Signal<In, Clock>,
-    /// MIG user interface, slave side (UI clock domain).
-    pub mig: MigSlave,
-    _state: Box<Ddr3State>,
+/// What a MIG master drives at the user interface in one UI cycle (the sampled inputs of
+/// the model's clock edge).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MigRequest {
+    /// MIG app_addr (word address << `MIG_ADDR_SHIFT`).
+    pub address: u32,
+    pub command: u8,
+    pub enable: bool,
+    pub write_data: u128,
+    pub write_data_end: bool,
+    /// Bit k set = byte k is NOT written.
+    pub write_data_mask: u16,
+    pub write_enable: bool,
 }
 
-struct Ddr3State {
+/// What the MIG drives back, registered at the model's clock edge.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MigResponse {
+    pub read_data: u128,
+    pub read_data_end: bool,
+    pub read_data_valid: bool,
+    pub ready: bool,
+    pub write_fifo_not_full: bool,
+    pub calib_done: bool,
+}
+
+/// The DDR3 + MIG model as a plain clocked Rust model: [`Ddr3::clock_edge`] is one rising
+/// UI clock edge with the master's request as sampled before it, [`Ddr3::response`] the
+/// registered outputs after it. Shared by both simulated-board backends and by
+/// [`Ddr3Model`], the rust-hdl block around it.
+pub struct Ddr3 {
     timing: Ddr3Timing,
     memory: HashMap<u64, u128>,
     commands: VecDeque<Command>,
@@ -89,40 +109,43 @@ struct Ddr3State {
     last_was_read: bool,
     next_refresh: u64,
     stats: Ddr3Stats,
+    response: MigResponse,
 }
 
-impl Default for Ddr3Model {
+impl Default for Ddr3 {
     fn default() -> Self {
-        Ddr3Model::new(Ddr3Timing::default())
+        Ddr3::new(Ddr3Timing::default())
     }
 }
 
-impl Ddr3Model {
-    pub fn new(timing: Ddr3Timing) -> Ddr3Model {
-        Ddr3Model {
-            clock: Default::default(),
-            mig: Default::default(),
-            _state: Box::new(Ddr3State {
-                timing,
-                memory: HashMap::new(),
-                commands: VecDeque::new(),
-                write_data: VecDeque::new(),
-                returns: VecDeque::new(),
-                open_rows: [None; BANKS],
-                bus_free_at: 0,
-                last_was_read: true,
-                next_refresh: timing.refresh_interval,
-                stats: Ddr3Stats::default(),
-            }),
+impl Ddr3 {
+    pub fn new(timing: Ddr3Timing) -> Ddr3 {
+        Ddr3 {
+            timing,
+            memory: HashMap::new(),
+            commands: VecDeque::new(),
+            write_data: VecDeque::new(),
+            returns: VecDeque::new(),
+            open_rows: [None; BANKS],
+            bus_free_at: 0,
+            last_was_read: true,
+            next_refresh: timing.refresh_interval,
+            stats: Ddr3Stats::default(),
+            response: MigResponse::default(),
         }
     }
 
     pub fn timing(&self) -> Ddr3Timing {
-        self._state.timing
+        self.timing
     }
 
     pub fn stats(&self) -> Ddr3Stats {
-        self._state.stats
+        self.stats
+    }
+
+    /// The outputs registered at the last clock edge.
+    pub fn response(&self) -> MigResponse {
+        self.response
     }
 
     /// Host-side store of 128-bit words starting at word address `addr`.
@@ -154,30 +177,27 @@ impl Ddr3Model {
     }
 
     pub fn word(&self, addr: u64) -> u128 {
-        self._state.memory.get(&addr).copied().unwrap_or(0)
+        self.memory.get(&addr).copied().unwrap_or(0)
     }
 
     pub fn write_word(&mut self, addr: u64, w: u128) {
         if w == 0 {
-            self._state.memory.remove(&addr);
+            self.memory.remove(&addr);
         } else {
-            self._state.memory.insert(addr, w);
+            self.memory.insert(addr, w);
         }
     }
 
     /// No command, write beat or read data is pending: host-side reads see every write.
     pub fn is_idle(&self) -> bool {
-        let st = &self._state;
-        st.commands.is_empty() && st.write_data.is_empty() && st.returns.is_empty()
+        self.commands.is_empty() && self.write_data.is_empty() && self.returns.is_empty()
     }
 
     /// Forgets every stored word.
     pub fn clear(&mut self) {
-        self._state.memory.clear();
+        self.memory.clear();
     }
-}
 
-impl Ddr3State {
     /// Bus cycles the command costs before it may use the bus; updates the open rows.
     fn penalty(&mut self, cmd: Command) -> u64 {
         let bank = (cmd.word >> ROW_WORDS_LOG2) as usize % BANKS;
@@ -194,23 +214,22 @@ impl Ddr3State {
         p
     }
 
-    fn clock_edge(&mut self, port: &MigSlave) {
+    /// One rising UI clock edge; `port` is the master's request as settled before it.
+    pub fn clock_edge(&mut self, port: &MigRequest) {
         let now = self.stats.cycles;
         let calibrated = now >= self.timing.calibration_cycles;
-        if calibrated && port.enable.val() && port.ready.val() {
-            let cmd = port.command.val().index() as u8;
+        if calibrated && port.enable && self.response.ready {
+            let cmd = port.command;
             if cmd == MIG_CMD_READ || cmd == MIG_CMD_WRITE {
                 self.commands.push_back(Command {
-                    word: port.address.val().index() as u64 >> MIG_ADDR_SHIFT,
+                    word: port.address as u64 >> MIG_ADDR_SHIFT,
                     read: cmd == MIG_CMD_READ,
                 });
             }
         }
-        if calibrated && port.write_enable.val() && port.write_fifo_not_full.val() {
-            self.write_data.push_back((
-                port.write_data_in.val().to_u128(),
-                port.write_data_mask.val().index() as u16,
-            ));
+        if calibrated && port.write_enable && self.response.write_fifo_not_full {
+            self.write_data
+                .push_back((port.write_data, port.write_data_mask));
         }
         if now >= self.next_refresh && self.bus_free_at <= now {
             self.next_refresh += self.timing.refresh_interval;
@@ -253,32 +272,93 @@ impl Ddr3State {
             }
         }
         self.stats.cycles += 1;
+        let now = self.stats.cycles;
+        let (read_data, read_valid) = match self.returns.front() {
+            Some(&(at, data)) if at <= now => {
+                self.returns.pop_front();
+                (data, true)
+            }
+            _ => (self.response.read_data, false),
+        };
+        let calibrated = now >= self.timing.calibration_cycles;
+        self.response = MigResponse {
+            read_data,
+            read_data_end: read_valid,
+            read_data_valid: read_valid,
+            ready: calibrated && self.commands.len() < self.timing.command_queue,
+            write_fifo_not_full: calibrated && self.write_data.len() < self.timing.write_fifo,
+            calib_done: calibrated,
+        };
+    }
+}
+
+/// [`Ddr3`] as a rust-hdl block with the MIG user-interface slave port (UI clock domain),
+/// for testbenches that simulate a master in rust-hdl.
+#[derive(LogicBlock)]
+pub struct Ddr3Model {
+    /// UI clock (~100 MHz); every port below is in this domain.
+    pub clock: Signal<In, Clock>,
+    /// MIG user interface, slave side (UI clock domain).
+    pub mig: MigSlave,
+    _state: Box<Ddr3>,
+}
+
+impl Default for Ddr3Model {
+    fn default() -> Self {
+        Ddr3Model::new(Ddr3Timing::default())
+    }
+}
+
+impl std::ops::Deref for Ddr3Model {
+    type Target = Ddr3;
+    fn deref(&self) -> &Ddr3 {
+        &self._state
+    }
+}
+
+impl std::ops::DerefMut for Ddr3Model {
+    fn deref_mut(&mut self) -> &mut Ddr3 {
+        &mut self._state
+    }
+}
+
+impl Ddr3Model {
+    pub fn new(timing: Ddr3Timing) -> Ddr3Model {
+        Ddr3Model {
+            clock: Default::default(),
+            mig: Default::default(),
+            _state: Box::new(Ddr3::new(timing)),
+        }
+    }
+
+    /// The model's timing (an inherent method: `Block::timing` would shadow the deref).
+    pub fn timing(&self) -> Ddr3Timing {
+        self._state.timing()
     }
 }
 
 impl Logic for Ddr3Model {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            let state = &mut self._state;
-            state.clock_edge(&self.mig);
-            let now = state.stats.cycles;
-            match state.returns.front() {
-                Some(&(at, data)) if at <= now => {
-                    state.returns.pop_front();
-                    self.mig.read_data_out.next = data.to_bits();
-                    self.mig.read_data_valid.next = true;
-                    self.mig.read_data_end.next = true;
-                }
-                _ => {
-                    self.mig.read_data_valid.next = false;
-                    self.mig.read_data_end.next = false;
-                }
-            }
-            let calibrated = now >= state.timing.calibration_cycles;
-            self.mig.calib_done.next = calibrated;
-            self.mig.ready.next = calibrated && state.commands.len() < state.timing.command_queue;
-            self.mig.write_fifo_not_full.next =
-                calibrated && state.write_data.len() < state.timing.write_fifo;
+            let m = &self.mig;
+            let request = MigRequest {
+                address: m.address.val().index() as u32,
+                command: m.command.val().index() as u8,
+                enable: m.enable.val(),
+                write_data: m.write_data_in.val().to_u128(),
+                write_data_end: m.write_data_end.val(),
+                write_data_mask: m.write_data_mask.val().index() as u16,
+                write_enable: m.write_enable.val(),
+            };
+            self._state.clock_edge(&request);
+            let r = self._state.response();
+            let m = &mut self.mig;
+            m.read_data_out.next = r.read_data.to_bits();
+            m.read_data_valid.next = r.read_data_valid;
+            m.read_data_end.next = r.read_data_end;
+            m.calib_done.next = r.calib_done;
+            m.ready.next = r.ready;
+            m.write_fifo_not_full.next = r.write_fifo_not_full;
         }
     }
 

@@ -21,6 +21,7 @@
 
 use crate::bridge_pipe_in::BridgePipeIn;
 use crate::bridge_pipe_out::{BridgePipeOut, PIPE_OUT_FIFO_WORDS};
+use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::{MigMaster, MigSlave};
 use crew_spec::image::DRAM_WORDS;
 use crew_spec::regmap::{self, ErrorCode};
@@ -75,57 +76,10 @@ pub enum BridgeState {
 pub struct HostBridge {
     // ---- ti_clk domain (FrontPanel host interface clock, 48 MHz) ----
     pub ti_clk: Signal<In, Clock>,
-    /// ti_clk: WireIn values (endpoint ep_dataout), one port per register-map wire.
-    pub wire_in_control: Signal<In, Bits<16>>,
-    pub wire_in_xfer_addr_lo: Signal<In, Bits<16>>,
-    pub wire_in_xfer_addr_hi: Signal<In, Bits<16>>,
-    pub wire_in_xfer_words_lo: Signal<In, Bits<16>>,
-    pub wire_in_xfer_words_hi: Signal<In, Bits<16>>,
-    pub wire_in_desc_addr_lo: Signal<In, Bits<16>>,
-    pub wire_in_desc_addr_hi: Signal<In, Bits<16>>,
-    pub wire_in_in_addr_lo: Signal<In, Bits<16>>,
-    pub wire_in_in_addr_hi: Signal<In, Bits<16>>,
-    pub wire_in_out_addr_lo: Signal<In, Bits<16>>,
-    pub wire_in_out_addr_hi: Signal<In, Bits<16>>,
-    pub wire_in_state_addr_lo: Signal<In, Bits<16>>,
-    pub wire_in_state_addr_hi: Signal<In, Bits<16>>,
-    pub wire_in_steps: Signal<In, Bits<16>>,
-    /// ti_clk: WireOut values (endpoint ep_datain).
-    pub wire_out_design_id: Signal<Out, Bits<16>>,
-    pub wire_out_protocol_version: Signal<Out, Bits<16>>,
-    pub wire_out_status: Signal<Out, Bits<16>>,
-    pub wire_out_error_code: Signal<Out, Bits<16>>,
-    pub wire_out_cycles_lo: Signal<Out, Bits<16>>,
-    pub wire_out_cycles_hi: Signal<Out, Bits<16>>,
-    pub wire_out_busy_cycles_lo: Signal<Out, Bits<16>>,
-    pub wire_out_busy_cycles_hi: Signal<Out, Bits<16>>,
-    pub wire_out_stall_cycles_lo: Signal<Out, Bits<16>>,
-    pub wire_out_stall_cycles_hi: Signal<Out, Bits<16>>,
-    pub wire_out_dram_words_lo: Signal<Out, Bits<16>>,
-    pub wire_out_dram_words_hi: Signal<Out, Bits<16>>,
-    pub wire_out_mults_lo: Signal<Out, Bits<16>>,
-    pub wire_out_mults_hi: Signal<Out, Bits<16>>,
-    pub wire_out_adds_lo: Signal<Out, Bits<16>>,
-    pub wire_out_adds_hi: Signal<Out, Bits<16>>,
-    pub wire_out_xfer_done_words_lo: Signal<Out, Bits<16>>,
-    pub wire_out_xfer_done_words_hi: Signal<Out, Bits<16>>,
-    pub wire_out_engine_kind: Signal<Out, Bits<16>>,
-    pub wire_out_lanes: Signal<Out, Bits<16>>,
-    pub wire_out_acc_depth: Signal<Out, Bits<16>>,
-    /// ti_clk: BTPipeIn (PIPE_IN_DRAM) ep_write / ep_dataout / ep_ready.
-    pub pipe_in_write: Signal<In, Bit>,
-    pub pipe_in_data: Signal<In, Bits<16>>,
-    pub pipe_in_ready: Signal<Out, Bit>,
-    /// ti_clk: BTPipeOut (PIPE_OUT_DRAM) ep_read / ep_datain / ep_ready.
-    pub pipe_out_read: Signal<In, Bit>,
-    pub pipe_out_data: Signal<Out, Bits<16>>,
-    pub pipe_out_ready: Signal<Out, Bit>,
+    /// The FrontPanel endpoints (wires and pipes in ti_clk, triggers in the UI clock).
+    pub host: HostEndpoints,
     // ---- UI clock domain (MIG ui_clk, ~100 MHz) ----
     pub ui_clk: Signal<In, Clock>,
-    /// UI: TriggerIn (TRIGGER_IN_COMMAND) ep_trigger, endpoint clocked by ui_clk.
-    pub trigger_in: Signal<In, Bits<16>>,
-    /// UI: TriggerOut (TRIGGER_OUT_EVENTS) ep_trigger, endpoint clocked by ui_clk.
-    pub trigger_out: Signal<Out, Bits<16>>,
     /// UI: LEDs, active high: 0 calibrated, 1 engine busy, 2 transfer busy, 3 error,
     /// 7 heartbeat.
     pub leds: Signal<Out, Bits<8>>,
@@ -227,50 +181,8 @@ impl HostBridge {
         let code = |c: ErrorCode| Constant::new((c as u16 as u64).to_bits());
         Self {
             ti_clk: Default::default(),
-            wire_in_control: Default::default(),
-            wire_in_xfer_addr_lo: Default::default(),
-            wire_in_xfer_addr_hi: Default::default(),
-            wire_in_xfer_words_lo: Default::default(),
-            wire_in_xfer_words_hi: Default::default(),
-            wire_in_desc_addr_lo: Default::default(),
-            wire_in_desc_addr_hi: Default::default(),
-            wire_in_in_addr_lo: Default::default(),
-            wire_in_in_addr_hi: Default::default(),
-            wire_in_out_addr_lo: Default::default(),
-            wire_in_out_addr_hi: Default::default(),
-            wire_in_state_addr_lo: Default::default(),
-            wire_in_state_addr_hi: Default::default(),
-            wire_in_steps: Default::default(),
-            wire_out_design_id: Default::default(),
-            wire_out_protocol_version: Default::default(),
-            wire_out_status: Default::default(),
-            wire_out_error_code: Default::default(),
-            wire_out_cycles_lo: Default::default(),
-            wire_out_cycles_hi: Default::default(),
-            wire_out_busy_cycles_lo: Default::default(),
-            wire_out_busy_cycles_hi: Default::default(),
-            wire_out_stall_cycles_lo: Default::default(),
-            wire_out_stall_cycles_hi: Default::default(),
-            wire_out_dram_words_lo: Default::default(),
-            wire_out_dram_words_hi: Default::default(),
-            wire_out_mults_lo: Default::default(),
-            wire_out_mults_hi: Default::default(),
-            wire_out_adds_lo: Default::default(),
-            wire_out_adds_hi: Default::default(),
-            wire_out_xfer_done_words_lo: Default::default(),
-            wire_out_xfer_done_words_hi: Default::default(),
-            wire_out_engine_kind: Default::default(),
-            wire_out_lanes: Default::default(),
-            wire_out_acc_depth: Default::default(),
-            pipe_in_write: Default::default(),
-            pipe_in_data: Default::default(),
-            pipe_in_ready: Default::default(),
-            pipe_out_read: Default::default(),
-            pipe_out_data: Default::default(),
-            pipe_out_ready: Default::default(),
+            host: Default::default(),
             ui_clk: Default::default(),
-            trigger_in: Default::default(),
-            trigger_out: Default::default(),
             leds: Default::default(),
             dram: Default::default(),
             engine_dram: Default::default(),
@@ -388,19 +300,19 @@ impl Logic for HostBridge {
             self.steps_s[i].clock.next = self.ui_clk.val();
         }
         // ---- wire-ins: ti_clk -> UI (quasi-static, two register stages) ----
-        self.xfer_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_xfer_addr_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_xfer_addr_hi.val()) << 16);
-        self.xfer_words_s[0].d.next = bit_cast::<32, 16>(self.wire_in_xfer_words_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_xfer_words_hi.val()) << 16);
-        self.desc_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_desc_addr_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_desc_addr_hi.val()) << 16);
-        self.in_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_in_addr_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_in_addr_hi.val()) << 16);
-        self.out_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_out_addr_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_out_addr_hi.val()) << 16);
-        self.state_addr_s[0].d.next = bit_cast::<32, 16>(self.wire_in_state_addr_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_state_addr_hi.val()) << 16);
-        self.steps_s[0].d.next = self.wire_in_steps.val();
+        self.xfer_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_xfer_addr_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_xfer_addr_hi.val()) << 16);
+        self.xfer_words_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_xfer_words_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_xfer_words_hi.val()) << 16);
+        self.desc_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_desc_addr_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_desc_addr_hi.val()) << 16);
+        self.in_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_in_addr_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_in_addr_hi.val()) << 16);
+        self.out_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_out_addr_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_out_addr_hi.val()) << 16);
+        self.state_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_state_addr_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_state_addr_hi.val()) << 16);
+        self.steps_s[0].d.next = self.host.wire_in_steps.val();
         self.xfer_addr_s[1].d.next = self.xfer_addr_s[0].q.val();
         self.xfer_words_s[1].d.next = self.xfer_words_s[0].q.val();
         self.desc_addr_s[1].d.next = self.desc_addr_s[0].q.val();
@@ -409,25 +321,25 @@ impl Logic for HostBridge {
         self.state_addr_s[1].d.next = self.state_addr_s[0].q.val();
         self.steps_s[1].d.next = self.steps_s[0].q.val();
         self.soft_reset_to_ui.clock.next = self.ui_clk.val();
-        self.soft_reset_to_ui.sig_in.next = self.wire_in_control.val().get_bit(0);
+        self.soft_reset_to_ui.sig_in.next = self.host.wire_in_control.val().get_bit(0);
 
         // ---- pipe paths ----
         self.pipe_in.ti_clk.next = self.ti_clk.val();
         self.pipe_in.ui_clk.next = self.ui_clk.val();
-        self.pipe_in.pipe_write.next = self.pipe_in_write.val();
-        self.pipe_in.pipe_data.next = self.pipe_in_data.val();
-        self.pipe_in_ready.next = self.pipe_in.pipe_ready.val();
-        self.pipe_in.words.next = bit_cast::<32, 16>(self.wire_in_xfer_words_lo.val())
-            | (bit_cast::<32, 16>(self.wire_in_xfer_words_hi.val()) << 16);
-        self.pipe_in.soft_reset.next = self.wire_in_control.val().get_bit(0);
+        self.pipe_in.pipe_write.next = self.host.pipe_in_dram.write.val();
+        self.pipe_in.pipe_data.next = self.host.pipe_in_dram.data.val();
+        self.host.pipe_in_dram.ready.next = self.pipe_in.pipe_ready.val();
+        self.pipe_in.words.next = bit_cast::<32, 16>(self.host.wire_in_xfer_words_lo.val())
+            | (bit_cast::<32, 16>(self.host.wire_in_xfer_words_hi.val()) << 16);
+        self.pipe_in.soft_reset.next = self.host.wire_in_control.val().get_bit(0);
         self.pipe_in.arm.next = self.write_armed.q.val();
         self.pipe_in.fifo_read.next = false;
         self.pipe_out.ti_clk.next = self.ti_clk.val();
         self.pipe_out.ui_clk.next = self.ui_clk.val();
-        self.pipe_out.pipe_read.next = self.pipe_out_read.val();
-        self.pipe_out_data.next = self.pipe_out.pipe_data.val();
-        self.pipe_out_ready.next = self.pipe_out.pipe_ready.val();
-        self.pipe_out.soft_reset.next = self.wire_in_control.val().get_bit(0);
+        self.pipe_out.pipe_read.next = self.host.pipe_out_dram.read.val();
+        self.host.pipe_out_dram.data.next = self.pipe_out.pipe_data.val();
+        self.host.pipe_out_dram.ready.next = self.pipe_out.pipe_ready.val();
+        self.pipe_out.soft_reset.next = self.host.wire_in_control.val().get_bit(0);
         self.pipe_out.push.next = false;
         self.pipe_out.push_data.next = self.dram.read_data_out.val();
         self.pipe_out.flush.next = false;
@@ -443,10 +355,10 @@ impl Logic for HostBridge {
         self.engine_abort.next = false;
 
         // ---- commands (UI domain trigger pulses) ----
-        self.cmd_run.next = self.trigger_in.val().get_bit(0);
-        self.cmd_abort.next = self.trigger_in.val().get_bit(1);
-        self.cmd_write.next = self.trigger_in.val().get_bit(2);
-        self.cmd_read.next = self.trigger_in.val().get_bit(3);
+        self.cmd_run.next = self.host.trigger_in_command.val().get_bit(0);
+        self.cmd_abort.next = self.host.trigger_in_command.val().get_bit(1);
+        self.cmd_write.next = self.host.trigger_in_command.val().get_bit(2);
+        self.cmd_read.next = self.host.trigger_in_command.val().get_bit(3);
         self.any_cmd.next = self.cmd_run.val() | self.cmd_write.val() | self.cmd_read.val();
         self.out_of_range.next = (self.xfer_words_s[1].q.val() > self.dram_words_limit.val())
             | (self.xfer_addr_s[1].q.val()
@@ -663,7 +575,7 @@ impl Logic for HostBridge {
             self.event_bits.next = self.event_bits.val() | 4_u64;
         }
         self.events.d.next = self.event_bits.val();
-        self.trigger_out.next = self.events.q.val();
+        self.host.trigger_out_events.next = self.events.q.val();
         // Read commands in flight.
         if self.issue_read.val() & !self.rd_valid.val() {
             self.in_flight.d.next = self.in_flight.q.val() + 1;
@@ -732,28 +644,31 @@ impl Logic for HostBridge {
         self.snapshots[6].sig_in.next = self.done_words.q.val();
         self.snapshots[7].sig_in.next =
             bit_cast::<32, 16>(self.status.val()) | (bit_cast::<32, 8>(self.error.q.val()) << 16);
-        self.wire_out_cycles_lo.next = self.snapshots[0].sig_out.val().get_bits::<16>(0);
-        self.wire_out_cycles_hi.next = self.snapshots[0].sig_out.val().get_bits::<16>(16);
-        self.wire_out_busy_cycles_lo.next = self.snapshots[1].sig_out.val().get_bits::<16>(0);
-        self.wire_out_busy_cycles_hi.next = self.snapshots[1].sig_out.val().get_bits::<16>(16);
-        self.wire_out_stall_cycles_lo.next = self.snapshots[2].sig_out.val().get_bits::<16>(0);
-        self.wire_out_stall_cycles_hi.next = self.snapshots[2].sig_out.val().get_bits::<16>(16);
-        self.wire_out_dram_words_lo.next = self.snapshots[3].sig_out.val().get_bits::<16>(0);
-        self.wire_out_dram_words_hi.next = self.snapshots[3].sig_out.val().get_bits::<16>(16);
-        self.wire_out_mults_lo.next = self.snapshots[4].sig_out.val().get_bits::<16>(0);
-        self.wire_out_mults_hi.next = self.snapshots[4].sig_out.val().get_bits::<16>(16);
-        self.wire_out_adds_lo.next = self.snapshots[5].sig_out.val().get_bits::<16>(0);
-        self.wire_out_adds_hi.next = self.snapshots[5].sig_out.val().get_bits::<16>(16);
-        self.wire_out_xfer_done_words_lo.next = self.snapshots[6].sig_out.val().get_bits::<16>(0);
-        self.wire_out_xfer_done_words_hi.next = self.snapshots[6].sig_out.val().get_bits::<16>(16);
-        self.wire_out_status.next = self.snapshots[7].sig_out.val().get_bits::<16>(0);
-        self.wire_out_error_code.next =
+        self.host.wire_out_cycles_lo.next = self.snapshots[0].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_cycles_hi.next = self.snapshots[0].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_busy_cycles_lo.next = self.snapshots[1].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_busy_cycles_hi.next = self.snapshots[1].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_stall_cycles_lo.next = self.snapshots[2].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_stall_cycles_hi.next =
+            self.snapshots[2].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_dram_words_lo.next = self.snapshots[3].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_dram_words_hi.next = self.snapshots[3].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_mults_lo.next = self.snapshots[4].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_mults_hi.next = self.snapshots[4].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_adds_lo.next = self.snapshots[5].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_adds_hi.next = self.snapshots[5].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_xfer_done_words_lo.next =
+            self.snapshots[6].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_xfer_done_words_hi.next =
+            self.snapshots[6].sig_out.val().get_bits::<16>(16);
+        self.host.wire_out_status.next = self.snapshots[7].sig_out.val().get_bits::<16>(0);
+        self.host.wire_out_error_code.next =
             bit_cast::<16, 8>(self.snapshots[7].sig_out.val().get_bits::<8>(16));
-        self.wire_out_design_id.next = self.design_id.val();
-        self.wire_out_protocol_version.next = self.protocol_version.val();
-        self.wire_out_engine_kind.next = self.engine_kind.val();
-        self.wire_out_lanes.next = self.lanes.val();
-        self.wire_out_acc_depth.next = self.acc_depth.val();
+        self.host.wire_out_design_id.next = self.design_id.val();
+        self.host.wire_out_protocol_version.next = self.protocol_version.val();
+        self.host.wire_out_engine_kind.next = self.engine_kind.val();
+        self.host.wire_out_lanes.next = self.lanes.val();
+        self.host.wire_out_acc_depth.next = self.acc_depth.val();
 
         // ---- LEDs ----
         self.heartbeat.d.next = self.heartbeat.q.val() + 1;

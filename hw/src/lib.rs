@@ -1,5 +1,6 @@
 //! Board-independent RTL of the CREW accelerator (rust-hdl) and its simulation models.
 
+pub mod accelerator;
 pub mod board_engine;
 pub mod bridge_pipe_in;
 pub mod bridge_pipe_out;
@@ -12,9 +13,11 @@ pub mod dense_testbench;
 pub mod engine_testbench;
 pub mod gather_lane;
 pub mod host_bridge;
+pub mod host_endpoints;
 pub mod layer_image;
 pub mod mac_lane;
 pub mod mig_port;
+pub mod sim;
 pub mod sim_board;
 pub mod sim_harness;
 pub mod word_fifo;

@@ -1,7 +1,10 @@
-//! Simulated XEM7010: the host bridge and the DDR3 model (and the engine) driven at
-//! endpoint level, with calls mirroring the FrontPanel API so the host driver can use it as
-//! a backend. Both clocks are simulated in one thread, interleaved by time: ti_clk at
-//! 48 MHz and the MIG UI clock at 100 MHz.
+//! Simulated XEM7010: the accelerator (host bridge + engine, [`crate::accelerator`]) and
+//! the DDR3 model driven at endpoint level, with calls mirroring the FrontPanel API so the
+//! host driver can use it as a backend. Both clocks are simulated in one thread,
+//! interleaved by time: ti_clk at 48 MHz and the MIG UI clock at 100 MHz. The accelerator
+//! runs on one of two simulators ([`Simulator`]): its generated Verilog compiled by
+//! Verilator (the default), or rust-hdl's own simulation; everything else here (endpoint
+//! emulation, the DDR3 model, faults, the clocks) is the same code for both.
 //!
 //! Endpoint emulation follows FrontPanel: wire-ins take effect at `update_wire_ins`,
 //! wire-outs are captured at `update_wire_outs`, a trigger-in is a one-cycle pulse in the
@@ -13,12 +16,15 @@
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
 
-use crate::board_engine::{board_engine_info, BoardEngine};
-use crate::ddr3_model::{Ddr3Model, Ddr3Stats, Ddr3Timing};
+use crate::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
 use crate::host_bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
-use crate::sim_harness::MAX_SETTLE_ITERS;
+use crate::host_endpoints::WIRE_INS;
+use crate::sim::circuit::{Circuit, RustHdlCircuit, VerilatorCircuit};
+use crate::sim::verilator::{self, BuildOptions, VerilatedLibrary, VerilatorError};
 use crew_spec::regmap::{self, EndpointKind};
-use rust_hdl::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// ti_clk period in picoseconds (48 MHz).
 pub const TI_PERIOD_PS: u64 = 20_833;
@@ -42,11 +48,74 @@ pub enum SimBoardError {
     NoConvergence { ui_cycle: u64 },
     #[error("condition not reached within {max_ui_cycles} UI cycles")]
     Timeout { max_ui_cycles: u64 },
+    #[error(transparent)]
+    Verilator(#[from] VerilatorError),
+    #[error("a VCD trace needs the Verilator simulator (this board runs {0})")]
+    TraceNeedsVerilator(Simulator),
+    #[error("cannot write the VCD trace {}: {error}", path.display())]
+    Trace { path: PathBuf, error: String },
+}
+
+/// Which simulator runs the accelerator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Simulator {
+    /// The generated Verilog compiled by Verilator (the default: fast).
+    #[default]
+    Verilator,
+    /// rust-hdl's own `simulate()` (slow; the cross-check).
+    RustHdl,
+}
+
+/// Environment variable choosing the simulator (`verilator` or `rust-hdl`).
+pub const SIMULATOR_ENV: &str = "CREW_SIMULATOR";
+
+impl Simulator {
+    pub const NAMES: [&'static str; 2] = ["verilator", "rust-hdl"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Simulator::Verilator => "verilator",
+            Simulator::RustHdl => "rust-hdl",
+        }
+    }
+
+    /// The simulator named by `CREW_SIMULATOR`, else the default.
+    pub fn from_env() -> Result<Simulator, String> {
+        match std::env::var(SIMULATOR_ENV) {
+            Ok(v) => v.parse(),
+            Err(_) => Ok(Simulator::default()),
+        }
+    }
+}
+
+impl std::fmt::Display for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Simulator {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Simulator, String> {
+        match s {
+            "verilator" => Ok(Simulator::Verilator),
+            "rust-hdl" | "rusthdl" => Ok(Simulator::RustHdl),
+            other => Err(format!(
+                "unknown simulator `{other}` (expected one of: {})",
+                Simulator::NAMES.join(", ")
+            )),
+        }
+    }
 }
 
 /// Configuration of a simulated board.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimBoardConfig {
+    /// The simulator asked for; Verilator falls back to rust-hdl where it is not
+    /// installed (see [`SimBoard::notice`]).
+    pub simulator: Simulator,
+    /// Write a VCD waveform of the whole run here (Verilator only).
+    pub vcd: Option<PathBuf>,
     pub ddr: Ddr3Timing,
     /// The bridge's transfer watchdog in UI cycles (the bitstream uses
     /// `DEFAULT_WATCHDOG_CYCLES`).
@@ -58,6 +127,8 @@ pub struct SimBoardConfig {
 impl Default for SimBoardConfig {
     fn default() -> Self {
         SimBoardConfig {
+            simulator: Simulator::default(),
+            vcd: None,
             ddr: Ddr3Timing::default(),
             watchdog_cycles: DEFAULT_WATCHDOG_CYCLES,
             pipe_timeout_ti_cycles: 100_000,
@@ -81,53 +152,14 @@ pub enum Fault {
     },
 }
 
-/// The simulated board's circuit without the engine: bridge, DDR3 model, and the stall
-/// gate between the bridge's DRAM port and the model. The engine is a second circuit that
-/// [`SimBoard`] clocks with the UI clock and connects to the bridge's engine ports after
-/// every settle; while it is idle and not being started it is not evaluated (its state
-/// cannot change then), which keeps transfers and idle time fast.
-#[derive(LogicBlock)]
-pub struct SimBoardTop {
-    /// FrontPanel host interface clock (48 MHz).
-    pub ti_clk: Signal<In, Clock>,
-    /// MIG UI clock (100 MHz).
-    pub ui_clk: Signal<In, Clock>,
-    /// UI domain: fault hook, the DRAM port accepts nothing while high.
-    pub dram_stall: Signal<In, Bit>,
-    pub bridge: HostBridge,
-    pub ddr: Ddr3Model,
-}
-
-impl Logic for SimBoardTop {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.bridge.ti_clk.next = self.ti_clk.val();
-        self.bridge.ui_clk.next = self.ui_clk.val();
-        self.ddr.clock.next = self.ui_clk.val();
-        // Bridge -> DDR3 model, gated by the stall hook.
-        self.ddr.mig.address.next = self.bridge.dram.address.val();
-        self.ddr.mig.command.next = self.bridge.dram.command.val();
-        self.ddr.mig.enable.next = self.bridge.dram.enable.val() & !self.dram_stall.val();
-        self.ddr.mig.write_data_in.next = self.bridge.dram.write_data_in.val();
-        self.ddr.mig.write_data_end.next = self.bridge.dram.write_data_end.val();
-        self.ddr.mig.write_data_mask.next = self.bridge.dram.write_data_mask.val();
-        self.ddr.mig.write_enable.next =
-            self.bridge.dram.write_enable.val() & !self.dram_stall.val();
-        self.bridge.dram.read_data_out.next = self.ddr.mig.read_data_out.val();
-        self.bridge.dram.read_data_end.next = self.ddr.mig.read_data_end.val();
-        self.bridge.dram.read_data_valid.next = self.ddr.mig.read_data_valid.val();
-        self.bridge.dram.ready.next = self.ddr.mig.ready.val() & !self.dram_stall.val();
-        self.bridge.dram.write_fifo_not_full.next =
-            self.ddr.mig.write_fifo_not_full.val() & !self.dram_stall.val();
-        self.bridge.dram.calib_done.next = self.ddr.mig.calib_done.val();
-    }
-}
-
 /// The simulated board (see the module documentation).
 pub struct SimBoard {
-    top: SimBoardTop,
-    engine: BoardEngine,
-    engine_clock_high: bool,
+    circuit: Box<dyn Circuit>,
+    simulator: Simulator,
+    notice: Option<String>,
+    ddr: Ddr3,
+    dram_stall: bool,
+    applied_response: MigResponse,
     config: SimBoardConfig,
     ui_next_ps: u64,
     ti_next_ps: u64,
@@ -153,51 +185,78 @@ pub type EdgeObserver = Box<dyn FnMut(&HostBridge, bool, bool) + Send>;
 impl SimBoard {
     /// A board with its clocks stopped at time zero (DRAM calibrates within the first
     /// `config.ddr.calibration_cycles` UI cycles; see [`SimBoard::wait_calibrated`]).
+    /// With `Simulator::Verilator` the accelerator's Verilog is compiled on first use
+    /// (cached by content hash); where Verilator is not installed the board runs on
+    /// rust-hdl instead and [`SimBoard::notice`] says so.
     pub fn new(config: SimBoardConfig) -> Result<SimBoard, SimBoardError> {
-        let mut top = SimBoardTop {
-            ti_clk: Default::default(),
-            ui_clk: Default::default(),
-            dram_stall: Default::default(),
-            bridge: HostBridge::new(board_engine_info(), config.watchdog_cycles),
-            ddr: Ddr3Model::new(config.ddr),
+        SimBoard::with_verilog_edit(config, None)
+    }
+
+    /// [`SimBoard::new`], with the Verilog passed through `edit` before Verilator compiles
+    /// it: the cross-check test plants a deliberate difference this way.
+    pub fn with_verilog_edit(
+        config: SimBoardConfig,
+        edit: Option<&dyn Fn(String) -> String>,
+    ) -> Result<SimBoard, SimBoardError> {
+        let mut notice = None;
+        let simulator = match config.simulator {
+            Simulator::Verilator => match verilator::tools_available() {
+                Ok(()) => Simulator::Verilator,
+                Err(missing) => {
+                    notice = Some(format!(
+                        "{missing}; the simulated board falls back to rust-hdl's simulation \
+                         (about 100x slower)"
+                    ));
+                    Simulator::RustHdl
+                }
+            },
+            Simulator::RustHdl => Simulator::RustHdl,
         };
-        let mut engine = BoardEngine::new();
-        for_each_engine_input(&mut engine, |s| s.mark_driven());
-        engine.connect_all();
-        {
-            let b = &mut top.bridge;
-            b.engine_busy.connect();
-            b.engine_done.connect();
-            b.engine_error.connect();
-            b.engine_cycles.connect();
-            b.engine_busy_cycles.connect();
-            b.engine_stall_cycles.connect();
-            b.engine_dram_words.connect();
-            b.engine_mults.connect();
-            b.engine_adds.connect();
-            b.engine_dram.address.connect();
-            b.engine_dram.command.connect();
-            b.engine_dram.enable.connect();
-            b.engine_dram.write_data_in.connect();
-            b.engine_dram.write_data_end.connect();
-            b.engine_dram.write_data_mask.connect();
-            b.engine_dram.write_enable.connect();
-        }
-        // The endpoint-level inputs are driven from here, not by a parent block.
-        top.ti_clk.connect();
-        top.ui_clk.connect();
-        top.dram_stall.connect();
-        top.bridge.wire_in_control.connect();
-        for_each_host_input(&mut top.bridge, |s| s.connect());
-        top.bridge.pipe_in_write.connect();
-        top.bridge.pipe_in_data.connect();
-        top.bridge.pipe_out_read.connect();
-        top.bridge.trigger_in.connect();
-        top.connect_all();
+        let circuit: Box<dyn Circuit> = match simulator {
+            Simulator::Verilator => {
+                let options = BuildOptions {
+                    trace: config.vcd.is_some(),
+                };
+                let library = match edit {
+                    Some(edit) => Arc::new(VerilatorCircuit::library(
+                        config.watchdog_cycles,
+                        options,
+                        Some(edit),
+                    )?),
+                    None => accelerator_library(config.watchdog_cycles, options)?,
+                };
+                if let Some(seconds) = library.build_seconds() {
+                    notice = Some(format!(
+                        "compiled the accelerator's Verilog with Verilator in {seconds:.1} s \
+                         (cached in {})",
+                        verilator::cache_dir().display()
+                    ));
+                }
+                let mut circuit = VerilatorCircuit::new(&library)?;
+                if let Some(path) = &config.vcd {
+                    circuit
+                        .trace_to(path)
+                        .map_err(|error| SimBoardError::Trace {
+                            path: path.clone(),
+                            error: error.to_string(),
+                        })?;
+                }
+                Box::new(circuit)
+            }
+            Simulator::RustHdl => {
+                if config.vcd.is_some() {
+                    return Err(SimBoardError::TraceNeedsVerilator(Simulator::RustHdl));
+                }
+                Box::new(RustHdlCircuit::new(config.watchdog_cycles))
+            }
+        };
         let mut board = SimBoard {
-            top,
-            engine,
-            engine_clock_high: false,
+            circuit,
+            simulator,
+            notice,
+            ddr: Ddr3::new(config.ddr),
+            dram_stall: false,
+            applied_response: MigResponse::default(),
             config,
             ui_next_ps: UI_PERIOD_PS,
             ti_next_ps: TI_PERIOD_PS,
@@ -215,10 +274,21 @@ impl SimBoard {
             reset_pulse: None,
             edge_observer: None,
         };
+        board.circuit.set_mig_response(&MigResponse::default());
         board.settle()?;
-        board.settle_engine()?;
-        board.exchange_with_engine()?;
         Ok(board)
+    }
+
+    /// The simulator running this board.
+    pub fn simulator(&self) -> Simulator {
+        self.simulator
+    }
+
+    /// What the user should know about how this board was set up: a Verilator build
+    /// that just ran (with its time), or the fallback to rust-hdl (with the install
+    /// command). None when there is nothing to say.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     pub fn config(&self) -> &SimBoardConfig {
@@ -240,12 +310,13 @@ impl SimBoard {
         (self.ui_next_ps - UI_PERIOD_PS).max(self.ti_next_ps - TI_PERIOD_PS)
     }
 
-    /// The host bridge as simulated (e.g. to generate its Verilog).
-    pub fn bridge(&self) -> &HostBridge {
-        &self.top.bridge
+    /// The host bridge as rust-hdl simulates it (None on the Verilator backend).
+    pub fn bridge(&self) -> Option<&HostBridge> {
+        self.circuit.rust_hdl().map(|core| &core.bridge)
     }
 
-    /// Installs (or removes) the co-simulation hook, called before every clock edge.
+    /// Installs (or removes) the co-simulation hook, called before every clock edge
+    /// (rust-hdl backend only: the hook sees the rust-hdl bridge).
     pub fn set_edge_observer(&mut self, observer: Option<EdgeObserver>) {
         self.edge_observer = observer;
     }
@@ -266,19 +337,14 @@ impl SimBoard {
 
     /// Applies all buffered wire-in values at once.
     pub fn update_wire_ins(&mut self) -> Result<(), SimBoardError> {
-        let values = self.wire_ins;
         let held_reset = self.reset_pulse.map_or(false, |(wait, _)| wait == 0);
-        let b = &mut self.top.bridge;
-        let mut control = values[regmap::WIRE_IN_CONTROL as usize];
-        if held_reset {
-            control |= regmap::CONTROL_SOFT_RESET;
+        for &(addr, _) in WIRE_INS {
+            let mut value = self.wire_ins[addr as usize];
+            if addr == regmap::WIRE_IN_CONTROL && held_reset {
+                value |= regmap::CONTROL_SOFT_RESET;
+            }
+            self.circuit.set_wire_in(addr, value);
         }
-        b.wire_in_control.next = (control as u64).into();
-        let mut k = 0;
-        for_each_host_input(b, |s| {
-            s.next = (values[WIRE_IN_ORDER[k] as usize] as u64).into();
-            k += 1;
-        });
         self.inputs_changed = true;
         self.run_ti_cycles(HOST_CALL_TI_CYCLES)
     }
@@ -286,47 +352,8 @@ impl SimBoard {
     /// Captures all wire-out values at once.
     pub fn update_wire_outs(&mut self) -> Result<(), SimBoardError> {
         self.run_ti_cycles(HOST_CALL_TI_CYCLES)?;
-        let b = &self.top.bridge;
-        let pairs: [(u8, &Signal<Out, Bits<16>>); 21] = [
-            (regmap::WIRE_OUT_DESIGN_ID, &b.wire_out_design_id),
-            (
-                regmap::WIRE_OUT_PROTOCOL_VERSION,
-                &b.wire_out_protocol_version,
-            ),
-            (regmap::WIRE_OUT_STATUS, &b.wire_out_status),
-            (regmap::WIRE_OUT_ERROR_CODE, &b.wire_out_error_code),
-            (regmap::WIRE_OUT_CYCLES_LO, &b.wire_out_cycles_lo),
-            (regmap::WIRE_OUT_CYCLES_HI, &b.wire_out_cycles_hi),
-            (regmap::WIRE_OUT_BUSY_CYCLES_LO, &b.wire_out_busy_cycles_lo),
-            (regmap::WIRE_OUT_BUSY_CYCLES_HI, &b.wire_out_busy_cycles_hi),
-            (
-                regmap::WIRE_OUT_STALL_CYCLES_LO,
-                &b.wire_out_stall_cycles_lo,
-            ),
-            (
-                regmap::WIRE_OUT_STALL_CYCLES_HI,
-                &b.wire_out_stall_cycles_hi,
-            ),
-            (regmap::WIRE_OUT_DRAM_WORDS_LO, &b.wire_out_dram_words_lo),
-            (regmap::WIRE_OUT_DRAM_WORDS_HI, &b.wire_out_dram_words_hi),
-            (regmap::WIRE_OUT_MULTS_LO, &b.wire_out_mults_lo),
-            (regmap::WIRE_OUT_MULTS_HI, &b.wire_out_mults_hi),
-            (regmap::WIRE_OUT_ADDS_LO, &b.wire_out_adds_lo),
-            (regmap::WIRE_OUT_ADDS_HI, &b.wire_out_adds_hi),
-            (
-                regmap::WIRE_OUT_XFER_DONE_WORDS_LO,
-                &b.wire_out_xfer_done_words_lo,
-            ),
-            (
-                regmap::WIRE_OUT_XFER_DONE_WORDS_HI,
-                &b.wire_out_xfer_done_words_hi,
-            ),
-            (regmap::WIRE_OUT_ENGINE_KIND, &b.wire_out_engine_kind),
-            (regmap::WIRE_OUT_LANES, &b.wire_out_lanes),
-            (regmap::WIRE_OUT_ACC_DEPTH, &b.wire_out_acc_depth),
-        ];
-        for (addr, sig) in pairs {
-            self.wire_outs[(addr - 0x20) as usize] = sig.val().index() as u16;
+        for (k, value) in self.wire_outs.iter_mut().enumerate() {
+            *value = self.circuit.wire_out(0x20 + k as u8);
         }
         Ok(())
     }
@@ -349,10 +376,10 @@ impl SimBoard {
         }
         self.run_ti_cycles(HOST_CALL_TI_CYCLES)?;
         if addr == regmap::TRIGGER_IN_COMMAND {
-            self.top.bridge.trigger_in.next = (1u64 << bit).into();
+            self.circuit.set_trigger_in(1 << bit);
             self.inputs_changed = true;
             self.run_ui_cycles(1)?;
-            self.top.bridge.trigger_in.next = 0.into();
+            self.circuit.set_trigger_in(0);
             self.inputs_changed = true;
         }
         Ok(())
@@ -401,14 +428,13 @@ impl SimBoard {
                 if moved >= limit {
                     break;
                 }
-                let b = &mut self.top.bridge;
-                b.pipe_in_write.next = true;
-                b.pipe_in_data.next = (u16::from_le_bytes([word[0], word[1]]) as u64).into();
+                self.circuit
+                    .set_pipe_in(true, u16::from_le_bytes([word[0], word[1]]));
                 self.inputs_changed = true;
                 self.run_ti_cycles(1)?;
                 moved += 2;
             }
-            self.top.bridge.pipe_in_write.next = false;
+            self.circuit.set_pipe_in(false, 0);
             self.inputs_changed = true;
             self.run_ti_cycles(1)?;
         }
@@ -442,14 +468,14 @@ impl SimBoard {
                 if moved >= limit {
                     break;
                 }
-                self.top.bridge.pipe_out_read.next = true;
+                self.circuit.set_pipe_out_read(true);
                 self.inputs_changed = true;
                 self.run_ti_cycles(1)?;
-                let v = self.top.bridge.pipe_out_data.val().index() as u16;
+                let v = self.circuit.pipe_out_data();
                 word.copy_from_slice(&v.to_le_bytes());
                 moved += 2;
             }
-            self.top.bridge.pipe_out_read.next = false;
+            self.circuit.set_pipe_out_read(false);
             self.inputs_changed = true;
             self.run_ti_cycles(1)?;
         }
@@ -481,7 +507,7 @@ impl SimBoard {
 
     /// Runs until the DRAM reports calibration done.
     pub fn wait_calibrated(&mut self, max_ui_cycles: u64) -> Result<u64, SimBoardError> {
-        self.run_until(max_ui_cycles, |b| b.top.bridge.dram.calib_done.val())
+        self.run_until(max_ui_cycles, |b| b.ddr.response().calib_done)
     }
 
     /// Polls the trigger-out (as a host would, every `poll_ui_cycles`) until a bit of
@@ -508,28 +534,34 @@ impl SimBoard {
     // ---- DRAM access for tests (bypasses the design) ----
 
     pub fn dram_read_words(&self, addr: u64, n: usize) -> Vec<u128> {
-        self.top.ddr.read_words(addr, n)
+        self.ddr.read_words(addr, n)
     }
 
     pub fn dram_read_bytes(&self, addr: u64, n_words: usize) -> Vec<u8> {
-        self.top.ddr.read_bytes(addr, n_words)
+        self.ddr.read_bytes(addr, n_words)
     }
 
     pub fn dram_load_words(&mut self, addr: u64, words: &[u128]) {
-        self.top.ddr.load_words(addr, words)
+        self.ddr.load_words(addr, words)
     }
 
     pub fn dram_load_bytes(&mut self, addr: u64, bytes: &[u8]) {
-        self.top.ddr.load_bytes(addr, bytes)
+        self.ddr.load_bytes(addr, bytes)
     }
 
     pub fn dram_stats(&self) -> Ddr3Stats {
-        self.top.ddr.stats()
+        self.ddr.stats()
+    }
+
+    /// No DRAM command, write beat or read data is pending in the DDR3 model.
+    pub fn dram_idle(&self) -> bool {
+        self.ddr.is_idle()
     }
 
     /// Board LEDs as the bridge drives them (bit set = LED on).
-    pub fn leds(&self) -> u8 {
-        self.top.bridge.leds.val().index() as u8
+    pub fn leds(&mut self) -> Result<u8, SimBoardError> {
+        self.settle()?;
+        Ok(self.circuit.leds())
     }
 
     // ---- faults ----
@@ -539,8 +571,8 @@ impl SimBoard {
             Fault::CutPipeTransfer { after_bytes } => self.cut_after_bytes = Some(after_bytes),
             Fault::StallDram { ui_cycles } => {
                 self.stall_left = ui_cycles;
-                self.top.dram_stall.next = ui_cycles > 0;
-                self.inputs_changed = true;
+                self.dram_stall = ui_cycles > 0;
+                self.drive_dram_response();
             }
             Fault::SoftResetPulse {
                 after_ui_cycles,
@@ -563,9 +595,9 @@ impl SimBoard {
         let mut waited = 0;
         loop {
             let ready = if pipe_in {
-                self.top.bridge.pipe_in_ready.val()
+                self.circuit.pipe_in_ready()
             } else {
-                self.top.bridge.pipe_out_ready.val()
+                self.circuit.pipe_out_ready()
             };
             if ready {
                 return Ok(true);
@@ -579,12 +611,27 @@ impl SimBoard {
     }
 
     fn settle(&mut self) -> Result<(), SimBoardError> {
-        if simulate(&mut self.top, MAX_SETTLE_ITERS) {
+        if self.circuit.settle() {
             Ok(())
         } else {
             Err(SimBoardError::NoConvergence {
                 ui_cycle: self.ui_cycles,
             })
+        }
+    }
+
+    /// The DDR3 model's outputs into the accelerator, through the stall hook; they
+    /// settle before the next edge.
+    fn drive_dram_response(&mut self) {
+        let mut response = self.ddr.response();
+        if self.dram_stall {
+            response.ready = false;
+            response.write_fifo_not_full = false;
+        }
+        if response != self.applied_response {
+            self.circuit.set_mig_response(&response);
+            self.applied_response = response;
+            self.inputs_changed = true;
         }
     }
 
@@ -605,56 +652,41 @@ impl SimBoard {
     }
 
     /// Advances to the next rising edge (of one clock or both). Inputs changed since the
-    /// last edge settle before the edge, so registers sample them at this edge.
+    /// last edge settle before the edge, so registers sample them at this edge; the DDR3
+    /// model clocks on the request as settled before the UI edge.
     fn step(&mut self) -> Result<(), SimBoardError> {
         let ui_edge = self.ui_next_ps <= self.ti_next_ps;
         let ti_edge = self.ti_next_ps <= self.ui_next_ps;
-        let engine_active = ui_edge && self.engine_active();
         if self.inputs_changed || (ui_edge && self.ui_high) || (ti_edge && self.ti_high) {
-            self.top.ui_clk.next = Clock { clk: false };
-            self.top.ti_clk.next = Clock { clk: false };
+            self.circuit.set_clocks(false, false);
             self.ui_high = false;
             self.ti_high = false;
             self.inputs_changed = false;
             self.settle()?;
         }
-        if engine_active {
-            // The engine samples the bridge's current outputs at this edge.
-            self.exchange_with_engine()?;
-        }
         if let Some(observer) = &mut self.edge_observer {
-            observer(&self.top.bridge, ui_edge, ti_edge);
-        }
-        if ui_edge {
-            self.top.ui_clk.next = Clock { clk: true };
-            self.ui_high = true;
-        } else if self.ui_high {
-            self.top.ui_clk.next = Clock { clk: false };
-            self.ui_high = false;
-        }
-        if ti_edge {
-            self.top.ti_clk.next = Clock { clk: true };
-            self.ti_high = true;
-        } else if self.ti_high {
-            self.top.ti_clk.next = Clock { clk: false };
-            self.ti_high = false;
-        }
-        self.settle()?;
-        if engine_active {
-            if self.engine_clock_high {
-                self.engine.clock.next = Clock { clk: false };
-                self.settle_engine()?;
+            if let Some(core) = self.circuit.rust_hdl() {
+                observer(&core.bridge, ui_edge, ti_edge);
             }
-            self.engine.clock.next = Clock { clk: true };
-            self.engine_clock_high = true;
-            self.settle_engine()?;
-            self.exchange_with_engine()?;
         }
+        let request = ui_edge.then(|| self.circuit.mig_request());
+        self.circuit.set_clocks(ui_edge, ti_edge);
+        self.ui_high = ui_edge;
+        self.ti_high = ti_edge;
+        self.settle()?;
+        self.circuit
+            .trace_dump(self.ui_next_ps.min(self.ti_next_ps));
         if ti_edge {
             self.ti_cycles += 1;
             self.ti_next_ps += TI_PERIOD_PS;
         }
-        if ui_edge {
+        if let Some(mut request) = request {
+            if self.dram_stall {
+                request.enable = false;
+                request.write_enable = false;
+            }
+            self.ddr.clock_edge(&request);
+            self.drive_dram_response();
             self.ui_cycles += 1;
             self.ui_next_ps += UI_PERIOD_PS;
             self.after_ui_edge();
@@ -662,53 +694,13 @@ impl SimBoard {
         Ok(())
     }
 
-    /// Whether the engine must be evaluated at the next UI edge: it is running, finishing,
-    /// or being started or aborted.
-    fn engine_active(&self) -> bool {
-        self.engine.busy.val()
-            || self.engine.done.val()
-            || self.top.bridge.engine_start.val()
-            || self.top.bridge.engine_abort.val()
-    }
-
-    fn settle_engine(&mut self) -> Result<(), SimBoardError> {
-        if simulate(&mut self.engine, MAX_SETTLE_ITERS) {
-            Ok(())
-        } else {
-            Err(SimBoardError::NoConvergence {
-                ui_cycle: self.ui_cycles,
-            })
-        }
-    }
-
-    /// Copies signals between the bridge's engine ports and the engine until neither
-    /// circuit changes (their DRAM handshake has combinational paths both ways).
-    fn exchange_with_engine(&mut self) -> Result<(), SimBoardError> {
-        for _ in 0..MAX_SETTLE_ITERS {
-            let to_bridge = engine_outputs_to_bridge(&self.engine, &mut self.top.bridge);
-            if to_bridge {
-                self.settle()?;
-            }
-            let to_engine = bridge_outputs_to_engine(&self.top.bridge, &mut self.engine);
-            if to_engine {
-                self.settle_engine()?;
-            }
-            if !to_bridge && !to_engine {
-                return Ok(());
-            }
-        }
-        Err(SimBoardError::NoConvergence {
-            ui_cycle: self.ui_cycles,
-        })
-    }
-
     fn after_ui_edge(&mut self) {
-        self.trigger_accumulated |= self.top.bridge.trigger_out.val().index() as u16;
+        self.trigger_accumulated |= self.circuit.trigger_out();
         if self.stall_left > 0 {
             self.stall_left -= 1;
             if self.stall_left == 0 {
-                self.top.dram_stall.next = false;
-                self.inputs_changed = true;
+                self.dram_stall = false;
+                self.drive_dram_response();
             }
         }
         if let Some((wait, hold)) = self.reset_pulse {
@@ -716,8 +708,10 @@ impl SimBoard {
                 self.reset_pulse = Some((wait - 1, hold));
                 if wait == 1 {
                     let control = self.wire_ins[regmap::WIRE_IN_CONTROL as usize];
-                    self.top.bridge.wire_in_control.next =
-                        ((control | regmap::CONTROL_SOFT_RESET) as u64).into();
+                    self.circuit.set_wire_in(
+                        regmap::WIRE_IN_CONTROL,
+                        control | regmap::CONTROL_SOFT_RESET,
+                    );
                     self.inputs_changed = true;
                 }
             } else if hold > 1 {
@@ -725,45 +719,11 @@ impl SimBoard {
             } else {
                 self.reset_pulse = None;
                 let control = self.wire_ins[regmap::WIRE_IN_CONTROL as usize];
-                self.top.bridge.wire_in_control.next = (control as u64).into();
+                self.circuit.set_wire_in(regmap::WIRE_IN_CONTROL, control);
                 self.inputs_changed = true;
             }
         }
     }
-}
-
-/// Wire-in addresses in the order [`for_each_host_input`] visits the bridge's ports.
-const WIRE_IN_ORDER: [u8; 13] = [
-    regmap::WIRE_IN_XFER_ADDR_LO,
-    regmap::WIRE_IN_XFER_ADDR_HI,
-    regmap::WIRE_IN_XFER_WORDS_LO,
-    regmap::WIRE_IN_XFER_WORDS_HI,
-    regmap::WIRE_IN_DESC_ADDR_LO,
-    regmap::WIRE_IN_DESC_ADDR_HI,
-    regmap::WIRE_IN_IN_ADDR_LO,
-    regmap::WIRE_IN_IN_ADDR_HI,
-    regmap::WIRE_IN_OUT_ADDR_LO,
-    regmap::WIRE_IN_OUT_ADDR_HI,
-    regmap::WIRE_IN_STATE_ADDR_LO,
-    regmap::WIRE_IN_STATE_ADDR_HI,
-    regmap::WIRE_IN_STEPS,
-];
-
-/// Visits the bridge's wire-in ports other than CONTROL, in [`WIRE_IN_ORDER`].
-fn for_each_host_input<F: FnMut(&mut Signal<In, Bits<16>>)>(b: &mut HostBridge, mut f: F) {
-    f(&mut b.wire_in_xfer_addr_lo);
-    f(&mut b.wire_in_xfer_addr_hi);
-    f(&mut b.wire_in_xfer_words_lo);
-    f(&mut b.wire_in_xfer_words_hi);
-    f(&mut b.wire_in_desc_addr_lo);
-    f(&mut b.wire_in_desc_addr_hi);
-    f(&mut b.wire_in_in_addr_lo);
-    f(&mut b.wire_in_in_addr_hi);
-    f(&mut b.wire_in_out_addr_lo);
-    f(&mut b.wire_in_out_addr_hi);
-    f(&mut b.wire_in_state_addr_lo);
-    f(&mut b.wire_in_state_addr_hi);
-    f(&mut b.wire_in_steps);
 }
 
 fn check_range(addr: u8, kind: EndpointKind) -> Result<(), SimBoardError> {
@@ -784,83 +744,20 @@ fn check_blocks(block_size: usize, len: usize) -> Result<(), SimBoardError> {
     Ok(())
 }
 
-/// Sets `dst` to `value`; true if that changes it.
-fn drive<T: Synth>(dst: &mut Signal<In, T>, value: T) -> bool {
-    let changed = dst.val() != value;
-    if changed {
-        dst.next = value;
+/// The compiled accelerator for this watchdog setting and trace option, built or loaded
+/// once per process.
+fn accelerator_library(
+    watchdog_cycles: u32,
+    options: BuildOptions,
+) -> Result<Arc<VerilatedLibrary>, VerilatorError> {
+    type Libraries = Mutex<HashMap<(u32, BuildOptions), Arc<VerilatedLibrary>>>;
+    static LIBRARIES: OnceLock<Libraries> = OnceLock::new();
+    let libraries = LIBRARIES.get_or_init(Default::default);
+    let mut libraries = libraries.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(library) = libraries.get(&(watchdog_cycles, options)) {
+        return Ok(library.clone());
     }
-    changed
-}
-
-/// Engine outputs into the bridge's engine ports; true if any changed.
-fn engine_outputs_to_bridge(e: &BoardEngine, b: &mut HostBridge) -> bool {
-    let mut c = false;
-    c |= drive(&mut b.engine_busy, e.busy.val());
-    c |= drive(&mut b.engine_done, e.done.val());
-    c |= drive(&mut b.engine_error, e.error.val());
-    c |= drive(&mut b.engine_cycles, e.cycles.val());
-    c |= drive(&mut b.engine_busy_cycles, e.busy_cycles.val());
-    c |= drive(&mut b.engine_stall_cycles, e.stall_cycles.val());
-    c |= drive(&mut b.engine_dram_words, e.dram_words.val());
-    c |= drive(&mut b.engine_mults, e.mults.val());
-    c |= drive(&mut b.engine_adds, e.adds.val());
-    let (m, s) = (&e.dram, &mut b.engine_dram);
-    c |= drive(&mut s.address, m.address.val());
-    c |= drive(&mut s.command, m.command.val());
-    c |= drive(&mut s.enable, m.enable.val());
-    c |= drive(&mut s.write_data_in, m.write_data_in.val());
-    c |= drive(&mut s.write_data_end, m.write_data_end.val());
-    c |= drive(&mut s.write_data_mask, m.write_data_mask.val());
-    c |= drive(&mut s.write_enable, m.write_enable.val());
-    c
-}
-
-/// The bridge's engine-port outputs into the engine; true if any changed.
-fn bridge_outputs_to_engine(b: &HostBridge, e: &mut BoardEngine) -> bool {
-    let mut c = false;
-    c |= drive(&mut e.start, b.engine_start.val());
-    c |= drive(&mut e.abort, b.engine_abort.val());
-    c |= drive(&mut e.desc_addr, b.engine_desc_addr.val());
-    c |= drive(&mut e.in_addr, b.engine_in_addr.val());
-    c |= drive(&mut e.out_addr, b.engine_out_addr.val());
-    c |= drive(&mut e.state_addr, b.engine_state_addr.val());
-    c |= drive(&mut e.steps, b.engine_steps.val());
-    let (s, m) = (&b.engine_dram, &mut e.dram);
-    c |= drive(&mut m.read_data_out, s.read_data_out.val());
-    c |= drive(&mut m.read_data_end, s.read_data_end.val());
-    c |= drive(&mut m.read_data_valid, s.read_data_valid.val());
-    c |= drive(&mut m.ready, s.ready.val());
-    c |= drive(&mut m.write_fifo_not_full, s.write_fifo_not_full.val());
-    c |= drive(&mut m.calib_done, s.calib_done.val());
-    c
-}
-
-/// Visits the engine's input ports (driven from the bridge by [`SimBoard`]).
-fn for_each_engine_input(e: &mut BoardEngine, mut f: impl FnMut(&mut dyn Connectable)) {
-    f(&mut e.clock);
-    f(&mut e.start);
-    f(&mut e.abort);
-    f(&mut e.desc_addr);
-    f(&mut e.in_addr);
-    f(&mut e.out_addr);
-    f(&mut e.state_addr);
-    f(&mut e.steps);
-    f(&mut e.dram.read_data_out);
-    f(&mut e.dram.read_data_end);
-    f(&mut e.dram.read_data_valid);
-    f(&mut e.dram.ready);
-    f(&mut e.dram.write_fifo_not_full);
-    f(&mut e.dram.calib_done);
-}
-
-/// Something whose input side can be marked as driven.
-trait Connectable {
-    fn mark_driven(&mut self);
-}
-
-impl<T: Synth> Connectable for Signal<In, T> {
-    fn mark_driven(&mut self) {
-        self.connect();
-    }
+    let library = Arc::new(VerilatorCircuit::library(watchdog_cycles, options, None)?);
+    libraries.insert((watchdog_cycles, options), library.clone());
+    Ok(library)
 }

@@ -5,7 +5,7 @@
 //! the recorded inputs and must give the same outputs at every edge.
 
 use crew_hw::cosim::{self, PortTrace};
-use crew_hw::sim_board::{SimBoard, SimBoardConfig};
+use crew_hw::sim_board::{SimBoard, SimBoardConfig, Simulator};
 use crew_spec::regmap::{self, ErrorCode};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -50,13 +50,15 @@ fn wait_xfer_done(b: &mut SimBoard) {
 
 #[test]
 fn dram_write_and_read_verilog_matches_rust_hdl_edge_by_edge() {
-    let mut b = SimBoard::new(SimBoardConfig::default()).unwrap();
+    let mut b = SimBoard::new(SimBoardConfig {
+        simulator: Simulator::RustHdl,
+        ..SimBoardConfig::default()
+    })
+    .unwrap();
+    let bridge = b.bridge().expect("the rust-hdl backend exposes its bridge");
     // Before simulating: rust-hdl writes a RAM's live contents as its initial block.
-    let verilog = cosim::verilog_of(b.bridge());
-    let trace = Arc::new(Mutex::new(PortTrace::new(
-        b.bridge(),
-        &["ti_clk", "ui_clk"],
-    )));
+    let verilog = cosim::verilog_of(bridge);
+    let trace = Arc::new(Mutex::new(PortTrace::new(bridge, &["ti_clk", "ui_clk"])));
     let recorder = trace.clone();
     b.set_edge_observer(Some(Box::new(move |bridge, ui, ti| {
         recorder.lock().unwrap().snapshot(bridge, &[ti, ui]);

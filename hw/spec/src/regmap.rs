@@ -19,62 +19,103 @@ pub const ENGINE_KIND_DENSE: u16 = 2;
 /// Board model the bitstreams target, as FrontPanel's `GetBoardModelString` names it.
 pub const BOARD_MODEL: &str = "XEM7010-A50";
 
-// ---- WireIn (0x00-0x1F), ti_clk domain on the board ----
-/// Control bits, see `CONTROL_*`.
-pub const WIRE_IN_CONTROL: u8 = 0x00;
-/// DRAM word address (128-bit words) of the next pipe transfer, low/high half.
-pub const WIRE_IN_XFER_ADDR_LO: u8 = 0x01;
-pub const WIRE_IN_XFER_ADDR_HI: u8 = 0x02;
-/// Length of the next pipe transfer in 128-bit words, low/high half.
-pub const WIRE_IN_XFER_WORDS_LO: u8 = 0x03;
-pub const WIRE_IN_XFER_WORDS_HI: u8 = 0x04;
-/// Run command: layer descriptor word address.
-pub const WIRE_IN_DESC_ADDR_LO: u8 = 0x05;
-pub const WIRE_IN_DESC_ADDR_HI: u8 = 0x06;
-/// Run command: word address of the step inputs.
-pub const WIRE_IN_IN_ADDR_LO: u8 = 0x07;
-pub const WIRE_IN_IN_ADDR_HI: u8 = 0x08;
-/// Run command: word address of the step outputs.
-pub const WIRE_IN_OUT_ADDR_LO: u8 = 0x09;
-pub const WIRE_IN_OUT_ADDR_HI: u8 = 0x0A;
-/// Run command: word address of the recurrent state (h, then c for LSTM).
-pub const WIRE_IN_STATE_ADDR_LO: u8 = 0x0B;
-pub const WIRE_IN_STATE_ADDR_HI: u8 = 0x0C;
-/// Run command: number of steps (input vectors) to run, 1..=65535.
-pub const WIRE_IN_STEPS: u8 = 0x0D;
+// ---- The endpoint table ----
+
+/// Calls `$callback!` with every FrontPanel endpoint of the design: the one place the
+/// endpoints are declared. Each entry is `(CONSTANT, port_name, address, "description")`,
+/// grouped by kind. The constants below, [`ENDPOINTS`], the host bridge's endpoint ports,
+/// the firmware top's endpoint instances and wiring, the simulated board's tables and the
+/// endpoint table in docs/driver.md are all generated from it.
+#[macro_export]
+macro_rules! with_endpoint_table {
+    ($callback:ident) => {
+        $callback! {
+            wire_in: [
+                (WIRE_IN_CONTROL, wire_in_control, 0x00, "Control bits, see CONTROL_*"),
+                (WIRE_IN_XFER_ADDR_LO, wire_in_xfer_addr_lo, 0x01, "DRAM word address of the next pipe transfer, low half"),
+                (WIRE_IN_XFER_ADDR_HI, wire_in_xfer_addr_hi, 0x02, "DRAM word address of the next pipe transfer, high half"),
+                (WIRE_IN_XFER_WORDS_LO, wire_in_xfer_words_lo, 0x03, "Length of the next pipe transfer in 128-bit words, low half"),
+                (WIRE_IN_XFER_WORDS_HI, wire_in_xfer_words_hi, 0x04, "Length of the next pipe transfer in 128-bit words, high half"),
+                (WIRE_IN_DESC_ADDR_LO, wire_in_desc_addr_lo, 0x05, "Run command: layer descriptor word address, low half"),
+                (WIRE_IN_DESC_ADDR_HI, wire_in_desc_addr_hi, 0x06, "Run command: layer descriptor word address, high half"),
+                (WIRE_IN_IN_ADDR_LO, wire_in_in_addr_lo, 0x07, "Run command: word address of the step inputs, low half"),
+                (WIRE_IN_IN_ADDR_HI, wire_in_in_addr_hi, 0x08, "Run command: word address of the step inputs, high half"),
+                (WIRE_IN_OUT_ADDR_LO, wire_in_out_addr_lo, 0x09, "Run command: word address of the step outputs, low half"),
+                (WIRE_IN_OUT_ADDR_HI, wire_in_out_addr_hi, 0x0A, "Run command: word address of the step outputs, high half"),
+                (WIRE_IN_STATE_ADDR_LO, wire_in_state_addr_lo, 0x0B, "Run command: word address of the recurrent state (h, then c for LSTM), low half"),
+                (WIRE_IN_STATE_ADDR_HI, wire_in_state_addr_hi, 0x0C, "Run command: word address of the recurrent state, high half"),
+                (WIRE_IN_STEPS, wire_in_steps, 0x0D, "Run command: number of steps (input vectors) to run, 1..=65535"),
+            ],
+            wire_out: [
+                (WIRE_OUT_DESIGN_ID, wire_out_design_id, 0x20, "Design id, DESIGN_ID"),
+                (WIRE_OUT_PROTOCOL_VERSION, wire_out_protocol_version, 0x21, "Register-map and run-protocol version, PROTOCOL_VERSION"),
+                (WIRE_OUT_STATUS, wire_out_status, 0x22, "Status bits, see STATUS_*"),
+                (WIRE_OUT_ERROR_CODE, wire_out_error_code, 0x23, "Last error (ErrorCode); cleared by the next accepted command"),
+                (WIRE_OUT_CYCLES_LO, wire_out_cycles_lo, 0x24, "Last run: engine cycles, low half (counters clear at each run start)"),
+                (WIRE_OUT_CYCLES_HI, wire_out_cycles_hi, 0x25, "Last run: engine cycles, high half"),
+                (WIRE_OUT_BUSY_CYCLES_LO, wire_out_busy_cycles_lo, 0x26, "Last run: cycles the datapath did work, low half"),
+                (WIRE_OUT_BUSY_CYCLES_HI, wire_out_busy_cycles_hi, 0x27, "Last run: cycles the datapath did work, high half"),
+                (WIRE_OUT_STALL_CYCLES_LO, wire_out_stall_cycles_lo, 0x28, "Last run: cycles stalled on DRAM, low half"),
+                (WIRE_OUT_STALL_CYCLES_HI, wire_out_stall_cycles_hi, 0x29, "Last run: cycles stalled on DRAM, high half"),
+                (WIRE_OUT_DRAM_WORDS_LO, wire_out_dram_words_lo, 0x2A, "Last run: DRAM words moved, low half"),
+                (WIRE_OUT_DRAM_WORDS_HI, wire_out_dram_words_hi, 0x2B, "Last run: DRAM words moved, high half"),
+                (WIRE_OUT_MULTS_LO, wire_out_mults_lo, 0x2C, "Last run: multiplications, low half"),
+                (WIRE_OUT_MULTS_HI, wire_out_mults_hi, 0x2D, "Last run: multiplications, high half"),
+                (WIRE_OUT_ADDS_LO, wire_out_adds_lo, 0x2E, "Last run: additions, low half"),
+                (WIRE_OUT_ADDS_HI, wire_out_adds_hi, 0x2F, "Last run: additions, high half"),
+                (WIRE_OUT_XFER_DONE_WORDS_LO, wire_out_xfer_done_words_lo, 0x30, "Words moved by the current or last pipe transfer, low half"),
+                (WIRE_OUT_XFER_DONE_WORDS_HI, wire_out_xfer_done_words_hi, 0x31, "Words moved by the current or last pipe transfer, high half"),
+                (WIRE_OUT_ENGINE_KIND, wire_out_engine_kind, 0x32, "Engine kind, ENGINE_KIND_*"),
+                (WIRE_OUT_LANES, wire_out_lanes, 0x33, "Number of gather-add (or MAC) lanes"),
+                (WIRE_OUT_ACC_DEPTH, wire_out_acc_depth, 0x34, "Accumulator depth: the largest N_out of one pass"),
+            ],
+            trigger_in: [
+                (TRIGGER_IN_COMMAND, trigger_in_command, 0x40, "Commands, bits TRIG_* (UI clock domain)"),
+            ],
+            trigger_out: [
+                (TRIGGER_OUT_EVENTS, trigger_out_events, 0x60, "Events, bits TRIG_OUT_* (UI clock domain)"),
+            ],
+            pipe_in: [
+                (PIPE_IN_DRAM, pipe_in_dram, 0x80, "Block-throttled pipe: DRAM write data (host to board)"),
+            ],
+            pipe_out: [
+                (PIPE_OUT_DRAM, pipe_out_dram, 0xA0, "Block-throttled pipe: DRAM read data (board to host)"),
+            ],
+        }
+    };
+}
+
+macro_rules! declare_endpoint_constants {
+    ($($kind:ident: [$(($constant:ident, $port:ident, $addr:literal, $doc:literal)),* $(,)?]),* $(,)?) => {
+        $($(
+            #[doc = $doc]
+            pub const $constant: u8 = $addr;
+        )*)*
+
+        /// Every endpoint of the design (from [`with_endpoint_table!`]).
+        pub const ENDPOINTS: &[Endpoint] = &[
+            $($(
+                Endpoint {
+                    name: stringify!($port),
+                    kind: declare_endpoint_constants!(@kind $kind),
+                    addr: $addr,
+                    description: $doc,
+                },
+            )*)*
+        ];
+    };
+    (@kind wire_in) => { EndpointKind::WireIn };
+    (@kind wire_out) => { EndpointKind::WireOut };
+    (@kind trigger_in) => { EndpointKind::TriggerIn };
+    (@kind trigger_out) => { EndpointKind::TriggerOut };
+    (@kind pipe_in) => { EndpointKind::PipeIn };
+    (@kind pipe_out) => { EndpointKind::PipeOut };
+}
+
+with_endpoint_table!(declare_endpoint_constants);
 
 /// `WIRE_IN_CONTROL` bit: hold the bridge and the engine in reset while set.
 pub const CONTROL_SOFT_RESET: u16 = 1 << 0;
-
-// ---- WireOut (0x20-0x3F) ----
-pub const WIRE_OUT_DESIGN_ID: u8 = 0x20;
-pub const WIRE_OUT_PROTOCOL_VERSION: u8 = 0x21;
-/// Status bits, see `STATUS_*`.
-pub const WIRE_OUT_STATUS: u8 = 0x22;
-/// Last error, see [`ErrorCode`]; cleared by the next accepted command.
-pub const WIRE_OUT_ERROR_CODE: u8 = 0x23;
-/// Performance counters of the last run (32 bits each, lo/hi), cleared at each run start.
-pub const WIRE_OUT_CYCLES_LO: u8 = 0x24;
-pub const WIRE_OUT_CYCLES_HI: u8 = 0x25;
-pub const WIRE_OUT_BUSY_CYCLES_LO: u8 = 0x26;
-pub const WIRE_OUT_BUSY_CYCLES_HI: u8 = 0x27;
-pub const WIRE_OUT_STALL_CYCLES_LO: u8 = 0x28;
-pub const WIRE_OUT_STALL_CYCLES_HI: u8 = 0x29;
-pub const WIRE_OUT_DRAM_WORDS_LO: u8 = 0x2A;
-pub const WIRE_OUT_DRAM_WORDS_HI: u8 = 0x2B;
-pub const WIRE_OUT_MULTS_LO: u8 = 0x2C;
-pub const WIRE_OUT_MULTS_HI: u8 = 0x2D;
-pub const WIRE_OUT_ADDS_LO: u8 = 0x2E;
-pub const WIRE_OUT_ADDS_HI: u8 = 0x2F;
-/// Words moved by the current or last pipe transfer (lo/hi).
-pub const WIRE_OUT_XFER_DONE_WORDS_LO: u8 = 0x30;
-pub const WIRE_OUT_XFER_DONE_WORDS_HI: u8 = 0x31;
-/// Engine kind ([`ENGINE_KIND_CREW`] or [`ENGINE_KIND_DENSE`]).
-pub const WIRE_OUT_ENGINE_KIND: u8 = 0x32;
-/// Number of gather-add (or MAC) lanes.
-pub const WIRE_OUT_LANES: u8 = 0x33;
-/// Accumulator depth: the largest N_out of one pass.
-pub const WIRE_OUT_ACC_DEPTH: u8 = 0x34;
 
 /// `WIRE_OUT_STATUS` bits.
 pub const STATUS_CALIB_DONE: u16 = 1 << 0;
@@ -83,8 +124,6 @@ pub const STATUS_RUN_DONE: u16 = 1 << 2;
 pub const STATUS_ERROR: u16 = 1 << 3;
 pub const STATUS_XFER_BUSY: u16 = 1 << 4;
 
-// ---- TriggerIn (0x40-0x5F), one endpoint, bits below ----
-pub const TRIGGER_IN_COMMAND: u8 = 0x40;
 /// Start a run with the run-command wires.
 pub const TRIG_START_RUN: u8 = 0;
 /// Abort the current run or transfer (error code `Aborted`).
@@ -94,17 +133,10 @@ pub const TRIG_START_DRAM_WRITE: u8 = 2;
 /// Arm a DRAM read: `XFER_WORDS` words from `XFER_ADDR` become readable on the pipe-out.
 pub const TRIG_START_DRAM_READ: u8 = 3;
 
-// ---- TriggerOut (0x60-0x7F) ----
-pub const TRIGGER_OUT_EVENTS: u8 = 0x60;
 pub const TRIG_OUT_RUN_DONE: u8 = 0;
 pub const TRIG_OUT_XFER_DONE: u8 = 1;
 pub const TRIG_OUT_ERROR: u8 = 2;
 
-// ---- Block-throttled pipes ----
-/// DRAM write data (host to board).
-pub const PIPE_IN_DRAM: u8 = 0x80;
-/// DRAM read data (board to host).
-pub const PIPE_OUT_DRAM: u8 = 0xA0;
 /// Block size of both block-throttled pipes, bytes. Transfers are whole blocks; a DRAM
 /// word is 16 bytes, so a transfer of `n` words is padded by the driver to whole blocks
 /// only on reads (the bridge stops after `XFER_WORDS` on writes and rejects extra data).
@@ -199,84 +231,27 @@ impl EndpointKind {
     }
 }
 
-/// Every endpoint of the design, for checks and for instantiation loops.
-pub const ENDPOINTS: &[(&str, EndpointKind, u8)] = &[
-    ("control", EndpointKind::WireIn, WIRE_IN_CONTROL),
-    ("xfer_addr_lo", EndpointKind::WireIn, WIRE_IN_XFER_ADDR_LO),
-    ("xfer_addr_hi", EndpointKind::WireIn, WIRE_IN_XFER_ADDR_HI),
-    ("xfer_words_lo", EndpointKind::WireIn, WIRE_IN_XFER_WORDS_LO),
-    ("xfer_words_hi", EndpointKind::WireIn, WIRE_IN_XFER_WORDS_HI),
-    ("desc_addr_lo", EndpointKind::WireIn, WIRE_IN_DESC_ADDR_LO),
-    ("desc_addr_hi", EndpointKind::WireIn, WIRE_IN_DESC_ADDR_HI),
-    ("in_addr_lo", EndpointKind::WireIn, WIRE_IN_IN_ADDR_LO),
-    ("in_addr_hi", EndpointKind::WireIn, WIRE_IN_IN_ADDR_HI),
-    ("out_addr_lo", EndpointKind::WireIn, WIRE_IN_OUT_ADDR_LO),
-    ("out_addr_hi", EndpointKind::WireIn, WIRE_IN_OUT_ADDR_HI),
-    ("state_addr_lo", EndpointKind::WireIn, WIRE_IN_STATE_ADDR_LO),
-    ("state_addr_hi", EndpointKind::WireIn, WIRE_IN_STATE_ADDR_HI),
-    ("steps", EndpointKind::WireIn, WIRE_IN_STEPS),
-    ("design_id", EndpointKind::WireOut, WIRE_OUT_DESIGN_ID),
-    (
-        "protocol_version",
-        EndpointKind::WireOut,
-        WIRE_OUT_PROTOCOL_VERSION,
-    ),
-    ("status", EndpointKind::WireOut, WIRE_OUT_STATUS),
-    ("error_code", EndpointKind::WireOut, WIRE_OUT_ERROR_CODE),
-    ("cycles_lo", EndpointKind::WireOut, WIRE_OUT_CYCLES_LO),
-    ("cycles_hi", EndpointKind::WireOut, WIRE_OUT_CYCLES_HI),
-    (
-        "busy_cycles_lo",
-        EndpointKind::WireOut,
-        WIRE_OUT_BUSY_CYCLES_LO,
-    ),
-    (
-        "busy_cycles_hi",
-        EndpointKind::WireOut,
-        WIRE_OUT_BUSY_CYCLES_HI,
-    ),
-    (
-        "stall_cycles_lo",
-        EndpointKind::WireOut,
-        WIRE_OUT_STALL_CYCLES_LO,
-    ),
-    (
-        "stall_cycles_hi",
-        EndpointKind::WireOut,
-        WIRE_OUT_STALL_CYCLES_HI,
-    ),
-    (
-        "dram_words_lo",
-        EndpointKind::WireOut,
-        WIRE_OUT_DRAM_WORDS_LO,
-    ),
-    (
-        "dram_words_hi",
-        EndpointKind::WireOut,
-        WIRE_OUT_DRAM_WORDS_HI,
-    ),
-    ("mults_lo", EndpointKind::WireOut, WIRE_OUT_MULTS_LO),
-    ("mults_hi", EndpointKind::WireOut, WIRE_OUT_MULTS_HI),
-    ("adds_lo", EndpointKind::WireOut, WIRE_OUT_ADDS_LO),
-    ("adds_hi", EndpointKind::WireOut, WIRE_OUT_ADDS_HI),
-    (
-        "xfer_done_words_lo",
-        EndpointKind::WireOut,
-        WIRE_OUT_XFER_DONE_WORDS_LO,
-    ),
-    (
-        "xfer_done_words_hi",
-        EndpointKind::WireOut,
-        WIRE_OUT_XFER_DONE_WORDS_HI,
-    ),
-    ("engine_kind", EndpointKind::WireOut, WIRE_OUT_ENGINE_KIND),
-    ("lanes", EndpointKind::WireOut, WIRE_OUT_LANES),
-    ("acc_depth", EndpointKind::WireOut, WIRE_OUT_ACC_DEPTH),
-    ("command", EndpointKind::TriggerIn, TRIGGER_IN_COMMAND),
-    ("events", EndpointKind::TriggerOut, TRIGGER_OUT_EVENTS),
-    ("dram_in", EndpointKind::PipeIn, PIPE_IN_DRAM),
-    ("dram_out", EndpointKind::PipeOut, PIPE_OUT_DRAM),
-];
+/// One FrontPanel endpoint (see [`with_endpoint_table!`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The port name in the RTL (`wire_in_control`, ...).
+    pub name: &'static str,
+    pub kind: EndpointKind,
+    pub addr: u8,
+    pub description: &'static str,
+}
+
+/// The endpoint table as Markdown (the table in docs/driver.md, checked by a test).
+pub fn endpoint_table_markdown() -> String {
+    let mut s = String::from("| Address | Kind | Port | Description |\n|---|---|---|---|\n");
+    for e in ENDPOINTS {
+        s.push_str(&format!(
+            "| 0x{:02X} | {:?} | `{}` | {} |\n",
+            e.addr, e.kind, e.name, e.description
+        ));
+    }
+    s
+}
 
 /// A problem with an endpoint table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,21 +269,21 @@ pub enum EndpointProblem {
 }
 
 /// Checks that every address lies in its kind's range and no address is used twice.
-pub fn check_endpoints(table: &[(&str, EndpointKind, u8)]) -> Result<(), Vec<EndpointProblem>> {
+pub fn check_endpoints(table: &[Endpoint]) -> Result<(), Vec<EndpointProblem>> {
     let mut problems = Vec::new();
-    for (i, (name, kind, addr)) in table.iter().enumerate() {
-        if !kind.range().contains(addr) {
+    for (i, e) in table.iter().enumerate() {
+        if !e.kind.range().contains(&e.addr) {
             problems.push(EndpointProblem::OutOfRange {
-                name: name.to_string(),
-                kind: *kind,
-                addr: *addr,
+                name: e.name.to_string(),
+                kind: e.kind,
+                addr: e.addr,
             });
         }
-        if let Some((first, _, _)) = table[..i].iter().find(|(_, _, a)| a == addr) {
+        if let Some(first) = table[..i].iter().find(|f| f.addr == e.addr) {
             problems.push(EndpointProblem::Duplicate {
-                first: first.to_string(),
-                second: name.to_string(),
-                addr: *addr,
+                first: first.name.to_string(),
+                second: e.name.to_string(),
+                addr: e.addr,
             });
         }
     }
@@ -330,10 +305,16 @@ mod tests {
 
     #[test]
     fn duplicate_and_out_of_range_addresses_are_rejected() {
+        let endpoint = |name, kind, addr| Endpoint {
+            name,
+            kind,
+            addr,
+            description: "",
+        };
         let bad = [
-            ("a", EndpointKind::WireIn, 0x01),
-            ("b", EndpointKind::WireIn, 0x01),
-            ("c", EndpointKind::TriggerOut, 0x5F),
+            endpoint("a", EndpointKind::WireIn, 0x01),
+            endpoint("b", EndpointKind::WireIn, 0x01),
+            endpoint("c", EndpointKind::TriggerOut, 0x5F),
         ];
         let problems = check_endpoints(&bad).unwrap_err();
         assert!(problems.contains(&EndpointProblem::Duplicate {

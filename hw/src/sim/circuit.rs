@@ -1,0 +1,315 @@
+//! The accelerator as the simulated board drives it: endpoint inputs in, endpoint and
+//! MIG-request outputs out, clocks, settle. Two implementations run the same block
+//! ([`crate::accelerator::Accelerator`]): its generated Verilog compiled by Verilator
+//! ([`VerilatorCircuit`]) and rust-hdl's own simulation of it ([`RustHdlCircuit`]).
+
+use crate::accelerator::Accelerator;
+use crate::board_engine::board_engine_info;
+use crate::ddr3_model::{MigRequest, MigResponse};
+use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
+use crate::sim::verilator::{
+    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
+};
+use crate::sim_harness::MAX_SETTLE_ITERS;
+use rust_hdl::prelude::*;
+
+/// The accelerator's ports at the simulated board's boundary.
+pub trait Circuit: Send {
+    fn set_wire_in(&mut self, addr: u8, value: u16);
+    fn wire_out(&self, addr: u8) -> u16;
+    fn set_pipe_in(&mut self, write: bool, data: u16);
+    fn set_pipe_out_read(&mut self, read: bool);
+    fn pipe_in_ready(&self) -> bool;
+    fn pipe_out_ready(&self) -> bool;
+    fn pipe_out_data(&self) -> u16;
+    fn set_trigger_in(&mut self, value: u16);
+    fn trigger_out(&self) -> u16;
+    fn leds(&self) -> u8;
+    /// What the accelerator drives on the MIG user interface.
+    fn mig_request(&self) -> MigRequest;
+    fn set_mig_response(&mut self, response: &MigResponse);
+    fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool);
+    /// Propagates the inputs set since the last call; false if the design did not settle.
+    fn settle(&mut self) -> bool;
+    /// Writes the traced signals at `time_ps`, when a trace is open.
+    fn trace_dump(&mut self, _time_ps: u64) {}
+    /// The rust-hdl model, for co-simulation hooks (None for compiled backends).
+    fn rust_hdl(&self) -> Option<&Accelerator> {
+        None
+    }
+}
+
+/// rust-hdl's `simulate()` on the [`Accelerator`] block.
+pub struct RustHdlCircuit {
+    core: Box<Accelerator>,
+}
+
+impl RustHdlCircuit {
+    pub fn new(watchdog_cycles: u32) -> RustHdlCircuit {
+        let mut core = Box::new(Accelerator::new(board_engine_info(), watchdog_cycles));
+        core.ti_clk.connect();
+        core.ui_clk.connect();
+        core.host.connect_inputs();
+        let d = &mut core.dram;
+        d.read_data_out.connect();
+        d.read_data_end.connect();
+        d.read_data_valid.connect();
+        d.ready.connect();
+        d.write_fifo_not_full.connect();
+        d.calib_done.connect();
+        core.connect_all();
+        RustHdlCircuit { core }
+    }
+}
+
+impl Circuit for RustHdlCircuit {
+    fn set_wire_in(&mut self, addr: u8, value: u16) {
+        if let Some(s) = self.core.host.wire_in_mut(addr) {
+            s.next = (value as u64).into();
+        }
+    }
+    fn wire_out(&self, addr: u8) -> u16 {
+        self.core
+            .host
+            .wire_out(addr)
+            .map_or(0, |s| s.val().index() as u16)
+    }
+    fn set_pipe_in(&mut self, write: bool, data: u16) {
+        let p = &mut self.core.host.pipe_in_dram;
+        p.write.next = write;
+        p.data.next = (data as u64).into();
+    }
+    fn set_pipe_out_read(&mut self, read: bool) {
+        self.core.host.pipe_out_dram.read.next = read;
+    }
+    fn pipe_in_ready(&self) -> bool {
+        self.core.host.pipe_in_dram.ready.val()
+    }
+    fn pipe_out_ready(&self) -> bool {
+        self.core.host.pipe_out_dram.ready.val()
+    }
+    fn pipe_out_data(&self) -> u16 {
+        self.core.host.pipe_out_dram.data.val().index() as u16
+    }
+    fn set_trigger_in(&mut self, value: u16) {
+        self.core.host.trigger_in_command.next = (value as u64).into();
+    }
+    fn trigger_out(&self) -> u16 {
+        self.core.host.trigger_out_events.val().index() as u16
+    }
+    fn leds(&self) -> u8 {
+        self.core.leds.val().index() as u8
+    }
+    fn mig_request(&self) -> MigRequest {
+        let m = &self.core.dram;
+        MigRequest {
+            address: m.address.val().index() as u32,
+            command: m.command.val().index() as u8,
+            enable: m.enable.val(),
+            write_data: m.write_data_in.val().to_u128(),
+            write_data_end: m.write_data_end.val(),
+            write_data_mask: m.write_data_mask.val().index() as u16,
+            write_enable: m.write_enable.val(),
+        }
+    }
+    fn set_mig_response(&mut self, r: &MigResponse) {
+        let m = &mut self.core.dram;
+        m.read_data_out.next = r.read_data.to_bits();
+        m.read_data_end.next = r.read_data_end;
+        m.read_data_valid.next = r.read_data_valid;
+        m.ready.next = r.ready;
+        m.write_fifo_not_full.next = r.write_fifo_not_full;
+        m.calib_done.next = r.calib_done;
+    }
+    fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool) {
+        self.core.ui_clk.next = Clock { clk: ui_clk };
+        self.core.ti_clk.next = Clock { clk: ti_clk };
+    }
+    fn settle(&mut self) -> bool {
+        simulate(&mut *self.core, MAX_SETTLE_ITERS)
+    }
+    fn rust_hdl(&self) -> Option<&Accelerator> {
+        Some(&self.core)
+    }
+}
+
+/// Port indices of the compiled [`Accelerator`], looked up once by Verilog name.
+struct Ports {
+    ti_clk: PortIndex,
+    ui_clk: PortIndex,
+    wire_ins: [Option<PortIndex>; 32],
+    wire_outs: [Option<PortIndex>; 32],
+    pipe_in_write: PortIndex,
+    pipe_in_data: PortIndex,
+    pipe_in_ready: PortIndex,
+    pipe_out_read: PortIndex,
+    pipe_out_data: PortIndex,
+    pipe_out_ready: PortIndex,
+    trigger_in: PortIndex,
+    trigger_out: PortIndex,
+    leds: PortIndex,
+    address: PortIndex,
+    command: PortIndex,
+    enable: PortIndex,
+    write_data_in: PortIndex,
+    write_data_end: PortIndex,
+    write_data_mask: PortIndex,
+    write_enable: PortIndex,
+    read_data_out: PortIndex,
+    read_data_end: PortIndex,
+    read_data_valid: PortIndex,
+    ready: PortIndex,
+    write_fifo_not_full: PortIndex,
+    calib_done: PortIndex,
+}
+
+impl Ports {
+    fn look_up(lib: &VerilatedLibrary) -> Result<Ports, VerilatorError> {
+        let p = |name: &str| lib.port(name);
+        let mut wire_ins = [None; 32];
+        for &(addr, name) in WIRE_INS {
+            wire_ins[addr as usize] = Some(p(&format!("host${name}"))?);
+        }
+        let mut wire_outs = [None; 32];
+        for &(addr, name) in WIRE_OUTS {
+            wire_outs[(addr - 0x20) as usize] = Some(p(&format!("host${name}"))?);
+        }
+        Ok(Ports {
+            ti_clk: p("ti_clk")?,
+            ui_clk: p("ui_clk")?,
+            wire_ins,
+            wire_outs,
+            pipe_in_write: p("host$pipe_in_dram$write")?,
+            pipe_in_data: p("host$pipe_in_dram$data")?,
+            pipe_in_ready: p("host$pipe_in_dram$ready")?,
+            pipe_out_read: p("host$pipe_out_dram$read")?,
+            pipe_out_data: p("host$pipe_out_dram$data")?,
+            pipe_out_ready: p("host$pipe_out_dram$ready")?,
+            trigger_in: p("host$trigger_in_command")?,
+            trigger_out: p("host$trigger_out_events")?,
+            leds: p("leds")?,
+            address: p("dram$address")?,
+            command: p("dram$command")?,
+            enable: p("dram$enable")?,
+            write_data_in: p("dram$write_data_in")?,
+            write_data_end: p("dram$write_data_end")?,
+            write_data_mask: p("dram$write_data_mask")?,
+            write_enable: p("dram$write_enable")?,
+            read_data_out: p("dram$read_data_out")?,
+            read_data_end: p("dram$read_data_end")?,
+            read_data_valid: p("dram$read_data_valid")?,
+            ready: p("dram$ready")?,
+            write_fifo_not_full: p("dram$write_fifo_not_full")?,
+            calib_done: p("dram$calib_done")?,
+        })
+    }
+}
+
+/// The [`Accelerator`]'s generated Verilog, compiled by Verilator.
+pub struct VerilatorCircuit {
+    model: VerilatedModel,
+    ports: Ports,
+}
+
+impl VerilatorCircuit {
+    /// Instantiates a compiled accelerator (see [`VerilatorCircuit::library`]).
+    pub fn new(library: &VerilatedLibrary) -> Result<VerilatorCircuit, VerilatorError> {
+        let ports = Ports::look_up(library)?;
+        Ok(VerilatorCircuit {
+            model: library.instantiate(),
+            ports,
+        })
+    }
+
+    /// The compiled accelerator with the transfer watchdog at `watchdog_cycles`, built
+    /// from the current rust-hdl source (cached by content hash). `edit` may change the
+    /// Verilog first (used to plant a deliberate difference in the cross-check test).
+    pub fn library(
+        watchdog_cycles: u32,
+        options: BuildOptions,
+        edit: Option<&dyn Fn(String) -> String>,
+    ) -> Result<VerilatedLibrary, VerilatorError> {
+        let mut core = Accelerator::new(board_engine_info(), watchdog_cycles);
+        core.connect_all();
+        VerilatedLibrary::for_block_edited(&core, options, edit)
+    }
+
+    /// Starts a VCD trace (the library must be built with `BuildOptions::trace`).
+    pub fn trace_to(&mut self, path: &std::path::Path) -> std::io::Result<()> {
+        self.model.trace_to(path)
+    }
+}
+
+impl Circuit for VerilatorCircuit {
+    fn set_wire_in(&mut self, addr: u8, value: u16) {
+        if let Some(Some(p)) = self.ports.wire_ins.get(addr as usize) {
+            self.model.set(*p, value as u128);
+        }
+    }
+    fn wire_out(&self, addr: u8) -> u16 {
+        match addr
+            .checked_sub(0x20)
+            .and_then(|k| self.ports.wire_outs.get(k as usize))
+        {
+            Some(Some(p)) => self.model.get(*p) as u16,
+            _ => 0,
+        }
+    }
+    fn set_pipe_in(&mut self, write: bool, data: u16) {
+        self.model.set(self.ports.pipe_in_write, write as u128);
+        self.model.set(self.ports.pipe_in_data, data as u128);
+    }
+    fn set_pipe_out_read(&mut self, read: bool) {
+        self.model.set(self.ports.pipe_out_read, read as u128);
+    }
+    fn pipe_in_ready(&self) -> bool {
+        self.model.get(self.ports.pipe_in_ready) != 0
+    }
+    fn pipe_out_ready(&self) -> bool {
+        self.model.get(self.ports.pipe_out_ready) != 0
+    }
+    fn pipe_out_data(&self) -> u16 {
+        self.model.get(self.ports.pipe_out_data) as u16
+    }
+    fn set_trigger_in(&mut self, value: u16) {
+        self.model.set(self.ports.trigger_in, value as u128);
+    }
+    fn trigger_out(&self) -> u16 {
+        self.model.get(self.ports.trigger_out) as u16
+    }
+    fn leds(&self) -> u8 {
+        self.model.get(self.ports.leds) as u8
+    }
+    fn mig_request(&self) -> MigRequest {
+        let (m, p) = (&self.model, &self.ports);
+        MigRequest {
+            address: m.get(p.address) as u32,
+            command: m.get(p.command) as u8,
+            enable: m.get(p.enable) != 0,
+            write_data: m.get(p.write_data_in),
+            write_data_end: m.get(p.write_data_end) != 0,
+            write_data_mask: m.get(p.write_data_mask) as u16,
+            write_enable: m.get(p.write_enable) != 0,
+        }
+    }
+    fn set_mig_response(&mut self, r: &MigResponse) {
+        let (m, p) = (&mut self.model, &self.ports);
+        m.set(p.read_data_out, r.read_data);
+        m.set(p.read_data_end, r.read_data_end as u128);
+        m.set(p.read_data_valid, r.read_data_valid as u128);
+        m.set(p.ready, r.ready as u128);
+        m.set(p.write_fifo_not_full, r.write_fifo_not_full as u128);
+        m.set(p.calib_done, r.calib_done as u128);
+    }
+    fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool) {
+        self.model.set(self.ports.ui_clk, ui_clk as u128);
+        self.model.set(self.ports.ti_clk, ti_clk as u128);
+    }
+    fn settle(&mut self) -> bool {
+        self.model.eval();
+        true
+    }
+    fn trace_dump(&mut self, time_ps: u64) {
+        self.model.trace_dump(time_ps);
+    }
+}

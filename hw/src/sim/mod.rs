@@ -1,0 +1,6 @@
+//! Simulation of the board: compiled simulators of the generated Verilog and the port
+//! plumbing they share.
+
+pub mod circuit;
+pub mod ports;
+pub mod verilator;

@@ -1,0 +1,565 @@
+//! A rust-hdl block's generated Verilog compiled by Verilator into a shared library and
+//! driven from Rust through a small C ABI: ports by index, one `eval` per change, an
+//! optional VCD trace. This is the Verilog that goes into the FPGA, run as a compiled
+//! simulator (as LiteX's litex_sim and cocotb do), instead of rust-hdl's `simulate()`.
+//!
+//! Builds are cached: the key is a hash of the Verilog, the generated shim, the Verilator
+//! version and the build flags, so a changed design always gets a new build and an
+//! unchanged one is compiled once per machine. The cache lives in `CREW_VERILATOR_CACHE`,
+//! else `$XDG_CACHE_HOME/crew-verilator`, else `~/.cache/crew-verilator`.
+
+use crate::sim::ports::{top_ports, Port};
+use rust_hdl::prelude::*;
+use sha2::{Digest, Sha256};
+use std::ffi::{c_char, c_void, CString};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Environment variable naming the build cache directory.
+pub const CACHE_ENV: &str = "CREW_VERILATOR_CACHE";
+
+/// Debian packages the Verilator backend needs.
+pub const INSTALL_HINT: &str = "apt-get install verilator g++ make (scripts/test.sh does it)";
+
+/// Errors of building or loading a Verilator model.
+#[derive(Debug, thiserror::Error)]
+pub enum VerilatorError {
+    #[error("`{tool}` was not found on PATH; the Verilator backend needs it: {INSTALL_HINT}")]
+    ToolMissing { tool: &'static str },
+    #[error("{tool} failed building the Verilator model; log: {}", log.display())]
+    BuildFailed { tool: &'static str, log: PathBuf },
+    #[error("Verilator build cache {}: {error}", dir.display())]
+    Io { dir: PathBuf, error: std::io::Error },
+    #[error("loading the Verilator model {}: {error}", path.display())]
+    Load {
+        path: PathBuf,
+        error: libloading::Error,
+    },
+    #[error("the design has no port named `{0}`")]
+    NoSuchPort(String),
+    #[error("port `{name}` is {width} bits wide; at most 128 are supported")]
+    PortTooWide { name: String, width: usize },
+}
+
+// Errors compare by what they say (io and libloading errors have no equality).
+impl PartialEq for VerilatorError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for VerilatorError {}
+
+/// Build options that change the compiled model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct BuildOptions {
+    /// Compile with `--trace` so the model can write a VCD.
+    pub trace: bool,
+}
+
+/// A compiled model, ready to instantiate.
+pub struct VerilatedLibrary {
+    api: Arc<Api>,
+    ports: Vec<Port>,
+    inputs: Vec<bool>,
+    path: PathBuf,
+    build_seconds: Option<f64>,
+}
+
+struct Api {
+    new: unsafe extern "C" fn() -> *mut c_void,
+    delete: unsafe extern "C" fn(*mut c_void),
+    eval: unsafe extern "C" fn(*mut c_void),
+    set: unsafe extern "C" fn(*mut c_void, u32, u64, u64),
+    get: unsafe extern "C" fn(*mut c_void, u32, *mut u64),
+    trace_open: unsafe extern "C" fn(*mut c_void, *const c_char) -> i32,
+    trace_dump: unsafe extern "C" fn(*mut c_void, u64),
+    trace_close: unsafe extern "C" fn(*mut c_void),
+    // Keeps the functions above valid.
+    _library: libloading::Library,
+}
+
+impl VerilatedLibrary {
+    /// Generates `block`'s Verilog ([`crate::sim::ports::verilog_of`]) and
+    /// returns its compiled model, building it first unless the cache has it.
+    pub fn for_block<B: Block>(block: &B, options: BuildOptions) -> Result<Self, VerilatorError> {
+        Self::for_block_edited(block, options, None)
+    }
+
+    /// [`VerilatedLibrary::for_block`] with the Verilog passed through `edit` first.
+    pub fn for_block_edited<B: Block>(
+        block: &B,
+        options: BuildOptions,
+        edit: Option<&dyn Fn(String) -> String>,
+    ) -> Result<Self, VerilatorError> {
+        let mut verilog = crate::sim::ports::verilog_of(block);
+        if let Some(edit) = edit {
+            verilog = edit(verilog);
+        }
+        let (inputs, outputs) = top_ports(block);
+        let mut ports = Vec::new();
+        let mut is_input = Vec::new();
+        for p in inputs {
+            ports.push(p);
+            is_input.push(true);
+        }
+        for p in outputs {
+            ports.push(p);
+            is_input.push(false);
+        }
+        if let Some(p) = ports.iter().find(|p| p.width > 128) {
+            return Err(VerilatorError::PortTooWide {
+                name: p.name.clone(),
+                width: p.width,
+            });
+        }
+        let shim = shim_source(&ports, &is_input);
+        let (path, build_seconds) = build_cached(&verilog, &shim, options)?;
+        let api = unsafe { load(&path)? };
+        Ok(VerilatedLibrary {
+            api: Arc::new(api),
+            ports,
+            inputs: is_input,
+            path,
+            build_seconds,
+        })
+    }
+
+    /// Seconds the build took, or None when the model came from the cache.
+    pub fn build_seconds(&self) -> Option<f64> {
+        self.build_seconds
+    }
+
+    /// The shared library file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Index of port `name` (Verilog name, e.g. `dram$address`).
+    pub fn port(&self, name: &str) -> Result<PortIndex, VerilatorError> {
+        self.ports
+            .iter()
+            .position(|p| p.name == name)
+            .map(|k| PortIndex(k as u32))
+            .ok_or_else(|| VerilatorError::NoSuchPort(name.to_string()))
+    }
+
+    /// The ports, inputs first (as `top_ports` lists them).
+    pub fn ports(&self) -> impl Iterator<Item = (&Port, bool)> {
+        self.ports.iter().zip(self.inputs.iter().copied())
+    }
+
+    /// A new instance of the design, in its power-up state (registers and memories 0,
+    /// `initial` blocks applied at the first eval).
+    pub fn instantiate(&self) -> VerilatedModel {
+        let handle = unsafe { (self.api.new)() };
+        assert!(!handle.is_null(), "the Verilator shim returned no model");
+        VerilatedModel {
+            api: self.api.clone(),
+            handle,
+        }
+    }
+}
+
+/// Index of a port of a [`VerilatedLibrary`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortIndex(u32);
+
+/// One instance of a compiled design.
+pub struct VerilatedModel {
+    api: Arc<Api>,
+    handle: *mut c_void,
+}
+
+// The model is plain memory owned by this value; the shim keeps no global state.
+unsafe impl Send for VerilatedModel {}
+
+impl VerilatedModel {
+    /// Sets input `port` (the low `width` bits of `value`); takes effect at the next eval.
+    #[inline]
+    pub fn set(&mut self, port: PortIndex, value: u128) {
+        unsafe { (self.api.set)(self.handle, port.0, value as u64, (value >> 64) as u64) }
+    }
+
+    /// The current value of `port`.
+    #[inline]
+    pub fn get(&self, port: PortIndex) -> u128 {
+        let mut words = [0u64; 2];
+        unsafe { (self.api.get)(self.handle, port.0, words.as_mut_ptr()) };
+        words[0] as u128 | (words[1] as u128) << 64
+    }
+
+    /// Evaluates the design: clocked blocks on the edges since the last eval, then the
+    /// combinational logic until it settles.
+    #[inline]
+    pub fn eval(&mut self) {
+        unsafe { (self.api.eval)(self.handle) }
+    }
+
+    /// Starts a VCD trace into `path` (needs a model built with `BuildOptions::trace`).
+    pub fn trace_to(&mut self, path: &Path) -> std::io::Result<()> {
+        let c = CString::new(path.to_string_lossy().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        match unsafe { (self.api.trace_open)(self.handle, c.as_ptr()) } {
+            0 => Ok(()),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "this Verilator model was built without --trace",
+            )),
+        }
+    }
+
+    /// Writes the traced signals at `time_ps` (no-op without a trace).
+    #[inline]
+    pub fn trace_dump(&mut self, time_ps: u64) {
+        unsafe { (self.api.trace_dump)(self.handle, time_ps) }
+    }
+}
+
+impl Drop for VerilatedModel {
+    fn drop(&mut self) {
+        unsafe {
+            (self.api.trace_close)(self.handle);
+            (self.api.delete)(self.handle);
+        }
+    }
+}
+
+unsafe fn load(path: &Path) -> Result<Api, VerilatorError> {
+    let err = |error| VerilatorError::Load {
+        path: path.to_path_buf(),
+        error,
+    };
+    let library = libloading::Library::new(path).map_err(err)?;
+    macro_rules! sym {
+        ($name:literal) => {
+            *library.get(concat!($name, "\0").as_bytes()).map_err(err)?
+        };
+    }
+    Ok(Api {
+        new: sym!("crew_sim_new"),
+        delete: sym!("crew_sim_delete"),
+        eval: sym!("crew_sim_eval"),
+        set: sym!("crew_sim_set"),
+        get: sym!("crew_sim_get"),
+        trace_open: sym!("crew_sim_trace_open"),
+        trace_dump: sym!("crew_sim_trace_dump"),
+        trace_close: sym!("crew_sim_trace_close"),
+        _library: library,
+    })
+}
+
+/// Verilator's C++ member name for a Verilog port (non-identifier characters become
+/// `__0HH`, e.g. `$` is `__024`).
+fn cpp_name(verilog_name: &str) -> String {
+    let mut s = String::new();
+    for c in verilog_name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            s.push(c);
+        } else {
+            let _ = write!(s, "__0{:02x}", c as u32);
+        }
+    }
+    s
+}
+
+/// The C ABI shim: one switch case per port.
+fn shim_source(ports: &[Port], is_input: &[bool]) -> String {
+    let mut set = String::new();
+    let mut get = String::new();
+    for (k, (p, &input)) in ports.iter().zip(is_input).enumerate() {
+        let m = cpp_name(&p.name);
+        if p.width <= 64 {
+            if input {
+                let _ = writeln!(set, "    case {k}: m->{m} = lo; break;");
+            }
+            let _ = writeln!(get, "    case {k}: out[0] = m->{m}; break;");
+        } else {
+            let words = p.width.div_ceil(32);
+            let mut s = String::new();
+            let mut g = String::new();
+            for w in 0..words {
+                let src = match w {
+                    0 => "(uint32_t)lo".to_string(),
+                    1 => "(uint32_t)(lo >> 32)".to_string(),
+                    2 => "(uint32_t)hi".to_string(),
+                    _ => "(uint32_t)(hi >> 32)".to_string(),
+                };
+                let _ = write!(s, " m->{m}[{w}] = {src};");
+                let _ = write!(
+                    g,
+                    " out[{}] |= (uint64_t)m->{m}[{w}] << {};",
+                    w / 2,
+                    32 * (w % 2)
+                );
+            }
+            if input {
+                let _ = writeln!(set, "    case {k}:{s} break;");
+            }
+            let _ = writeln!(get, "    case {k}: out[0] = 0; out[1] = 0;{g} break;");
+        }
+    }
+    format!(
+        r#"// Generated by crew-hw (hw/src/sim/verilator.rs): C ABI around the Verilated model.
+#include "Vcore.h"
+#include "verilated.h"
+#include <cstdint>
+#if VM_TRACE
+#include "verilated_vcd_c.h"
+#endif
+
+namespace {{
+struct Sim {{
+    VerilatedContext context;
+    Vcore* model;
+#if VM_TRACE
+    VerilatedVcdC* trace = nullptr;
+#endif
+}};
+}}
+
+extern "C" {{
+void* crew_sim_new() {{
+    Sim* s = new Sim;
+    s->context.randReset(0);
+#if VM_TRACE
+    s->context.traceEverOn(true);
+#endif
+    s->model = new Vcore(&s->context, "top");
+    return s;
+}}
+
+void crew_sim_delete(void* h) {{
+    Sim* s = static_cast<Sim*>(h);
+    s->model->final();
+    delete s->model;
+    delete s;
+}}
+
+void crew_sim_eval(void* h) {{
+    static_cast<Sim*>(h)->model->eval();
+}}
+
+void crew_sim_set(void* h, uint32_t port, uint64_t lo, uint64_t hi) {{
+    Vcore* m = static_cast<Sim*>(h)->model;
+    (void)hi;
+    switch (port) {{
+{set}    default: break;
+    }}
+}}
+
+void crew_sim_get(void* h, uint32_t port, uint64_t* out) {{
+    Vcore* m = static_cast<Sim*>(h)->model;
+    out[0] = 0;
+    out[1] = 0;
+    switch (port) {{
+{get}    default: break;
+    }}
+}}
+
+int crew_sim_trace_open(void* h, const char* path) {{
+#if VM_TRACE
+    Sim* s = static_cast<Sim*>(h);
+    if (!s->trace) {{
+        s->trace = new VerilatedVcdC;
+        s->model->trace(s->trace, 99);
+        s->trace->open(path);
+    }}
+    return 0;
+#else
+    (void)h;
+    (void)path;
+    return -1;
+#endif
+}}
+
+void crew_sim_trace_dump(void* h, uint64_t time_ps) {{
+#if VM_TRACE
+    Sim* s = static_cast<Sim*>(h);
+    if (s->trace) s->trace->dump(time_ps);
+#else
+    (void)h;
+    (void)time_ps;
+#endif
+}}
+
+void crew_sim_trace_close(void* h) {{
+#if VM_TRACE
+    Sim* s = static_cast<Sim*>(h);
+    if (s->trace) {{
+        s->trace->close();
+        delete s->trace;
+        s->trace = nullptr;
+    }}
+#else
+    (void)h;
+#endif
+}}
+}}
+"#
+    )
+}
+
+fn which(tool: &'static str) -> Result<PathBuf, VerilatorError> {
+    let paths = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&paths)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+        .ok_or(VerilatorError::ToolMissing { tool })
+}
+
+/// Whether the tools the backend needs are on PATH; the first missing one otherwise.
+pub fn tools_available() -> Result<(), VerilatorError> {
+    for tool in ["verilator", "g++", "make"] {
+        which(tool)?;
+    }
+    Ok(())
+}
+
+/// The build cache directory (see the module documentation).
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CACHE_ENV) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("crew-verilator");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home).join(".cache").join("crew-verilator");
+    }
+    std::env::temp_dir().join("crew-verilator")
+}
+
+const LIBRARY_FILE: &str = "libcrewsim.so";
+
+const VERILATOR_FLAGS: &[&str] = &[
+    "--cc",
+    "-O3",
+    "--default-language",
+    "1364-2005",
+    "--x-initial",
+    "0",
+    "--x-assign",
+    "0",
+    "-Wno-fatal",
+    "-Wno-lint",
+    "-Wno-style",
+    "--top-module",
+    "top",
+    "--prefix",
+    "Vcore",
+    "-CFLAGS",
+    "-fPIC",
+    "-CFLAGS",
+    "-O2",
+];
+
+/// Returns the library for this Verilog and shim, building it unless cached, and the
+/// build time when it was built now.
+fn build_cached(
+    verilog: &str,
+    shim: &str,
+    options: BuildOptions,
+) -> Result<(PathBuf, Option<f64>), VerilatorError> {
+    let verilator = which("verilator")?;
+    which("g++")?;
+    which("make")?;
+    let version = Command::new(&verilator)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut hasher = Sha256::new();
+    for part in [
+        verilog,
+        shim,
+        &version,
+        &format!("{VERILATOR_FLAGS:?} {options:?}"),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    let key: String = hasher.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cache = cache_dir();
+    let io = |dir: &Path| {
+        let dir = dir.to_path_buf();
+        move |error| VerilatorError::Io { dir, error }
+    };
+    std::fs::create_dir_all(&cache).map_err(io(&cache))?;
+    let final_dir = cache.join(&key);
+    let library = final_dir.join(LIBRARY_FILE);
+    if library.is_file() {
+        return Ok((library, None));
+    }
+    // One builder per key across processes and threads; the others wait for it.
+    let lock_path = cache.join(format!("{key}.lock"));
+    let lock = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
+    lock.lock().map_err(io(&lock_path))?;
+    if library.is_file() {
+        return Ok((library, None));
+    }
+    let started = Instant::now();
+    let work = cache.join(format!("{key}.building"));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(io(&work))?;
+    std::fs::write(work.join("core.v"), verilog).map_err(io(&work))?;
+    std::fs::write(work.join("shim.cpp"), shim).map_err(io(&work))?;
+    let log_path = work.join("build.log");
+    let mut log = String::new();
+    // `--exe` with `-shared` links the shim, the model and the Verilator runtime into
+    // one shared library.
+    let mut verilate = Command::new(&verilator);
+    verilate.current_dir(&work).args(VERILATOR_FLAGS).args([
+        "-Mdir",
+        "obj",
+        "--exe",
+        "--build",
+        "-j",
+        "2",
+        "-o",
+        &format!("../{LIBRARY_FILE}"),
+        "-LDFLAGS",
+        "-shared -Wl,--exclude-libs,ALL",
+    ]);
+    if options.trace {
+        verilate.arg("--trace");
+    }
+    verilate.args(["core.v", "shim.cpp"]);
+    run_logged("verilator", &mut verilate, &mut log, &log_path)?;
+    std::fs::write(&log_path, &log).map_err(io(&work))?;
+    // Keep only what loading needs, then publish the directory in one rename.
+    let _ = std::fs::remove_dir_all(work.join("obj"));
+    std::fs::rename(&work, &final_dir).map_err(io(&final_dir))?;
+    drop(lock);
+    let _ = std::fs::remove_file(&lock_path);
+    Ok((library, Some(started.elapsed().as_secs_f64())))
+}
+
+fn run_logged(
+    tool: &'static str,
+    cmd: &mut Command,
+    log: &mut String,
+    log_path: &Path,
+) -> Result<(), VerilatorError> {
+    let _ = writeln!(log, "$ {cmd:?}");
+    let output = cmd.output().map_err(|error| VerilatorError::Io {
+        dir: log_path.to_path_buf(),
+        error,
+    })?;
+    log.push_str(&String::from_utf8_lossy(&output.stdout));
+    log.push_str(&String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        let _ = std::fs::write(log_path, &*log);
+        return Err(VerilatorError::BuildFailed {
+            tool,
+            log: log_path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
