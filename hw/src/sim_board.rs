@@ -166,15 +166,15 @@ impl SimBoard {
         engine.connect_all();
         {
             let b = &mut top.bridge;
-            b.engine_busy.connect();
-            b.engine_done.connect();
-            b.engine_error.connect();
-            b.engine_cycles.connect();
-            b.engine_busy_cycles.connect();
-            b.engine_stall_cycles.connect();
-            b.engine_dram_words.connect();
-            b.engine_mults.connect();
-            b.engine_adds.connect();
+            b.engine.busy.connect();
+            b.engine.done.connect();
+            b.engine.error.connect();
+            b.engine.cycles.connect();
+            b.engine.busy_cycles.connect();
+            b.engine.stall_cycles.connect();
+            b.engine.dram_words.connect();
+            b.engine.mults.connect();
+            b.engine.adds.connect();
             b.engine_dram.address.connect();
             b.engine_dram.command.connect();
             b.engine_dram.enable.connect();
@@ -665,10 +665,10 @@ impl SimBoard {
     /// Whether the engine must be evaluated at the next UI edge: it is running, finishing,
     /// or being started or aborted.
     fn engine_active(&self) -> bool {
-        self.engine.busy.val()
-            || self.engine.done.val()
-            || self.top.bridge.engine_start.val()
-            || self.top.bridge.engine_abort.val()
+        self.engine.run.busy.val()
+            || self.engine.run.done.val()
+            || self.top.bridge.engine.start.val()
+            || self.top.bridge.engine.abort.val()
     }
 
     fn settle_engine(&mut self) -> Result<(), SimBoardError> {
@@ -796,15 +796,15 @@ fn drive<T: Synth>(dst: &mut Signal<In, T>, value: T) -> bool {
 /// Engine outputs into the bridge's engine ports; true if any changed.
 fn engine_outputs_to_bridge(e: &BoardEngine, b: &mut HostBridge) -> bool {
     let mut c = false;
-    c |= drive(&mut b.engine_busy, e.busy.val());
-    c |= drive(&mut b.engine_done, e.done.val());
-    c |= drive(&mut b.engine_error, e.error.val());
-    c |= drive(&mut b.engine_cycles, e.cycles.val());
-    c |= drive(&mut b.engine_busy_cycles, e.busy_cycles.val());
-    c |= drive(&mut b.engine_stall_cycles, e.stall_cycles.val());
-    c |= drive(&mut b.engine_dram_words, e.dram_words.val());
-    c |= drive(&mut b.engine_mults, e.mults.val());
-    c |= drive(&mut b.engine_adds, e.adds.val());
+    c |= drive(&mut b.engine.busy, e.run.busy.val());
+    c |= drive(&mut b.engine.done, e.run.done.val());
+    c |= drive(&mut b.engine.error, e.run.error.val());
+    c |= drive(&mut b.engine.cycles, e.run.cycles.val());
+    c |= drive(&mut b.engine.busy_cycles, e.run.busy_cycles.val());
+    c |= drive(&mut b.engine.stall_cycles, e.run.stall_cycles.val());
+    c |= drive(&mut b.engine.dram_words, e.run.dram_words.val());
+    c |= drive(&mut b.engine.mults, e.run.mults.val());
+    c |= drive(&mut b.engine.adds, e.run.adds.val());
     let (m, s) = (&e.dram, &mut b.engine_dram);
     c |= drive(&mut s.address, m.address.val());
     c |= drive(&mut s.command, m.command.val());
@@ -819,13 +819,13 @@ fn engine_outputs_to_bridge(e: &BoardEngine, b: &mut HostBridge) -> bool {
 /// The bridge's engine-port outputs into the engine; true if any changed.
 fn bridge_outputs_to_engine(b: &HostBridge, e: &mut BoardEngine) -> bool {
     let mut c = false;
-    c |= drive(&mut e.start, b.engine_start.val());
-    c |= drive(&mut e.abort, b.engine_abort.val());
-    c |= drive(&mut e.desc_addr, b.engine_desc_addr.val());
-    c |= drive(&mut e.in_addr, b.engine_in_addr.val());
-    c |= drive(&mut e.out_addr, b.engine_out_addr.val());
-    c |= drive(&mut e.state_addr, b.engine_state_addr.val());
-    c |= drive(&mut e.steps, b.engine_steps.val());
+    c |= drive(&mut e.run.start, b.engine.start.val());
+    c |= drive(&mut e.run.abort, b.engine.abort.val());
+    c |= drive(&mut e.run.desc_addr, b.engine.desc_addr.val());
+    c |= drive(&mut e.run.in_addr, b.engine.in_addr.val());
+    c |= drive(&mut e.run.out_addr, b.engine.out_addr.val());
+    c |= drive(&mut e.run.state_addr, b.engine.state_addr.val());
+    c |= drive(&mut e.run.steps, b.engine.steps.val());
     let (s, m) = (&b.engine_dram, &mut e.dram);
     c |= drive(&mut m.read_data_out, s.read_data_out.val());
     c |= drive(&mut m.read_data_end, s.read_data_end.val());
@@ -839,13 +839,13 @@ fn bridge_outputs_to_engine(b: &HostBridge, e: &mut BoardEngine) -> bool {
 /// Visits the engine's input ports (driven from the bridge by [`SimBoard`]).
 fn for_each_engine_input(e: &mut BoardEngine, mut f: impl FnMut(&mut dyn Connectable)) {
     f(&mut e.clock);
-    f(&mut e.start);
-    f(&mut e.abort);
-    f(&mut e.desc_addr);
-    f(&mut e.in_addr);
-    f(&mut e.out_addr);
-    f(&mut e.state_addr);
-    f(&mut e.steps);
+    f(&mut e.run.start);
+    f(&mut e.run.abort);
+    f(&mut e.run.desc_addr);
+    f(&mut e.run.in_addr);
+    f(&mut e.run.out_addr);
+    f(&mut e.run.state_addr);
+    f(&mut e.run.steps);
     f(&mut e.dram.read_data_out);
     f(&mut e.dram.read_data_end);
     f(&mut e.dram.read_data_valid);
