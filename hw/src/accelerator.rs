@@ -6,6 +6,7 @@
 #[cfg(doc)]
 use crate::board_engine::board_engine_info;
 use crate::board_engine::BoardEngine;
+use crate::engine::port::EngineControl;
 use crate::host_bridge::{EngineInfo, HostBridge};
 use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::MigMaster;
@@ -55,22 +56,7 @@ impl Logic for Accelerator {
         self.leds.next = self.bridge.leds.val();
         // Engine: run control and counters to the bridge, its DRAM port through the
         // bridge's arbiter.
-        self.engine.start.next = self.bridge.engine_start.val();
-        self.engine.abort.next = self.bridge.engine_abort.val();
-        self.engine.desc_addr.next = self.bridge.engine_desc_addr.val();
-        self.engine.in_addr.next = self.bridge.engine_in_addr.val();
-        self.engine.out_addr.next = self.bridge.engine_out_addr.val();
-        self.engine.state_addr.next = self.bridge.engine_state_addr.val();
-        self.engine.steps.next = self.bridge.engine_steps.val();
-        self.bridge.engine_busy.next = self.engine.busy.val();
-        self.bridge.engine_done.next = self.engine.done.val();
-        self.bridge.engine_error.next = self.engine.error.val();
-        self.bridge.engine_cycles.next = self.engine.cycles.val();
-        self.bridge.engine_busy_cycles.next = self.engine.busy_cycles.val();
-        self.bridge.engine_stall_cycles.next = self.engine.stall_cycles.val();
-        self.bridge.engine_dram_words.next = self.engine.dram_words.val();
-        self.bridge.engine_mults.next = self.engine.mults.val();
-        self.bridge.engine_adds.next = self.engine.adds.val();
+        EngineControl::join(&mut self.bridge.engine, &mut self.engine.run);
         MigMaster::join(&mut self.engine.dram, &mut self.bridge.engine_dram);
     }
 }

@@ -16,6 +16,7 @@
 //! Errors stop the run with a `crew_spec::regmap::ErrorCode`; `done` pulses at the end.
 
 use crate::cell_unit::{CellUnit, MAX_HIDDEN};
+use crate::engine::port::EngineRunPort;
 use crate::gather_lane::GatherLane;
 use crate::mig_port::MigMaster;
 use crate::word_fifo::WordFifo;
@@ -81,29 +82,8 @@ pub enum TableState {
 pub struct CrewEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     /// UI clock (~100 MHz); every port is in this domain.
     pub clock: Signal<In, Clock>,
-    /// One-cycle pulse: start a run with the addresses and step count below.
-    pub start: Signal<In, Bit>,
-    /// Stops a run (error `Aborted`).
-    pub abort: Signal<In, Bit>,
-    /// Word addresses of the layer descriptor, inputs, outputs and state (sampled at start).
-    pub desc_addr: Signal<In, Bits<32>>,
-    pub in_addr: Signal<In, Bits<32>>,
-    pub out_addr: Signal<In, Bits<32>>,
-    pub state_addr: Signal<In, Bits<32>>,
-    pub steps: Signal<In, Bits<16>>,
-    /// High from start to done; the engine owns the MIG port while busy.
-    pub busy: Signal<Out, Bit>,
-    /// One-cycle pulse at the end of a run (also after an error).
-    pub done: Signal<Out, Bit>,
-    /// `ErrorCode` of the last run.
-    pub error: Signal<Out, Bits<8>>,
-    /// Performance counters of the last run (cleared at start), see docs/engine.md.
-    pub cycles: Signal<Out, Bits<32>>,
-    pub busy_cycles: Signal<Out, Bits<32>>,
-    pub stall_cycles: Signal<Out, Bits<32>>,
-    pub dram_words: Signal<Out, Bits<32>>,
-    pub mults: Signal<Out, Bits<32>>,
-    pub adds: Signal<Out, Bits<32>>,
+    /// Run command from the host bridge, status and counters back (see `engine::port`).
+    pub run: EngineRunPort,
     /// MIG user interface, master side (UI clock domain).
     pub dram: MigMaster,
 
@@ -325,22 +305,7 @@ impl<const L: usize, const ACC_BITS: usize> CrewEngine<L, ACC_BITS> {
         assert!(ACC_BITS >= 1 && L << ACC_BITS <= 1 << 16);
         CrewEngine {
             clock: Default::default(),
-            start: Default::default(),
-            abort: Default::default(),
-            desc_addr: Default::default(),
-            in_addr: Default::default(),
-            out_addr: Default::default(),
-            state_addr: Default::default(),
-            steps: Default::default(),
-            busy: Default::default(),
-            done: Default::default(),
-            error: Default::default(),
-            cycles: Default::default(),
-            busy_cycles: Default::default(),
-            stall_cycles: Default::default(),
-            dram_words: Default::default(),
-            mults: Default::default(),
-            adds: Default::default(),
+            run: Default::default(),
             dram: Default::default(),
             lanes: array_init::array_init(|_| GatherLane::default()),
             cell_unit: Default::default(),
@@ -651,15 +616,15 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             self.cur_nout.next = self.nout0.q.val();
             self.cur_words.next = self.pd0.q.val().get_bits::<32>(96);
         }
-        self.busy.next = self.main.q.val() != MainState::Idle;
-        self.done.next = self.done_r.q.val();
-        self.error.next = self.err.q.val();
-        self.cycles.next = self.c_cycles.q.val();
-        self.busy_cycles.next = self.c_busy.q.val();
-        self.stall_cycles.next = self.c_stall.q.val();
-        self.dram_words.next = self.c_dram.q.val();
-        self.mults.next = self.c_mults.q.val();
-        self.adds.next = self.c_adds.q.val();
+        self.run.busy.next = self.main.q.val() != MainState::Idle;
+        self.run.done.next = self.done_r.q.val();
+        self.run.error.next = self.err.q.val();
+        self.run.cycles.next = self.c_cycles.q.val();
+        self.run.busy_cycles.next = self.c_busy.q.val();
+        self.run.stall_cycles.next = self.c_stall.q.val();
+        self.run.dram_words.next = self.c_dram.q.val();
+        self.run.mults.next = self.c_mults.q.val();
+        self.run.adds.next = self.c_adds.q.val();
         self.fail.next = false;
         self.fail_code.next = 0.into();
         self.region_load.next = false;
@@ -674,7 +639,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         self.wq_data.clear.next = false;
         self.wq_addr.clear.next = false;
         self.cell_unit.run_start.next = false;
-        self.cell_unit.out_addr.next = self.out_addr.val();
+        self.cell_unit.out_addr.next = self.run.out_addr.val();
         self.cell_unit.state_addr.next = self.r_state.q.val();
         self.cell_unit.lstm.next = self.lstm.q.val();
         self.cell_unit.hidden.next = self.hid.q.val();
@@ -693,12 +658,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         }
         match self.main.q.val() {
             MainState::Idle => {
-                if self.start.val() {
-                    self.r_desc.d.next = self.desc_addr.val();
-                    self.r_in.d.next = self.in_addr.val();
-                    self.r_state.d.next = self.state_addr.val();
-                    self.r_steps.d.next = self.steps.val();
-                    self.fc_ptr.d.next = self.out_addr.val();
+                if self.run.start.val() {
+                    self.r_desc.d.next = self.run.desc_addr.val();
+                    self.r_in.d.next = self.run.in_addr.val();
+                    self.r_state.d.next = self.run.state_addr.val();
+                    self.r_steps.d.next = self.run.steps.val();
+                    self.fc_ptr.d.next = self.run.out_addr.val();
                     self.cell_unit.run_start.next = true;
                     self.err.d.next = 0.into();
                     self.c_cycles.d.next = 0.into();
@@ -719,12 +684,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
                     self.idx_fifo.clear.next = true;
                     self.wq_data.clear.next = true;
                     self.wq_addr.clear.next = true;
-                    if self.steps.val() == 0 {
+                    if self.run.steps.val() == 0 {
                         self.done_r.d.next = true;
                     } else {
                         self.main.d.next = MainState::Desc;
                         self.iss.d.next = IssueState::Desc;
-                        self.iss_addr.d.next = self.desc_addr.val();
+                        self.iss_addr.d.next = self.run.desc_addr.val();
                         self.iss_left.d.next = 4.into();
                         self.rt.d.next = RouteState::Desc;
                     }
@@ -927,10 +892,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             }
         }
         if (self.main.q.val() == MainState::Idle)
-            & self.start.val()
-            & (self.steps.val() != 0)
-            & ((self.desc_addr.val() >= self.k_dram_words.val())
-                | (self.desc_addr.val() + 4 > self.k_dram_words.val()))
+            & self.run.start.val()
+            & (self.run.steps.val() != 0)
+            & ((self.run.desc_addr.val() >= self.k_dram_words.val())
+                | (self.run.desc_addr.val() + 4 > self.k_dram_words.val()))
         {
             self.fail.next = true;
             self.fail_code.next = self.k_err_addr.val();
@@ -1687,7 +1652,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
         self.cell_unit.gw_value.next = self.e_gate_value.val();
 
         // ---------------------------------------------------------------- errors, abort
-        if self.abort.val()
+        if self.run.abort.val()
             & (self.main.q.val() != MainState::Idle)
             & (self.main.q.val() != MainState::Drain)
         {

@@ -87,40 +87,40 @@ impl<const L: usize, const ACC_BITS: usize> EngineSim<L, ACC_BITS> {
     /// Starts a run and ticks until `done` (at most `max_cycles`).
     pub fn run(&mut self, req: RunRequest, max_cycles: u64) -> Result<RunReport, SimHarnessError> {
         let e = &mut self.harness.uut.engine;
-        e.desc_addr.next = req.desc_addr.to_bits();
-        e.in_addr.next = req.in_addr.to_bits();
-        e.out_addr.next = req.out_addr.to_bits();
-        e.state_addr.next = req.state_addr.to_bits();
-        e.steps.next = (req.steps as u32).to_bits();
-        e.start.next = true;
+        e.run.desc_addr.next = req.desc_addr.to_bits();
+        e.run.in_addr.next = req.in_addr.to_bits();
+        e.run.out_addr.next = req.out_addr.to_bits();
+        e.run.state_addr.next = req.state_addr.to_bits();
+        e.run.steps.next = (req.steps as u32).to_bits();
+        e.run.start.next = true;
         self.harness.tick()?;
-        self.harness.uut.engine.start.next = false;
+        self.harness.uut.engine.run.start.next = false;
         let mut wall = 1;
-        if !self.harness.uut.engine.done.val() {
+        if !self.harness.uut.engine.run.done.val() {
             wall += self
                 .harness
-                .run_until(max_cycles, |t| t.engine.done.val())?;
+                .run_until(max_cycles, |t| t.engine.run.done.val())?;
         }
         // Let the DDR model retire the writes the engine handed over before `done`.
         self.harness.run_until(10_000, |t| t.ddr.is_idle())?;
         let e = &self.harness.uut.engine;
         Ok(RunReport {
-            error: e.error.val().index() as u8,
-            cycles: e.cycles.val().index() as u32,
-            busy_cycles: e.busy_cycles.val().index() as u32,
-            stall_cycles: e.stall_cycles.val().index() as u32,
-            dram_words: e.dram_words.val().index() as u32,
-            mults: e.mults.val().index() as u32,
-            adds: e.adds.val().index() as u32,
+            error: e.run.error.val().index() as u8,
+            cycles: e.run.cycles.val().index() as u32,
+            busy_cycles: e.run.busy_cycles.val().index() as u32,
+            stall_cycles: e.run.stall_cycles.val().index() as u32,
+            dram_words: e.run.dram_words.val().index() as u32,
+            mults: e.run.mults.val().index() as u32,
+            adds: e.run.adds.val().index() as u32,
             wall_cycles: wall,
         })
     }
 
     /// Pulses `abort` for one cycle.
     pub fn abort(&mut self) -> Result<(), SimHarnessError> {
-        self.harness.uut.engine.abort.next = true;
+        self.harness.uut.engine.run.abort.next = true;
         self.harness.tick()?;
-        self.harness.uut.engine.abort.next = false;
+        self.harness.uut.engine.run.abort.next = false;
         Ok(())
     }
 }

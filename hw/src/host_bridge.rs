@@ -21,6 +21,7 @@
 
 use crate::bridge_pipe_in::BridgePipeIn;
 use crate::bridge_pipe_out::{BridgePipeOut, PIPE_OUT_FIFO_WORDS};
+use crate::engine::port::EngineControl;
 use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::{MigMaster, MigSlave};
 use crew_spec::image::DRAM_WORDS;
@@ -87,23 +88,8 @@ pub struct HostBridge {
     pub dram: MigMaster,
     /// UI: the engine's DRAM port, passed to `dram` while the engine owns it.
     pub engine_dram: MigSlave,
-    /// UI: engine run control (CrewEngine ports of the same names).
-    pub engine_start: Signal<Out, Bit>,
-    pub engine_abort: Signal<Out, Bit>,
-    pub engine_desc_addr: Signal<Out, Bits<32>>,
-    pub engine_in_addr: Signal<Out, Bits<32>>,
-    pub engine_out_addr: Signal<Out, Bits<32>>,
-    pub engine_state_addr: Signal<Out, Bits<32>>,
-    pub engine_steps: Signal<Out, Bits<16>>,
-    pub engine_busy: Signal<In, Bit>,
-    pub engine_done: Signal<In, Bit>,
-    pub engine_error: Signal<In, Bits<8>>,
-    pub engine_cycles: Signal<In, Bits<32>>,
-    pub engine_busy_cycles: Signal<In, Bits<32>>,
-    pub engine_stall_cycles: Signal<In, Bits<32>>,
-    pub engine_dram_words: Signal<In, Bits<32>>,
-    pub engine_mults: Signal<In, Bits<32>>,
-    pub engine_adds: Signal<In, Bits<32>>,
+    /// UI: the engine's run port (run command out, status and counters in).
+    pub engine: EngineControl,
     // ---- sub-blocks ----
     pipe_in: BridgePipeIn,
     pipe_out: BridgePipeOut,
@@ -186,22 +172,7 @@ impl HostBridge {
             leds: Default::default(),
             dram: Default::default(),
             engine_dram: Default::default(),
-            engine_start: Default::default(),
-            engine_abort: Default::default(),
-            engine_desc_addr: Default::default(),
-            engine_in_addr: Default::default(),
-            engine_out_addr: Default::default(),
-            engine_state_addr: Default::default(),
-            engine_steps: Default::default(),
-            engine_busy: Default::default(),
-            engine_done: Default::default(),
-            engine_error: Default::default(),
-            engine_cycles: Default::default(),
-            engine_busy_cycles: Default::default(),
-            engine_stall_cycles: Default::default(),
-            engine_dram_words: Default::default(),
-            engine_mults: Default::default(),
-            engine_adds: Default::default(),
+            engine: Default::default(),
             pipe_in: Default::default(),
             pipe_out: Default::default(),
             soft_reset_to_ui: Default::default(),
@@ -345,14 +316,14 @@ impl Logic for HostBridge {
         self.pipe_out.flush.next = false;
 
         // ---- engine run control ----
-        self.engine_desc_addr.next = self.desc_addr_s[1].q.val();
-        self.engine_in_addr.next = self.in_addr_s[1].q.val();
-        self.engine_out_addr.next = self.out_addr_s[1].q.val();
-        self.engine_state_addr.next = self.state_addr_s[1].q.val();
-        self.engine_steps.next = self.steps_s[1].q.val();
+        self.engine.desc_addr.next = self.desc_addr_s[1].q.val();
+        self.engine.in_addr.next = self.in_addr_s[1].q.val();
+        self.engine.out_addr.next = self.out_addr_s[1].q.val();
+        self.engine.state_addr.next = self.state_addr_s[1].q.val();
+        self.engine.steps.next = self.steps_s[1].q.val();
         self.start_pulse.d.next = false;
-        self.engine_start.next = self.start_pulse.q.val();
-        self.engine_abort.next = false;
+        self.engine.start.next = self.start_pulse.q.val();
+        self.engine.abort.next = false;
 
         // ---- commands (UI domain trigger pulses) ----
         self.cmd_run.next = self.host.trigger_in_command.val().get_bit(0);
@@ -365,7 +336,7 @@ impl Logic for HostBridge {
                 > (self.dram_words_limit.val() - self.xfer_words_s[1].q.val()));
         self.engine_owns_dram.next = (self.state.q.val() == BridgeState::Run)
             | (self.state.q.val() == BridgeState::RunAbort)
-            | self.engine_busy.val();
+            | self.engine.busy.val();
         self.rd_valid.next = self.dram.read_data_valid.val() & !self.engine_owns_dram.val();
         self.set_error.next = false;
         self.new_error.next = self.error.q.val();
@@ -391,7 +362,7 @@ impl Logic for HostBridge {
                     self.set_error.next = true;
                     if !self.dram.calib_done.val() {
                         self.new_error.next = self.err_calibration.val();
-                    } else if self.engine_busy.val() {
+                    } else if self.engine.busy.val() {
                         self.new_error.next = self.err_busy.val();
                     } else if self.cmd_run.val() {
                         self.set_error.next = false;
@@ -479,19 +450,19 @@ impl Logic for HostBridge {
                 }
             }
             BridgeState::Run => {
-                if self.engine_done.val() {
-                    self.error.d.next = self.engine_error.val();
+                if self.engine.done.val() {
+                    self.error.d.next = self.engine.error.val();
                     self.run_done.d.next = true;
                     self.event_bits.next = 1.into();
-                    if self.engine_error.val().any() {
+                    if self.engine.error.val().any() {
                         self.event_bits.next = 5.into();
                     }
                     self.state.d.next = BridgeState::Idle;
                 }
             }
             BridgeState::RunAbort => {
-                self.engine_abort.next = true;
-                if self.engine_done.val() | !self.engine_busy.val() {
+                self.engine.abort.next = true;
+                if self.engine.done.val() | !self.engine.busy.val() {
                     self.run_done.d.next = true;
                     self.event_bits.next = 1.into();
                     self.set_error.next = true;
@@ -503,13 +474,13 @@ impl Logic for HostBridge {
                 self.write_armed.d.next = false;
                 self.pipe_in.fifo_read.next = !self.pipe_in.fifo_empty.val();
                 self.pipe_out.flush.next = true;
-                self.engine_abort.next = true;
+                self.engine.abort.next = true;
                 self.quiet.d.next = 0.into();
                 if self.pipe_in.fifo_empty.val()
                     & !self.pipe_in.accepting.val()
                     & !self.in_flight.q.val().any()
                     & !self.pipe_out.fill.val().any()
-                    & !self.engine_busy.val()
+                    & !self.engine.busy.val()
                     & !self.soft_reset_to_ui.sig_out.val()
                 {
                     self.quiet.d.next = self.quiet.q.val() + 1;
@@ -550,12 +521,12 @@ impl Logic for HostBridge {
             }
         }
         if (self.state.q.val() == BridgeState::Run) & self.cmd_abort.val() {
-            self.engine_abort.next = true;
+            self.engine.abort.next = true;
             self.state.d.next = BridgeState::RunAbort;
         }
         // Soft reset: stop everything, report Aborted if something was running.
         if self.soft_reset_to_ui.sig_out.val() {
-            self.engine_abort.next = true;
+            self.engine.abort.next = true;
             self.write_armed.d.next = false;
             self.start_pulse.d.next = false;
             if (self.state.q.val() != BridgeState::Idle)
@@ -635,12 +606,12 @@ impl Logic for HostBridge {
             self.snapshots[i].clock_out.next = self.ti_clk.val();
             self.snapshots[i].send.next = !self.snapshots[i].busy.val();
         }
-        self.snapshots[0].sig_in.next = self.engine_cycles.val();
-        self.snapshots[1].sig_in.next = self.engine_busy_cycles.val();
-        self.snapshots[2].sig_in.next = self.engine_stall_cycles.val();
-        self.snapshots[3].sig_in.next = self.engine_dram_words.val();
-        self.snapshots[4].sig_in.next = self.engine_mults.val();
-        self.snapshots[5].sig_in.next = self.engine_adds.val();
+        self.snapshots[0].sig_in.next = self.engine.cycles.val();
+        self.snapshots[1].sig_in.next = self.engine.busy_cycles.val();
+        self.snapshots[2].sig_in.next = self.engine.stall_cycles.val();
+        self.snapshots[3].sig_in.next = self.engine.dram_words.val();
+        self.snapshots[4].sig_in.next = self.engine.mults.val();
+        self.snapshots[5].sig_in.next = self.engine.adds.val();
         self.snapshots[6].sig_in.next = self.done_words.q.val();
         self.snapshots[7].sig_in.next =
             bit_cast::<32, 16>(self.status.val()) | (bit_cast::<32, 8>(self.error.q.val()) << 16);

@@ -55,18 +55,18 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
     }
     settle_and_snapshot(&mut h, &mut trace);
     let e = &mut h.uut.engine;
-    e.desc_addr.next = img.desc_addr.to_bits();
-    e.in_addr.next = IN_ADDR.to_bits();
-    e.out_addr.next = OUT_ADDR.to_bits();
-    e.state_addr.next = STATE_ADDR.to_bits();
-    e.steps.next = (xs.len() as u32).to_bits();
-    e.start.next = true;
+    e.run.desc_addr.next = img.desc_addr.to_bits();
+    e.run.in_addr.next = IN_ADDR.to_bits();
+    e.run.out_addr.next = OUT_ADDR.to_bits();
+    e.run.state_addr.next = STATE_ADDR.to_bits();
+    e.run.steps.next = (xs.len() as u32).to_bits();
+    e.run.start.next = true;
     settle_and_snapshot(&mut h, &mut trace);
-    h.uut.engine.start.next = false;
+    h.uut.engine.run.start.next = false;
     let mut done_cycle = None;
     let mut extra = 0;
     while extra < 4 {
-        if h.uut.engine.done.val() {
+        if h.uut.engine.run.done.val() {
             done_cycle.get_or_insert(trace.len());
         }
         if done_cycle.is_some() {
@@ -75,7 +75,7 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
         assert!(trace.len() < 200_000, "engine run does not finish");
         settle_and_snapshot(&mut h, &mut trace);
     }
-    assert_eq!(h.uut.engine.error.val().index(), 0, "engine error");
+    assert_eq!(h.uut.engine.run.error.val().index(), 0, "engine error");
     // `done` means the engine has handed its last writes to the MIG port, not that the
     // DDR model has stored them (the last one or two c words are still queued a few
     // cycles after `done`). Reading DRAM before they retire saw the old last c word.
@@ -102,7 +102,7 @@ fn work_dir(name: &str) -> PathBuf {
 fn check_cosim(rec: &Recorded, name: &str) {
     let outs = cosim::run_iverilog(&rec.verilog, &rec.trace, &work_dir(name))
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let (lo, hi) = port_range(&rec.trace, "done");
+    let (lo, hi) = port_range(&rec.trace, "run$done");
     let verilog_done = outs.iter().position(|o| &o[lo..hi] == "1");
     assert_eq!(verilog_done, Some(rec.done_cycle), "{name}: done cycle");
     rec.trace

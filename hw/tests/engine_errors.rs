@@ -134,22 +134,22 @@ fn abort_stops_a_run_and_the_next_run_is_correct() {
         .load_words(IN_ADDR as u64, &crew_hw::layer_image::pack_i8_vectors(&xs));
     let e = &mut sim.harness.uut.engine;
     use rust_hdl::prelude::*;
-    e.desc_addr.next = img.desc_addr.to_bits();
-    e.in_addr.next = IN_ADDR.to_bits();
-    e.out_addr.next = OUT_ADDR.to_bits();
-    e.state_addr.next = STATE_ADDR.to_bits();
-    e.steps.next = 1u32.to_bits();
-    e.start.next = true;
+    e.run.desc_addr.next = img.desc_addr.to_bits();
+    e.run.in_addr.next = IN_ADDR.to_bits();
+    e.run.out_addr.next = OUT_ADDR.to_bits();
+    e.run.state_addr.next = STATE_ADDR.to_bits();
+    e.run.steps.next = 1u32.to_bits();
+    e.run.start.next = true;
     sim.harness.tick().unwrap();
-    sim.harness.uut.engine.start.next = false;
+    sim.harness.uut.engine.run.start.next = false;
     sim.harness.run(300).unwrap();
-    assert!(sim.harness.uut.engine.busy.val());
+    assert!(sim.harness.uut.engine.run.busy.val());
     sim.abort().unwrap();
     sim.harness
-        .run_until(1000, |t| !t.engine.busy.val())
+        .run_until(1000, |t| !t.engine.run.busy.val())
         .unwrap();
     assert_eq!(
-        sim.harness.uut.engine.error.val().index() as u8,
+        sim.harness.uut.engine.run.error.val().index() as u8,
         ErrorCode::Aborted as u8
     );
     let (rep, outs) = run_fc(&mut sim, &img, 200, &xs);

@@ -1,0 +1,3 @@
+//! The accelerator engines and what they share.
+
+pub mod port;
