@@ -9,12 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crew_host::accel::{Accelerator, LayerState};
-use crew_host::checkpoint::Checkpoint;
+use crew_host::backend::reference::Reference;
+use crew_host::backend::{Accelerator, LayerState};
+use crew_host::compiler::package::Package;
 use crew_host::compiler::{compile, CompileOptions};
+use crew_host::model::checkpoint::Checkpoint;
 use crew_host::model::Model;
-use crew_host::package::Package;
-use crew_host::reference::Reference;
 
 /// Largest input worth looking at: bigger ones only slow the fuzzer down.
 pub const MAX_INPUT_BYTES: usize = 1 << 20;

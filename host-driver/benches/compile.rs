@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use crew_host::checkpoint::Tensor;
+use crew_host::compiler::crew::CrewMatrix;
+use crew_host::compiler::quant;
 use crew_host::compiler::{compile, CompileOptions};
-use crew_host::crew::CrewMatrix;
+use crew_host::model::checkpoint::Tensor;
 use crew_host::model::{Granularity, IndexWidth, Kind, Layer, Model, QuantSettings};
-use crew_host::quant;
 use crew_host::Package;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -72,7 +72,7 @@ fn main() {
     let back = Package::from_bytes(&bytes, "bench.crew".as_ref()).unwrap();
     let load = start.elapsed().as_secs_f64();
     assert_eq!(back.container, package.container);
-    let stats = crew_host::inspect::inspect(&package).unwrap();
+    let stats = crew_host::compiler::inspect::inspect(&package).unwrap();
     println!(
         "compile 4096x4096 Linear: median {:.3} s, best {:.3} s over {runs} runs",
         times[runs / 2],

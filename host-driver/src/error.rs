@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crew_spec::package::PackageError;
 
-use crate::accel::AccelError;
+use crate::backend::AccelError;
 
 /// What kind of problem an error is; the CLI maps it to an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

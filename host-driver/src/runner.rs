@@ -4,13 +4,13 @@
 
 use crew_spec::numerics::requantize;
 
-use crate::accel::{Accelerator, LayerState};
-use crate::checkpoint::Tensor;
+use crate::backend::{Accelerator, LayerState};
+use crate::compiler::package::Package;
+use crate::compiler::quant::{self, H_SCALE};
 use crate::error::{Error, Result};
-use crate::float::{self, FloatState};
+use crate::model::checkpoint::Tensor;
+use crate::model::float::{self, FloatState};
 use crate::model::{Decoding, Kind, Model, Seq2Seq};
-use crate::package::Package;
-use crate::quant::{self, H_SCALE};
 
 fn seq2seq<'a>(decoding: &'a Option<Decoding>, what: &str) -> Result<&'a Seq2Seq> {
     match decoding {

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::*;
-use crew_host::checkpoint::{read_npy, write_npy, Tensor};
+use crew_host::backend::reference::Reference;
 use crew_host::compiler::{compile, CompileOptions};
+use crew_host::model::checkpoint::{read_npy, write_npy, Tensor};
 use crew_host::model::{Model, QuantSettings};
-use crew_host::reference::Reference;
 use crew_host::runner::sequence_integer;
 use crew_host::{Accelerator, Package};
 

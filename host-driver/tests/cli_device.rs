@@ -185,9 +185,9 @@ fn sim_backend_reports_truncated_transfers_timeouts_and_corrupt_packages() {
     let dir = tempfile::tempdir().unwrap();
     let pkg = small_package(dir.path());
     let x = dir.path().join("x.npy");
-    crew_host::checkpoint::write_npy(
+    crew_host::model::checkpoint::write_npy(
         &x,
-        &crew_host::checkpoint::Tensor::new(vec![3, 24], vec![0.25; 72]),
+        &crew_host::model::checkpoint::Tensor::new(vec![3, 24], vec![0.25; 72]),
     )
     .unwrap();
     let y = dir.path().join("y.npy");

@@ -1,6 +1,6 @@
 //! Packing then unpacking CREW records rebuilds the quantized matrix exactly.
 
-use crew_host::crew::{Column, CrewMatrix};
+use crew_host::compiler::crew::{Column, CrewMatrix};
 use crew_host::model::IndexWidth;
 use crew_spec::image::{encode_record, index_bits};
 use proptest::prelude::*;

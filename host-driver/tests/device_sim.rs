@@ -9,9 +9,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use common::{random, recurrent, rng, write_safetensors, Tensors};
+use crew_host::backend::lockstep::Lockstep;
 use crew_host::compiler::{compile, CompileOptions};
 use crew_host::device::{Device, DeviceConfig, DeviceError, DeviceErrorClass, LoadProgress};
-use crew_host::lockstep::Lockstep;
 use crew_host::model::{Model, QuantSettings};
 use crew_host::transport::sim::{SimFault, SimTransport};
 use crew_host::{AccelError, Accelerator, LayerState, Package};

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use crew_host::backend::reference::Reference;
 use crew_host::compiler::{compile, CompileOptions};
 use crew_host::model::{Granularity, Model};
-use crew_host::reference::Reference;
 use crew_host::runner::{decode_float, decode_integer};
 use crew_host::Accelerator;
 
@@ -83,7 +83,7 @@ fn inspect_matches_the_model_cards_crew_table() {
         ..CompileOptions::default()
     };
     let package = compile(&model, &options, &mut |_| {}).unwrap();
-    let stats = crew_host::inspect::inspect(&package).unwrap();
+    let stats = crew_host::compiler::inspect::inspect(&package).unwrap();
     assert_eq!(stats.len(), table.len());
     for ((layer, pass, mean, max, bits), s) in table.into_iter().zip(&stats) {
         eprintln!(

@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use crew_host::checkpoint::Tensor;
+use crew_host::backend::reference::Reference;
 use crew_host::compiler::{compile, CompileOptions};
+use crew_host::model::checkpoint::Tensor;
 use crew_host::model::{Kind, Model, QuantSettings};
-use crew_host::reference::Reference;
 use crew_host::runner::{sequence_float, sequence_integer};
 use crew_host::{Accelerator, LayerState};
 use crew_spec::numerics::{quantize_multiplier, requantize, Luts};
@@ -205,7 +205,7 @@ fn nonuniform_tables_limit_uniques_and_stay_accurate() {
     };
     let package = compile(&model, &options, &mut |_| {}).unwrap();
     assert!(package.container.layers[0].wide_entries);
-    for s in crew_host::inspect::inspect(&package).unwrap() {
+    for s in crew_host::compiler::inspect::inspect(&package).unwrap() {
         assert!(s.unique_max <= 16 && s.wide_entries, "{s:?}");
     }
     let mut reference = Reference::new();

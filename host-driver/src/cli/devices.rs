@@ -2,7 +2,7 @@
 //! open them, and whether the FrontPanel library loads. Listing is informational: it
 //! exits 0 also when it finds nothing, and says why.
 
-use crew_host::usb::{self, Access, UsbBoard};
+use crew_host::transport::usb::{self, Access, UsbBoard};
 use rust_hdl_ok_frontpanel_sys::FrontPanelLibrary;
 use serde::Serialize;
 

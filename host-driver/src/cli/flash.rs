@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use crew_host::bitstream::{self, BitstreamError};
+use crew_host::device::bitstream::{self, BitstreamError};
 use crew_host::device::{Device, DeviceConfig, DeviceError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::Transport;

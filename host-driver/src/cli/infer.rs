@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use crew_host::checkpoint::{read_npy, write_npy};
+use crew_host::backend::lockstep::{Lockstep, LockstepStats};
+use crew_host::backend::reference::Reference;
 use crew_host::device::LoadProgress;
-use crew_host::lockstep::{Lockstep, LockstepStats};
-use crew_host::reference::Reference;
+use crew_host::model::checkpoint::{read_npy, write_npy};
 use crew_host::runner::{decode_float, decode_integer, sequence_integer};
 use crew_host::{Accelerator, Package};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -18,7 +18,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let src = source::load(args.package.as_deref(), &args.options)?;
     let package = source::package(&src, &args.options)?;
-    let stats = crew_host::inspect::inspect(&package)?;
+    let stats = crew_host::compiler::inspect::inspect(&package)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
         return Ok(());

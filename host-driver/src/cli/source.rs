@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::ValueEnum;
 use crew_host::compiler::{compile, CompileOptions, Progress};
+use crew_host::model::checkpoint;
 use crew_host::model::{Granularity, IndexWidth, Model, QuantSettings};
-use crew_host::{checkpoint, Package};
+use crew_host::Package;
 
 /// Where the bundled g2p model lives (models/g2p_en in the source tree).
 pub fn bundled_model() -> PathBuf {

@@ -13,6 +13,7 @@
 
 pub mod board;
 pub mod sim;
+pub mod usb;
 
 use std::time::Duration;
 

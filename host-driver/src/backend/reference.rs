@@ -8,9 +8,9 @@
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::{requantize, Luts};
 
-use crate::accel::{check_run, AccelError, Accelerator, LayerState, RunOutput, StepOutputs};
-use crate::crew::CrewMatrix;
-use crate::package::Package;
+use crate::backend::{check_run, AccelError, Accelerator, LayerState, RunOutput, StepOutputs};
+use crate::compiler::crew::CrewMatrix;
+use crate::compiler::package::Package;
 
 const NAME: &str = "reference";
 

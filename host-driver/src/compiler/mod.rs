@@ -3,14 +3,20 @@
 //! Image layout, per layer in model order, from the load address up: the layer descriptor
 //! (4 words), then for each pass its column records followed by its epilogue rows.
 
+pub mod crew;
+pub mod dense;
+pub mod inspect;
+pub mod package;
+pub mod quant;
+
 use crew_spec::image::{self, LayerDescriptor, PassDescriptor, LAYER_DESC_WORDS};
 use crew_spec::package as spec;
 
-use crate::checkpoint::Tensor;
+use crate::compiler::package::{EmbeddingInfo, LayerInfo, ModelInfo, Package};
 use crate::error::{Error, Result};
+use crate::model::checkpoint::Tensor;
 use crate::model::{Granularity, IndexWidth, InputSource, Model};
-use crate::package::{EmbeddingInfo, LayerInfo, ModelInfo, Package};
-use crate::quant::{self, H_SCALE};
+use quant::H_SCALE;
 
 /// Default input scale for layers without an input source or calibration data: inputs in
 /// [-1, 1] (s_x = 1/127).

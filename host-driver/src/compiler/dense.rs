@@ -7,8 +7,8 @@ use crew_spec::image::{
     self, encode_dense_column, LayerDescriptor, PassDescriptor, LAYER_DESC_WORDS,
 };
 
+use crate::compiler::package::Package;
 use crate::error::{Error, Result};
-use crate::package::Package;
 
 /// One pass decoded from a CREW image: W (row-major, n_out x n_in, int8) and the epilogue
 /// rows as words.

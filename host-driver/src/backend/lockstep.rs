@@ -3,9 +3,9 @@
 //! results drive the caller (decoding continues from what the device computed), so a
 //! mismatch is reported, not hidden.
 
-use crate::accel::{AccelError, Accelerator, LayerState, RunOutput};
-use crate::package::Package;
-use crate::reference::Reference;
+use crate::backend::reference::Reference;
+use crate::backend::{AccelError, Accelerator, LayerState, RunOutput};
+use crate::compiler::package::Package;
 
 /// Sums of the performance counters over several runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

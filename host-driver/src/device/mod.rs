@@ -7,15 +7,17 @@
 //! the image, from the first 256-word boundary past it: `[inputs | state | outputs]`, so
 //! one pipe write carries inputs and state and one pipe read brings back state and outputs.
 
+pub mod bitstream;
+
 use std::time::Duration;
 
 use crew_spec::image::{self, LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
-use crate::accel::StepOutputs;
-use crate::accel::{check_run, AccelError, Accelerator, LayerState, PerfCounters, RunOutput};
-use crate::package::Package;
+use crate::backend::StepOutputs;
+use crate::backend::{check_run, AccelError, Accelerator, LayerState, PerfCounters, RunOutput};
+use crate::compiler::package::Package;
 use crate::transport::{Transport, TransportError};
 
 const BLOCK: usize = regmap::PIPE_BLOCK_BYTES;

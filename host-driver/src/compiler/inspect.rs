@@ -10,9 +10,9 @@
 
 use serde::Serialize;
 
-use crate::crew::CrewMatrix;
+use crate::compiler::crew::CrewMatrix;
+use crate::compiler::package::Package;
 use crate::error::{Error, Result};
-use crate::package::Package;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PassStats {

@@ -21,12 +21,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
-use crate::accel::{Accelerator, LayerState};
+use crate::backend::reference::Reference;
+use crate::backend::{Accelerator, LayerState};
+use crate::compiler::dense::dense_image;
+use crate::compiler::quant;
 use crate::compiler::{compile, CompileOptions};
-use crate::dense::dense_image;
 use crate::model::Model;
-use crate::quant;
-use crate::reference::Reference;
 
 /// CREW engine of the benchmark: 16 gather lanes, 512 accumulators per lane (8192 rows).
 pub type BenchCrew = EngineSim<16, 9>;
@@ -249,7 +249,7 @@ pub enum BenchError {
     #[error("compiling g2p_en: {0}")]
     Compile(#[from] crate::error::Error),
     #[error("reference: {0}")]
-    Reference(#[from] crate::accel::AccelError),
+    Reference(#[from] crate::backend::AccelError),
     #[error("yosys: {0}")]
     Synth(String),
 }
@@ -291,7 +291,7 @@ pub fn run_bench(
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut results = vec![];
     let mut simulated_cycles = 0u64;
-    let mut g2p: Option<crate::package::Package> = None;
+    let mut g2p: Option<crate::compiler::package::Package> = None;
     for (index, w) in opts.workloads.iter().enumerate() {
         progress(BenchProgress::Workload {
             index,
@@ -371,7 +371,7 @@ fn laplacian(r: &mut ChaCha8Rng, b: f64) -> f32 {
 /// Trained-like int8 weights: Laplacian floats (scale 1/sqrt(n_in)) quantized per tensor.
 fn laplacian_int8(r: &mut ChaCha8Rng, rows: usize, cols: usize, fan_in: usize) -> Vec<i16> {
     let b = 1.0 / (fan_in as f64).sqrt();
-    let t = crate::checkpoint::Tensor::new(
+    let t = crate::model::checkpoint::Tensor::new(
         vec![rows, cols],
         (0..rows * cols).map(|_| laplacian(r, b)).collect(),
     );
@@ -562,7 +562,7 @@ fn synthetic_step(
 
 #[allow(clippy::too_many_arguments)]
 fn g2p_step(
-    package: &crate::package::Package,
+    package: &crate::compiler::package::Package,
     w: &Workload,
     layer: &str,
     crew: &mut BenchCrew,
@@ -589,7 +589,7 @@ fn g2p_step(
     let dense = dense_image(package, IMAGE_BASE)?;
     let crew_words = package.container.image_words();
     let unique = {
-        let (_, passes) = crate::dense::decode_layer(package, index)?;
+        let (_, passes) = crate::compiler::dense::decode_layer(package, index)?;
         let p = &passes[0];
         let m = PassMatrix {
             rows: p.n_out,

@@ -25,12 +25,15 @@
 //! ...
 //! ```
 
+pub mod checkpoint;
+pub mod float;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{Checkpoint, Tensor};
 use crate::error::{Error, Result};
+use crate::model::checkpoint::{Checkpoint, Tensor};
 
 /// Layer type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,8 +17,8 @@
 use crew_spec::image::EpilogueRow;
 use crew_spec::numerics::{quantize_multiplier, GATE_FRAC_BITS, H_FRAC_BITS};
 
-use crate::checkpoint::Tensor;
-use crate::crew::{Column, CrewMatrix};
+use crate::compiler::crew::{Column, CrewMatrix};
+use crate::model::checkpoint::Tensor;
 use crate::model::{Granularity, IndexWidth, QuantSettings};
 
 /// Largest int8 weight magnitude (symmetric range).

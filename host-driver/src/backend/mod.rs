@@ -10,10 +10,13 @@
 //! - GRU/LSTM: starts from `state` (h, and c for LSTM), returns h_t (int8, H) per step and
 //!   leaves the final h (and c) in `state`.
 
+pub mod lockstep;
+pub mod reference;
+
 use crew_spec::image::LayerKind;
 use crew_spec::regmap::ErrorCode;
 
-use crate::package::Package;
+use crate::compiler::package::Package;
 
 /// Recurrent state of one GRU/LSTM layer: h (int8, scale 1/128) and, for LSTM, c (int32
 /// Q.15). Empty for FC layers.
