@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use crew_host::device::{Device, DeviceConfig, DeviceError};
 use crew_host::transport::board::BoardTransport;
-use crew_host::transport::sim::{SimFault, SimTransport};
+use crew_host::transport::sim::{SimFault, SimTransport, Simulator};
 use crew_host::transport::{Transport, TransportError};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -30,6 +30,13 @@ pub struct DeviceOptions {
     /// stall-dram-at-run=CYCLES, design-id=N, protocol-version=N, engine-kind=N.
     #[arg(long = "sim-fault", value_name = "KEY=VALUE")]
     pub sim_faults: Vec<SimFault>,
+    /// Simulator of the simulated board: verilator (compiled Verilog, the default) or
+    /// rust-hdl (the slow cross-check).
+    #[arg(long, env = "CREW_SIMULATOR", default_value = "verilator")]
+    pub simulator: Simulator,
+    /// Write a waveform (VCD) of the simulated board's whole session to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub vcd: Option<std::path::PathBuf>,
     /// Deadline of one layer run in milliseconds of device time (default: from the
     /// layer's size).
     #[arg(long, value_name = "MS")]
@@ -66,10 +73,14 @@ pub fn open_board(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
 }
 
 pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
-    let t = SimTransport::new(&opts.sim_faults).map_err(|error| DeviceError::Transport {
-        on: "simulated XEM7010".into(),
-        error,
-    })?;
+    let t = SimTransport::with_options(&opts.sim_faults, opts.simulator, opts.vcd.clone())
+        .map_err(|error| DeviceError::Transport {
+            on: "simulated XEM7010".into(),
+            error,
+        })?;
+    if let Some(notice) = t.notice() {
+        eprintln!("sim: {notice}");
+    }
     Device::open(
         Box::new(t) as Box<dyn Transport>,
         "sim",

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+pub use crew_hw::sim_board::Simulator;
 use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig, UI_PERIOD_PS};
 use crew_spec::regmap;
 
@@ -71,9 +72,23 @@ pub struct SimTransport {
 }
 
 impl SimTransport {
-    /// A freshly powered simulated board with calibrated DRAM.
+    /// A freshly powered simulated board with calibrated DRAM, on the default simulator.
     pub fn new(faults: &[SimFault]) -> Result<SimTransport, TransportError> {
-        let mut board = SimBoard::new(SimBoardConfig::default())?;
+        SimTransport::with_options(faults, Simulator::default(), None)
+    }
+
+    /// [`SimTransport::new`] on `simulator`, writing a waveform of the whole session to
+    /// `vcd` if given.
+    pub fn with_options(
+        faults: &[SimFault],
+        simulator: Simulator,
+        vcd: Option<std::path::PathBuf>,
+    ) -> Result<SimTransport, TransportError> {
+        let mut board = SimBoard::new(SimBoardConfig {
+            simulator,
+            vcd,
+            ..SimBoardConfig::default()
+        })?;
         board.wait_calibrated(CALIBRATION_UI_CYCLES)?;
         let mut t = SimTransport {
             board,
@@ -92,6 +107,12 @@ impl SimTransport {
         Ok(t)
     }
 
+    /// How the board was set up, when the user should know (a Verilator build just ran,
+    /// or Verilator is missing and the board fell back to rust-hdl).
+    pub fn notice(&self) -> Option<&str> {
+        self.board.notice()
+    }
+
     pub fn board(&self) -> &SimBoard {
         &self.board
     }
@@ -103,7 +124,7 @@ impl SimTransport {
 
 impl Transport for SimTransport {
     fn describe(&self) -> String {
-        "simulated XEM7010".into()
+        format!("simulated XEM7010 ({})", self.board.simulator())
     }
     fn set_wire_in(&mut self, addr: u8, value: u16) -> Result<(), TransportError> {
         Ok(self.board.set_wire_in(addr, value)?)
