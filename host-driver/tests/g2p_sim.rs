@@ -1,10 +1,7 @@
-//! g2p through the simulated board via the CLI: a fixed subset of eight dev words (the
-//! first eight of tests/data/g2p_dev_words.tsv), each
-//! layer run compared bit for bit with the integer reference (`infer --json`).
-//!
-//! Loading the 0.9 MB g2p image through the simulated pipe and reading it back takes
-//! minutes in the test profile, so this test is opt-in:
-//! `cargo test --release -p crew-host --test g2p_sim -- --ignored`.
+//! g2p through the simulated board (Verilator backend) via the CLI: every layer run of
+//! every word compared bit for bit with the integer reference (`infer --json`), for a
+//! fixed subset of eight dev words and for all 64 (tests/data/g2p_dev_words.tsv, whose
+//! phonemes come from the float model, so the match count measures quantization).
 
 use std::process::Command;
 
@@ -20,7 +17,6 @@ const WORDS: [&str; 8] = [
 ];
 
 #[test]
-#[ignore = "minutes in the test profile (0.9 MB image through the simulated pipe); run with --release -- --ignored"]
 fn eight_dev_words_on_the_simulated_board_are_bit_exact() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("words.tsv");
@@ -58,4 +54,68 @@ fn eight_dev_words_on_the_simulated_board_are_bit_exact() {
         eprintln!("{}: {} ({} cycles)", w["word"], w["phonemes"], w["cycles"]);
     }
     assert_eq!(v["summary"]["bit_exact_words"], 8);
+}
+
+fn infer_word_list(backend: &str, list: &std::path::Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(["infer", "--backend", backend, "--json", "--word-list"])
+        .arg(list)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn phonemes(word: &serde_json::Value) -> String {
+    let list: Vec<&str> = word["phonemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    list.join(" ")
+}
+
+#[test]
+fn all_64_dev_words_on_the_simulated_board_are_bit_exact() {
+    let list =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/g2p_dev_words.tsv");
+    let dev = std::fs::read_to_string(&list).unwrap();
+    let float: Vec<(&str, &str)> = dev
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_once('\t').expect("word<TAB>phonemes"))
+        .collect();
+    assert_eq!(float.len(), 64);
+    let board = infer_word_list("sim", &list);
+    let reference = infer_word_list("reference", &list);
+    // The reference backend prints the word list alone, the devices a summary beside it.
+    let (board, reference) = (
+        board["words"].as_array().unwrap(),
+        reference.as_array().unwrap(),
+    );
+    assert_eq!(board.len(), 64);
+    let mut matches = 0;
+    for ((b, r), (word, float_phonemes)) in board.iter().zip(reference).zip(&float) {
+        assert_eq!(b["word"], *word);
+        assert_eq!(b["bit_exact"], true, "{b}");
+        assert_eq!(
+            phonemes(b),
+            phonemes(r),
+            "{word}: board vs integer reference"
+        );
+        if phonemes(b) == *float_phonemes {
+            matches += 1;
+        } else {
+            eprintln!(
+                "{word}: board {}, float model {float_phonemes}",
+                phonemes(b)
+            );
+        }
+    }
+    eprintln!("phoneme_matches={matches}/64 (simulated board vs the float model)");
 }

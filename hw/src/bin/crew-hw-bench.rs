@@ -1,13 +1,22 @@
 //! Engine benchmark: simulates g2p_en-shaped GRU steps (256 inputs, H = 256, 768 rows per
 //! pass, u_i ~ 100-130) and an FC layer on the 16-lane engine with the DDR3 model, and
-//! prints cycles, counters, simulation speed and the ratio to the roofline
-//! max(DRAM words (16 bytes per cycle = 1.6 GB/s at 100 MHz), additions / lanes).
+//! prints cycles, counters and the ratio to the roofline max(DRAM words (16 bytes per
+//! cycle = 1.6 GB/s at 100 MHz), additions / lanes). Simulation speed is measured three
+//! ways on the same GRU steps: the engine's Verilog under Verilator
+//! (`cycles_per_second`), the engine under rust-hdl (`rusthdl_cycles_per_second`), and
+//! the whole simulated board (bridge + engine on Verilator, DDR3 model, both clocks;
+//! `board_cycles_per_second`, UI cycles).
 
-use crew_hw::ddr3_model::Ddr3Timing;
+use crew_hw::board_engine::BoardEngine;
+use crew_hw::ddr3_model::{Ddr3, Ddr3Timing, MigRequest};
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
+use crew_hw::sim::verilator::{BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel};
+use crew_hw::sim_board::{SimBoard, SimBoardConfig};
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::quantize_multiplier;
+use crew_spec::regmap;
+use rust_hdl::prelude::*;
 use std::time::Instant;
 
 const LANES: usize = 16;
@@ -93,6 +102,180 @@ fn run(
     })
 }
 
+/// The engine's generated Verilog under Verilator with the DDR3 model at its MIG port:
+/// the compiled counterpart of `EngineSim`.
+struct VerilatorEngine {
+    model: VerilatedModel,
+    ddr: Ddr3,
+    clock: PortIndex,
+    run_in: [PortIndex; 7],
+    busy: PortIndex,
+    done: PortIndex,
+    error: PortIndex,
+    cycles: PortIndex,
+    request: [PortIndex; 7],
+    response: [PortIndex; 6],
+}
+
+impl VerilatorEngine {
+    fn new(timing: Ddr3Timing) -> Result<VerilatorEngine, Box<dyn std::error::Error>> {
+        let mut engine = BoardEngine::new();
+        engine.connect_all();
+        let lib = VerilatedLibrary::for_block(&engine, BuildOptions::default(), None)?;
+        if let Some(s) = lib.build_seconds() {
+            eprintln!("verilator: built the engine model in {s:.1} s");
+        }
+        let p = |n: &str| lib.port(n);
+        let mut e = VerilatorEngine {
+            model: lib.instantiate(),
+            ddr: Ddr3::new(timing),
+            clock: p("clock")?,
+            run_in: [
+                p("run$start")?,
+                p("run$abort")?,
+                p("run$desc_addr")?,
+                p("run$in_addr")?,
+                p("run$out_addr")?,
+                p("run$state_addr")?,
+                p("run$steps")?,
+            ],
+            busy: p("run$busy")?,
+            done: p("run$done")?,
+            error: p("run$error")?,
+            cycles: p("run$cycles")?,
+            request: [
+                p("dram$address")?,
+                p("dram$command")?,
+                p("dram$enable")?,
+                p("dram$write_data_in")?,
+                p("dram$write_data_end")?,
+                p("dram$write_data_mask")?,
+                p("dram$write_enable")?,
+            ],
+            response: [
+                p("dram$read_data_out")?,
+                p("dram$read_data_end")?,
+                p("dram$read_data_valid")?,
+                p("dram$ready")?,
+                p("dram$write_fifo_not_full")?,
+                p("dram$calib_done")?,
+            ],
+        };
+        e.model.eval();
+        while !e.ddr.response().calib_done {
+            e.tick();
+        }
+        Ok(e)
+    }
+
+    fn tick(&mut self) {
+        let m = &mut self.model;
+        let r = &self.request;
+        let request = MigRequest {
+            address: m.get(r[0]) as u32,
+            command: m.get(r[1]) as u8,
+            enable: m.get(r[2]) != 0,
+            write_data: m.get(r[3]),
+            write_data_end: m.get(r[4]) != 0,
+            write_data_mask: m.get(r[5]) as u16,
+            write_enable: m.get(r[6]) != 0,
+        };
+        m.set(self.clock, 1);
+        m.eval();
+        self.ddr.clock_edge(&request);
+        let d = self.ddr.response();
+        let p = &self.response;
+        m.set(p[0], d.read_data);
+        m.set(p[1], d.read_data_end as u128);
+        m.set(p[2], d.read_data_valid as u128);
+        m.set(p[3], d.ready as u128);
+        m.set(p[4], d.write_fifo_not_full as u128);
+        m.set(p[5], d.calib_done as u128);
+        m.set(self.clock, 0);
+        m.eval();
+    }
+
+    /// Runs `req` to its done pulse; (engine cycles, harness cycles, error code).
+    fn run(&mut self, req: RunRequest) -> (u32, u64, u8) {
+        let values = [
+            1,
+            0,
+            req.desc_addr as u128,
+            req.in_addr as u128,
+            req.out_addr as u128,
+            req.state_addr as u128,
+            req.steps as u128,
+        ];
+        for (port, value) in self.run_in.iter().zip(values) {
+            self.model.set(*port, value);
+        }
+        self.tick();
+        self.model.set(self.run_in[0], 0);
+        let mut wall = 1;
+        while self.model.get(self.done) == 0 {
+            self.tick();
+            wall += 1;
+        }
+        // As EngineSim does: let the DDR model retire the engine's last writes.
+        while !self.ddr.is_idle() {
+            self.tick();
+        }
+        debug_assert_eq!(self.model.get(self.busy), 0);
+        (
+            self.model.get(self.cycles) as u32,
+            wall,
+            self.model.get(self.error) as u8,
+        )
+    }
+}
+
+fn set_u32(
+    board: &mut SimBoard,
+    lo: u8,
+    hi: u8,
+    value: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    board.set_wire_in(lo, value as u16)?;
+    board.set_wire_in(hi, (value >> 16) as u16)?;
+    Ok(())
+}
+
+/// Runs `req` on the simulated board through its endpoints (wires, trigger, trigger-out
+/// poll) as the driver does; returns the engine cycles from the wire-outs.
+fn board_run(board: &mut SimBoard, req: RunRequest) -> Result<u32, Box<dyn std::error::Error>> {
+    use regmap::*;
+    set_u32(
+        board,
+        WIRE_IN_DESC_ADDR_LO,
+        WIRE_IN_DESC_ADDR_HI,
+        req.desc_addr,
+    )?;
+    set_u32(board, WIRE_IN_IN_ADDR_LO, WIRE_IN_IN_ADDR_HI, req.in_addr)?;
+    set_u32(
+        board,
+        WIRE_IN_OUT_ADDR_LO,
+        WIRE_IN_OUT_ADDR_HI,
+        req.out_addr,
+    )?;
+    set_u32(
+        board,
+        WIRE_IN_STATE_ADDR_LO,
+        WIRE_IN_STATE_ADDR_HI,
+        req.state_addr,
+    )?;
+    board.set_wire_in(WIRE_IN_STEPS, req.steps)?;
+    board.update_wire_ins()?;
+    board.update_trigger_outs()?;
+    board.activate_trigger_in(TRIGGER_IN_COMMAND, TRIG_START_RUN)?;
+    board.wait_trigger_out(TRIGGER_OUT_EVENTS, 1 << TRIG_OUT_RUN_DONE, 100_000_000)?;
+    board.update_wire_outs()?;
+    let error = board.get_wire_out(WIRE_OUT_ERROR_CODE)?;
+    assert_eq!(error, 0, "board run failed with error {error}");
+    let lo = board.get_wire_out(WIRE_OUT_CYCLES_LO)? as u32;
+    let hi = board.get_wire_out(WIRE_OUT_CYCLES_HI)? as u32;
+    Ok(lo | hi << 16)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (n_in, hid) = (256, 256);
@@ -171,11 +354,63 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.speed()
         );
     }
-    let total_cycles: u64 = rows_out.iter().map(|r| r.report.wall_cycles).sum();
-    let total_secs: f64 = rows_out.iter().map(|r| r.seconds).sum();
     let single = &rows_out[0];
     println!("single_step_roofline_ratio={:.3}", single.ratio());
-    println!("cycles_per_second={:.0}", total_cycles as f64 / total_secs);
     println!("roofline_ratio={:.3}", rows_out[1].ratio());
+    // rust-hdl's speed on the GRU steps above.
+    let rusthdl_cycles: u64 = rows_out[..2].iter().map(|r| r.report.wall_cycles).sum();
+    let rusthdl_secs: f64 = rows_out[..2].iter().map(|r| r.seconds).sum();
+    println!(
+        "rusthdl_cycles_per_second={:.0}",
+        rusthdl_cycles as f64 / rusthdl_secs
+    );
+
+    // The same GRU steps on the engine's Verilog under Verilator: same cycle counts.
+    let mut verilated = VerilatorEngine::new(Ddr3Timing::default())?;
+    for (addr, words) in [
+        (gru.base as u64, &gru.words),
+        (0x40_0000, &pack_i8_vectors(&xs)),
+        (0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]])),
+    ] {
+        verilated.ddr.load_words(addr, words);
+    }
+    let t0 = Instant::now();
+    let mut verilator_wall = 0;
+    for (steps, rust_hdl) in [(1, &rows_out[0]), (8, &rows_out[1])] {
+        let (cycles, wall, error) = verilated.run(req(gru.desc_addr, steps));
+        assert_eq!(error, 0);
+        assert_eq!(
+            cycles, rust_hdl.report.cycles,
+            "Verilator and rust-hdl disagree on the engine cycles of {}",
+            rust_hdl.name
+        );
+        verilator_wall += wall;
+    }
+    println!(
+        "cycles_per_second={:.0}",
+        verilator_wall as f64 / t0.elapsed().as_secs_f64()
+    );
+
+    // The whole simulated board on the same GRU steps, started through the endpoints.
+    let mut board = SimBoard::new(SimBoardConfig::default())?;
+    if let Some(notice) = board.notice() {
+        eprintln!("sim: {notice}");
+    }
+    board.wait_calibrated(100_000)?;
+    board.dram_load_words(gru.base as u64, &gru.words);
+    board.dram_load_words(0x40_0000, &pack_i8_vectors(&xs));
+    board.dram_load_words(0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]]));
+    let (ui0, t0) = (board.ui_cycles(), Instant::now());
+    // Engine cycles differ from the runs above by a few: the host calls between runs
+    // shift the DRAM refresh phase.
+    for steps in [1, 8] {
+        let cycles = board_run(&mut board, req(gru.desc_addr, steps))?;
+        println!("board_gru_{steps}_step_engine_cycles={cycles}");
+    }
+    println!(
+        "board_cycles_per_second={:.0}",
+        (board.ui_cycles() - ui0) as f64 / t0.elapsed().as_secs_f64()
+    );
+    println!("board_simulator={}", board.simulator());
     Ok(())
 }

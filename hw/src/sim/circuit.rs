@@ -231,7 +231,7 @@ impl VerilatorCircuit {
     ) -> Result<VerilatedLibrary, VerilatorError> {
         let mut core = Accelerator::new(board_engine_info(), watchdog_cycles);
         core.connect_all();
-        VerilatedLibrary::for_block_edited(&core, options, edit)
+        VerilatedLibrary::for_block(&core, options, edit)
     }
 
     /// Starts a VCD trace (the library must be built with `BuildOptions::trace`).
