@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: installs the system tools the tests need (yosys checks
-# generated Verilog, iverilog simulates it, a C compiler builds the vendored libusb),
-# then runs the whole workspace suite. Extra arguments go to `cargo test`.
+# generated Verilog, iverilog simulates it, Verilator compiles it for the simulated board,
+# g++ and make build that model, a C compiler builds the vendored libusb), then runs the
+# whole workspace suite. Extra arguments go to `cargo test`.
 #
 # Profile: the default test profile (workspace crates at opt-level 1, dependencies
 # such as rust-hdl at opt-level 2, set in Cargo.toml) rather than --release: it keeps
@@ -11,6 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-tools.sh
 
-ensure_system_tools yosys:yosys iverilog:iverilog cc:gcc
+ensure_system_tools yosys:yosys iverilog:iverilog verilator:verilator g++:g++ make:make cc:gcc
 ensure_cargo
 exec cargo test --workspace "$@"
