@@ -26,6 +26,7 @@ use crate::backend::{Accelerator, LayerState};
 use crate::compiler::dense::dense_image;
 use crate::compiler::quant;
 use crate::compiler::{compile, CompileOptions};
+use crate::error::{BenchError, Error, Result};
 use crate::model::Model;
 
 /// CREW engine of the benchmark: 16 gather lanes, 512 accumulators per lane (8192 rows).
@@ -235,31 +236,6 @@ pub struct BenchReport {
     pub simulated_cycles: u64,
 }
 
-/// Benchmark failures.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    #[error("simulation: {0:?}")]
-    Sim(crew_hw::sim_harness::SimHarnessError),
-    #[error("{engine} stopped with error code {code} on {workload}")]
-    Engine {
-        engine: &'static str,
-        workload: String,
-        code: u8,
-    },
-    #[error("compiling g2p_en: {0}")]
-    Compile(#[from] crate::error::Error),
-    #[error("reference: {0}")]
-    Reference(#[from] crate::backend::AccelError),
-    #[error("yosys: {0}")]
-    Synth(String),
-}
-
-impl From<crew_hw::sim_harness::SimHarnessError> for BenchError {
-    fn from(e: crew_hw::sim_harness::SimHarnessError) -> Self {
-        BenchError::Sim(e)
-    }
-}
-
 /// Progress events.
 #[derive(Debug, Clone)]
 pub enum BenchProgress {
@@ -284,7 +260,7 @@ const ENGINES: [&str; 3] = [
 pub fn run_bench(
     opts: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress),
-) -> Result<BenchReport, BenchError> {
+) -> Result<BenchReport> {
     let mut crew = BenchCrew::new(Ddr3Timing::default())?;
     let mut eq_dsp = BenchDenseEqDsp::new(Ddr3Timing::default())?;
     let mut eq_bw = BenchDenseEqBw::new(Ddr3Timing::default())?;
@@ -400,7 +376,7 @@ fn run_fc(
     img: &LayerImage,
     x: &[i8],
     rows: usize,
-) -> Result<(RunReport, Vec<i32>), BenchError> {
+) -> Result<(RunReport, Vec<i32>)> {
     sim.ddr().load_words(img.base as u64, &img.words);
     sim.ddr()
         .load_words(IN_ADDR as u64, &pack_i8_vectors(&[x.to_vec()]));
@@ -415,11 +391,11 @@ fn run_fc(
         50_000_000,
     )?;
     if !rep.ok() {
-        return Err(BenchError::Engine {
+        return Err(Error::Bench(BenchError::Engine {
             engine,
             workload: w.name.into(),
             code: rep.error,
-        });
+        }));
     }
     let vw = vector_words_i32(rows);
     Ok((
@@ -492,7 +468,7 @@ fn synthetic_step(
     eq_dsp: &mut BenchDenseEqDsp,
     eq_bw: &mut BenchDenseEqBw,
     simulated: &mut u64,
-) -> Result<WorkloadResult, BenchError> {
+) -> Result<WorkloadResult> {
     let rows = w.rows();
     let mut reps: Vec<[RunReport; 3]> = vec![];
     let mut exact = true;
@@ -569,7 +545,7 @@ fn g2p_step(
     eq_dsp: &mut BenchDenseEqDsp,
     eq_bw: &mut BenchDenseEqBw,
     simulated: &mut u64,
-) -> Result<WorkloadResult, BenchError> {
+) -> Result<WorkloadResult> {
     let index = package.layer_index(layer)?;
     let hid = w.hidden;
     // Input: the embedding of the first grapheme/phoneme; h0 from a previous reference step.
@@ -603,7 +579,7 @@ fn g2p_step(
                    engine: &'static str,
                    words: &[u128],
                    desc: u32|
-     -> Result<(RunReport, bool), BenchError> {
+     -> Result<(RunReport, bool)> {
         sim.ddr().load_words(IMAGE_BASE as u64, words);
         sim.ddr()
             .load_words(IN_ADDR as u64, &pack_i8_vectors(&[x.clone()]));
@@ -620,11 +596,11 @@ fn g2p_step(
             50_000_000,
         )?;
         if !rep.ok() {
-            return Err(BenchError::Engine {
+            return Err(Error::Bench(BenchError::Engine {
                 engine,
                 workload: w.name.into(),
                 code: rep.error,
-            });
+            }));
         }
         *simulated += rep.wall_cycles;
         let h = unpack_i8(
@@ -658,6 +634,10 @@ fn g2p_step(
     })
 }
 
+fn synth_err(message: String) -> Error {
+    Error::Bench(BenchError::Synth(message))
+}
+
 /// FNV-1a 64 of the Verilog text: the synthesis cache key.
 fn content_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -666,7 +646,7 @@ fn content_hash(s: &str) -> u64 {
 }
 
 /// yosys synth_xilinx on `verilog`, cached in `cache_dir` by content hash.
-pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool), BenchError> {
+pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool)> {
     let key = format!("{:016x}", content_hash(verilog));
     let cache = cache_dir.join(format!("{key}.txt"));
     if let Ok(s) = std::fs::read_to_string(&cache) {
@@ -675,9 +655,9 @@ pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool)
         }
     }
     std::fs::create_dir_all(cache_dir)
-        .map_err(|e| BenchError::Synth(format!("{}: {e}", cache_dir.display())))?;
+        .map_err(|e| synth_err(format!("{}: {e}", cache_dir.display())))?;
     let v = cache_dir.join(format!("{key}.v"));
-    std::fs::write(&v, verilog).map_err(|e| BenchError::Synth(e.to_string()))?;
+    std::fs::write(&v, verilog).map_err(|e| synth_err(e.to_string()))?;
     let out = Command::new("yosys")
         .arg("-q")
         .arg("-p")
@@ -688,12 +668,12 @@ pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool)
         ))
         .output()
         .map_err(|e| {
-            BenchError::Synth(format!(
+            synth_err(format!(
                 "cannot run yosys ({e}); install it (scripts/test.sh)"
             ))
         })?;
     if !out.status.success() {
-        return Err(BenchError::Synth(
+        return Err(synth_err(
             String::from_utf8_lossy(&out.stderr)
                 .chars()
                 .take(2000)
@@ -701,7 +681,7 @@ pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool)
         ));
     }
     let stat = std::fs::read_to_string(format!("{}.stat", v.display()))
-        .map_err(|e| BenchError::Synth(e.to_string()))?;
+        .map_err(|e| synth_err(e.to_string()))?;
     let r = parse_stat(&stat);
     std::fs::write(
         &cache,
@@ -710,7 +690,7 @@ pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool)
             r.lut, r.ff, r.dsp, r.bram36
         ),
     )
-    .map_err(|e| BenchError::Synth(e.to_string()))?;
+    .map_err(|e| synth_err(e.to_string()))?;
     std::fs::remove_file(&v).ok();
     Ok((r, false))
 }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::error::BitstreamError;
+
 /// The engine a bitstream contains, as its identity wire-outs report it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct ManifestEngine {
@@ -33,38 +35,6 @@ pub struct Manifest {
     pub engine: ManifestEngine,
     /// sha256 of the `.bit` file, hex.
     pub bitstream_sha256: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum BitstreamError {
-    #[error("{}: {error}", path.display())]
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    #[error("{} has no manifest (expected {})", bit.display(), manifest.display())]
-    NoManifest { bit: PathBuf, manifest: PathBuf },
-    #[error("manifest {}: {message}", path.display())]
-    BadManifest { path: PathBuf, message: String },
-    #[error("{}: sha256 {found} differs from the manifest's {expected} (corrupted or replaced file)", bit.display())]
-    Checksum {
-        bit: PathBuf,
-        expected: String,
-        found: String,
-    },
-    #[error("{}: {what} is {found}, this crew-host needs {expected}; use a bitstream built from this source tree", bit.display())]
-    Incompatible {
-        bit: PathBuf,
-        what: &'static str,
-        found: String,
-        expected: String,
-    },
-    #[error("{} is built for {expected}, the board is a {found}", bit.display())]
-    WrongBoard {
-        bit: PathBuf,
-        expected: String,
-        found: String,
-    },
 }
 
 /// The manifest path of a bitstream file.

@@ -15,9 +15,9 @@ use crew_spec::image::{self, LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
-use crate::backend::StepOutputs;
-use crate::backend::{check_run, AccelError, Accelerator, LayerState, PerfCounters, RunOutput};
+use crate::backend::{check_run, Accelerator, LayerState, PerfCounters, RunOutput, StepOutputs};
 use crate::compiler::package::Package;
+use crate::error::RunError;
 use crate::transport::{Transport, TransportError};
 
 const BLOCK: usize = regmap::PIPE_BLOCK_BYTES;
@@ -33,111 +33,6 @@ pub struct Identity {
     pub engine_kind: u16,
     pub lanes: u16,
     pub acc_depth: u16,
-}
-
-/// Errors of the driver.
-#[derive(Debug, thiserror::Error)]
-pub enum DeviceError {
-    #[error("{on}: {error}")]
-    Transport { on: String, error: TransportError },
-    #[error("{on} does not run a CREW bitstream: design id {found:#06x}, expected {:#06x}; flash a CREW bitstream (crew-host flash bitstreams/<hash>.bit)", regmap::DESIGN_ID)]
-    WrongDesign { on: String, found: u16 },
-    #[error("{on} runs a CREW bitstream with protocol version {found}, this crew-host speaks version {}; flash a bitstream built for register map version {}", regmap::PROTOCOL_VERSION, regmap::PROTOCOL_VERSION)]
-    WrongProtocol { on: String, found: u16 },
-    #[error("{on} runs engine kind {found} ({}), expected {expected} ({}); flash the matching bitstream", engine_name(*found), engine_name(*expected))]
-    WrongEngine {
-        on: String,
-        found: u16,
-        expected: u16,
-    },
-    #[error("{on}: DRAM calibration did not complete within {after:?}")]
-    CalibrationPending { on: String, after: Duration },
-    #[error("{on}: timed out after {after:?} (device time) waiting for {what}")]
-    Timeout {
-        on: String,
-        what: String,
-        after: Duration,
-    },
-    #[error("{on}: {what}: the pipe moved {moved} of {expected} bytes")]
-    TruncatedTransfer {
-        on: String,
-        what: String,
-        moved: usize,
-        expected: usize,
-    },
-    #[error("{on}: {what}: engine/bridge error {code:?} ({})", code.describe())]
-    Engine {
-        on: String,
-        what: String,
-        code: ErrorCode,
-    },
-    #[error("{on}: {what}: unknown error code {code}")]
-    UnknownErrorCode { on: String, what: String, code: u16 },
-    #[error("{on}: image verification failed: {mismatched_words} of {words} words differ, first at word address {first_addr} (wrote {expected:#034x}, read {found:#034x}); the package is not loaded")]
-    VerifyFailed {
-        on: String,
-        words: usize,
-        mismatched_words: usize,
-        first_addr: u64,
-        expected: u128,
-        found: u128,
-    },
-    #[error("{on}: no package loaded")]
-    NotLoaded { on: String },
-    #[error("{on}: layer {layer} does not exist (the package has {layers})")]
-    NoSuchLayer {
-        on: String,
-        layer: usize,
-        layers: usize,
-    },
-    #[error(
-        "{on}: {what} ends at word {end}, past the {} words of DRAM",
-        DRAM_WORDS
-    )]
-    OutOfDram { on: String, what: String, end: u64 },
-    #[error("{on}: layer {layer} has a pass of {n_out} outputs, the engine holds {acc_depth}")]
-    ShapeTooLarge {
-        on: String,
-        layer: usize,
-        n_out: usize,
-        acc_depth: u16,
-    },
-}
-
-fn engine_name(kind: u16) -> &'static str {
-    match kind {
-        regmap::ENGINE_KIND_CREW => "CREW",
-        regmap::ENGINE_KIND_DENSE => "dense int8",
-        _ => "unknown",
-    }
-}
-
-/// What kind of problem a [`DeviceError`] is (the CLI maps it to an exit code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceErrorClass {
-    /// The board, a transfer or a run failed.
-    Runtime,
-    /// The configured bitstream is not one this host speaks.
-    Bitstream,
-    /// FrontPanel library missing, device cannot be opened (permissions, busy).
-    Environment,
-}
-
-impl DeviceError {
-    pub fn class(&self) -> DeviceErrorClass {
-        match self {
-            DeviceError::WrongDesign { .. }
-            | DeviceError::WrongProtocol { .. }
-            | DeviceError::WrongEngine { .. } => DeviceErrorClass::Bitstream,
-            DeviceError::Transport { error, .. } => match error {
-                TransportError::LibraryMissing(_) | TransportError::Open { .. } => {
-                    DeviceErrorClass::Environment
-                }
-                _ => DeviceErrorClass::Runtime,
-            },
-            _ => DeviceErrorClass::Runtime,
-        }
-    }
 }
 
 /// Load progress events (for a progress bar).
@@ -213,7 +108,7 @@ impl<T: Transport> Device<T> {
     /// Checks the identity wires (design id, protocol version, engine kind) and DRAM
     /// calibration; refuses a board that runs another bitstream. `name` is the backend
     /// name in messages ("board", "sim").
-    pub fn open(transport: T, name: &str, config: DeviceConfig) -> Result<Device<T>, DeviceError> {
+    pub fn open(transport: T, name: &str, config: DeviceConfig) -> Result<Device<T>, RunError> {
         let mut d = Device {
             transport,
             name: name.into(),
@@ -231,19 +126,19 @@ impl<T: Transport> Device<T> {
         d.identity = d.read_identity()?;
         let on = d.on();
         if d.identity.design_id != regmap::DESIGN_ID {
-            return Err(DeviceError::WrongDesign {
+            return Err(RunError::WrongDesign {
                 on,
                 found: d.identity.design_id,
             });
         }
         if d.identity.protocol_version != regmap::PROTOCOL_VERSION {
-            return Err(DeviceError::WrongProtocol {
+            return Err(RunError::WrongProtocol {
                 on,
                 found: d.identity.protocol_version,
             });
         }
         if d.identity.engine_kind != config.engine_kind {
-            return Err(DeviceError::WrongEngine {
+            return Err(RunError::WrongEngine {
                 on,
                 found: d.identity.engine_kind,
                 expected: config.engine_kind,
@@ -274,15 +169,15 @@ impl<T: Transport> Device<T> {
         self.transport.describe()
     }
 
-    fn tr<V>(&self, r: Result<V, TransportError>) -> Result<V, DeviceError> {
-        r.map_err(|error| DeviceError::Transport {
+    fn tr<V>(&self, r: Result<V, TransportError>) -> Result<V, RunError> {
+        r.map_err(|error| RunError::Transport {
             on: self.on(),
             error,
         })
     }
 
     /// Reads the identity wire-outs.
-    pub fn read_identity(&mut self) -> Result<Identity, DeviceError> {
+    pub fn read_identity(&mut self) -> Result<Identity, RunError> {
         let r = self.transport.update_wire_outs();
         self.tr(r)?;
         Ok(Identity {
@@ -294,23 +189,23 @@ impl<T: Transport> Device<T> {
         })
     }
 
-    fn wire_out(&mut self, addr: u8) -> Result<u16, DeviceError> {
+    fn wire_out(&mut self, addr: u8) -> Result<u16, RunError> {
         let r = self.transport.get_wire_out(addr);
         self.tr(r)
     }
 
-    fn wire_out_u32(&mut self, lo: u8, hi: u8) -> Result<u32, DeviceError> {
+    fn wire_out_u32(&mut self, lo: u8, hi: u8) -> Result<u32, RunError> {
         Ok(self.wire_out(lo)? as u32 | (self.wire_out(hi)? as u32) << 16)
     }
 
-    fn set_u32(&mut self, lo: u8, hi: u8, v: u32) -> Result<(), DeviceError> {
+    fn set_u32(&mut self, lo: u8, hi: u8, v: u32) -> Result<(), RunError> {
         let r = self.transport.set_wire_in(lo, v as u16);
         self.tr(r)?;
         let r = self.transport.set_wire_in(hi, (v >> 16) as u16);
         self.tr(r)
     }
 
-    fn wait_calibrated(&mut self) -> Result<(), DeviceError> {
+    fn wait_calibrated(&mut self) -> Result<(), RunError> {
         let start = self.transport.device_time();
         loop {
             let r = self.transport.update_wire_outs();
@@ -319,7 +214,7 @@ impl<T: Transport> Device<T> {
                 return Ok(());
             }
             if self.transport.device_time() - start > self.config.calibration_timeout {
-                return Err(DeviceError::CalibrationPending {
+                return Err(RunError::CalibrationPending {
                     on: self.on(),
                     after: self.config.calibration_timeout,
                 });
@@ -330,12 +225,7 @@ impl<T: Transport> Device<T> {
     }
 
     /// Polls the event trigger-out until a bit of `mask` fires; returns the bits that fired.
-    fn wait_events(
-        &mut self,
-        mask: u16,
-        timeout: Duration,
-        what: &str,
-    ) -> Result<u16, DeviceError> {
+    fn wait_events(&mut self, mask: u16, timeout: Duration, what: &str) -> Result<u16, RunError> {
         let start = self.transport.device_time();
         loop {
             let r = self.transport.update_trigger_outs();
@@ -360,7 +250,7 @@ impl<T: Transport> Device<T> {
                     .transport
                     .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_ABORT);
                 self.tr(r)?;
-                return Err(DeviceError::Timeout {
+                return Err(RunError::Timeout {
                     on: self.on(),
                     what: what.into(),
                     after: timeout,
@@ -372,18 +262,18 @@ impl<T: Transport> Device<T> {
     }
 
     /// Reads the error code; `Ok` when it is `None`.
-    fn check_error(&mut self, what: &str) -> Result<(), DeviceError> {
+    fn check_error(&mut self, what: &str) -> Result<(), RunError> {
         let r = self.transport.update_wire_outs();
         self.tr(r)?;
         let code = self.wire_out(regmap::WIRE_OUT_ERROR_CODE)?;
         match ErrorCode::from_u16(code) {
             Some(ErrorCode::None) => Ok(()),
-            Some(code) => Err(DeviceError::Engine {
+            Some(code) => Err(RunError::Engine {
                 on: self.on(),
                 what: what.into(),
                 code,
             }),
-            None => Err(DeviceError::UnknownErrorCode {
+            None => Err(RunError::UnknownErrorCode {
                 on: self.on(),
                 what: what.into(),
                 code,
@@ -391,10 +281,10 @@ impl<T: Transport> Device<T> {
         }
     }
 
-    fn arm(&mut self, trigger: u8, addr: u64, words: usize) -> Result<(), DeviceError> {
+    fn arm(&mut self, trigger: u8, addr: u64, words: usize) -> Result<(), RunError> {
         let end = addr + words as u64;
         if end > DRAM_WORDS {
-            return Err(DeviceError::OutOfDram {
+            return Err(RunError::OutOfDram {
                 on: self.on(),
                 what: format!("a transfer of {words} words at {addr}"),
                 end,
@@ -422,12 +312,12 @@ impl<T: Transport> Device<T> {
     }
 
     /// Ends a cut-short transfer so the bridge returns to idle, then reports it.
-    fn truncated(&mut self, what: &str, moved: usize, expected: usize) -> DeviceError {
+    fn truncated(&mut self, what: &str, moved: usize, expected: usize) -> RunError {
         let _ = self
             .transport
             .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_ABORT);
         let _ = self.transport.pause(self.config.poll);
-        DeviceError::TruncatedTransfer {
+        RunError::TruncatedTransfer {
             on: self.on(),
             what: what.into(),
             moved,
@@ -440,7 +330,7 @@ impl<T: Transport> Device<T> {
     }
 
     /// Writes whole words to DRAM at word address `addr` in one armed transfer.
-    pub fn write_dram(&mut self, addr: u64, data: &[u8], what: &str) -> Result<(), DeviceError> {
+    pub fn write_dram(&mut self, addr: u64, data: &[u8], what: &str) -> Result<(), RunError> {
         assert!(data.len() % WORD_BYTES == 0 && !data.is_empty());
         self.arm(regmap::TRIG_START_DRAM_WRITE, addr, data.len() / WORD_BYTES)?;
         // Whole 512-byte blocks, then the tail (whole 16-byte words) in the largest
@@ -469,12 +359,7 @@ impl<T: Transport> Device<T> {
     }
 
     /// Reads `words` words of DRAM from word address `addr`.
-    pub fn read_dram(
-        &mut self,
-        addr: u64,
-        words: usize,
-        what: &str,
-    ) -> Result<Vec<u8>, DeviceError> {
+    pub fn read_dram(&mut self, addr: u64, words: usize, what: &str) -> Result<Vec<u8>, RunError> {
         assert!(words > 0);
         self.arm(regmap::TRIG_START_DRAM_READ, addr, words)?;
         // The bridge pads reads to whole blocks.
@@ -501,12 +386,12 @@ impl<T: Transport> Device<T> {
 
     /// Writes the package image and reads it back; the package counts as loaded only when
     /// every word matches.
-    pub fn load_package(&mut self, package: &Package) -> Result<(), DeviceError> {
+    pub fn load_package(&mut self, package: &Package) -> Result<(), RunError> {
         self.loaded = None;
         let c = &package.container;
         let end = c.end_addr();
         if end > DRAM_WORDS {
-            return Err(DeviceError::OutOfDram {
+            return Err(RunError::OutOfDram {
                 on: self.on(),
                 what: "the package image".into(),
                 end,
@@ -514,14 +399,14 @@ impl<T: Transport> Device<T> {
         }
         let mut step_words = Vec::new();
         for k in 0..c.layers.len() {
-            let d = c.descriptor(k).map_err(|e| DeviceError::Transport {
+            let d = c.descriptor(k).map_err(|e| RunError::BadImage {
                 on: self.on(),
-                error: TransportError::InvalidArgument(format!("package layer {k}: {e}")),
+                message: format!("package layer {k}: {e}"),
             })?;
             let mut words = 0u64;
             for p in &d.passes {
                 if self.identity.acc_depth != 0 && p.n_out > self.identity.acc_depth {
-                    return Err(DeviceError::ShapeTooLarge {
+                    return Err(RunError::ShapeTooLarge {
                         on: self.on(),
                         layer: k,
                         n_out: p.n_out as usize,
@@ -565,7 +450,7 @@ impl<T: Transport> Device<T> {
             self.report(LoadProgress::Verify { done, total });
         }
         if let Some((first_addr, expected, found)) = first {
-            return Err(DeviceError::VerifyFailed {
+            return Err(RunError::VerifyFailed {
                 on: self.on(),
                 words: total / WORD_BYTES,
                 mismatched_words: mismatched,
@@ -592,18 +477,19 @@ impl<T: Transport> Device<T> {
         estimate.max(self.config.run_timeout_min)
     }
 
-    /// Runs one layer (see [`Accelerator::run`]); returns outputs and counters.
+    /// Runs one layer (see [`Accelerator::run`], whose checks it makes); returns outputs and
+    /// counters.
     pub fn run_layer(
         &mut self,
         layer: usize,
         inputs: &[Vec<i8>],
         state: &mut LayerState,
-    ) -> Result<RunOutput, DeviceError> {
+    ) -> Result<RunOutput, RunError> {
         let Some(loaded) = self.loaded.as_ref() else {
-            return Err(DeviceError::NotLoaded { on: self.on() });
+            return Err(RunError::NotLoaded { on: self.on() });
         };
         let Some(&entry) = loaded.layers.get(layer) else {
-            return Err(DeviceError::NoSuchLayer {
+            return Err(RunError::NoSuchLayer {
                 on: self.on(),
                 layer,
                 layers: loaded.layers.len(),
@@ -611,6 +497,15 @@ impl<T: Transport> Device<T> {
         };
         let step_words = loaded.step_words[layer];
         let scratch = loaded.scratch_addr;
+        check_run(
+            &self.name,
+            layer,
+            entry.kind,
+            entry.n_in as usize,
+            entry.n_hidden as usize,
+            inputs,
+            state,
+        )?;
         let (n_in, h) = (entry.n_in as usize, entry.n_hidden as usize);
         let steps = inputs.len();
         let in_words = image::vector_words_i8(n_in);
@@ -633,7 +528,7 @@ impl<T: Transport> Device<T> {
         let out_addr = state_addr + (h_words + c_words) as u64;
         let end = out_addr + (steps * out_step_words) as u64;
         if end > DRAM_WORDS {
-            return Err(DeviceError::OutOfDram {
+            return Err(RunError::OutOfDram {
                 on: self.on(),
                 what: format!("run-time vectors of layer {layer}"),
                 end,
@@ -739,7 +634,7 @@ impl<T: Transport> Device<T> {
     }
 
     /// The performance counters of the last run.
-    pub fn counters(&mut self) -> Result<PerfCounters, DeviceError> {
+    pub fn counters(&mut self) -> Result<PerfCounters, RunError> {
         use regmap::*;
         Ok(PerfCounters {
             cycles: self.wire_out_u32(WIRE_OUT_CYCLES_LO, WIRE_OUT_CYCLES_HI)?,
@@ -749,24 +644,6 @@ impl<T: Transport> Device<T> {
             mults: self.wire_out_u32(WIRE_OUT_MULTS_LO, WIRE_OUT_MULTS_HI)?,
             adds: self.wire_out_u32(WIRE_OUT_ADDS_LO, WIRE_OUT_ADDS_HI)?,
         })
-    }
-
-    fn accel_error(&self, e: DeviceError) -> AccelError {
-        match e {
-            DeviceError::Timeout { what, after, .. } => AccelError::Timeout {
-                backend: self.name.clone(),
-                what,
-                seconds: after.as_secs_f64(),
-            },
-            DeviceError::Engine { code, .. } => AccelError::Engine {
-                backend: self.name.clone(),
-                code,
-            },
-            e => AccelError::Transport {
-                backend: self.name.clone(),
-                error: Box::new(e),
-            },
-        }
     }
 }
 
@@ -784,8 +661,8 @@ impl<T: Transport> Accelerator for Device<T> {
         &self.name
     }
 
-    fn load(&mut self, package: &Package) -> Result<(), AccelError> {
-        self.load_package(package).map_err(|e| self.accel_error(e))
+    fn load(&mut self, package: &Package) -> Result<(), RunError> {
+        self.load_package(package)
     }
 
     fn run(
@@ -793,34 +670,7 @@ impl<T: Transport> Accelerator for Device<T> {
         layer: usize,
         inputs: &[Vec<i8>],
         state: &mut LayerState,
-    ) -> Result<RunOutput, AccelError> {
-        let entry = match &self.loaded {
-            None => {
-                return Err(AccelError::NotLoaded {
-                    backend: self.name.clone(),
-                })
-            }
-            Some(l) => match l.layers.get(layer) {
-                Some(e) => *e,
-                None => {
-                    return Err(AccelError::NoSuchLayer {
-                        backend: self.name.clone(),
-                        layer,
-                        layers: l.layers.len(),
-                    })
-                }
-            },
-        };
-        check_run(
-            &self.name,
-            layer,
-            entry.kind,
-            entry.n_in as usize,
-            entry.n_hidden as usize,
-            inputs,
-            state,
-        )?;
+    ) -> Result<RunOutput, RunError> {
         self.run_layer(layer, inputs, state)
-            .map_err(|e| self.accel_error(e))
     }
 }
