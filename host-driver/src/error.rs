@@ -143,7 +143,7 @@ pub enum RunError {
     WrongDesign { on: String, found: u16 },
     #[error("{on} runs a CREW bitstream with protocol version {found}, this crew-host speaks version {}; flash a bitstream built for register map version {}", regmap::PROTOCOL_VERSION, regmap::PROTOCOL_VERSION)]
     WrongProtocol { on: String, found: u16 },
-    #[error("{on} runs engine kind {found} ({}), expected {expected} ({}); flash the matching bitstream", engine_name(*found), engine_name(*expected))]
+    #[error("{on} runs engine kind {found} ({}), expected {expected} ({}); flash the matching bitstream", regmap::engine_kind_description(*found), regmap::engine_kind_description(*expected))]
     WrongEngine {
         on: String,
         found: u16,
@@ -217,14 +217,6 @@ pub enum RunError {
         mismatched: u64,
         first: String,
     },
-}
-
-fn engine_name(kind: u16) -> &'static str {
-    match kind {
-        regmap::ENGINE_KIND_CREW => "CREW",
-        regmap::ENGINE_KIND_DENSE => "dense int8",
-        _ => "unknown",
-    }
 }
 
 impl RunError {

@@ -13,21 +13,22 @@ use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::dense_engine::DenseEngine;
 use crew_hw::dense_testbench::{DenseSim, LayerSim};
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
-use crew_hw::layer_image::{
-    build_dense_layer, build_layer, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage, PassMatrix,
+use crew_spec::image::{
+    bytes_to_words, encode_dense_column, words_to_bytes, EpilogueRow, LayerKind, WORD_BYTES,
 };
-use crew_spec::image::{vector_words_i32, vector_words_i8, EpilogueRow, LayerKind, WORD_BYTES};
+use crew_spec::layout::{ImageBuilder, LayerHeader, PassWords, RunLayout};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
 use crate::backend::reference::Reference;
 use crate::backend::{Accelerator, LayerState};
+use crate::compiler::crew::CrewMatrix;
 use crate::compiler::dense::dense_image;
 use crate::compiler::quant;
 use crate::compiler::{compile, CompileOptions};
 use crate::error::{BenchError, Error, Result};
-use crate::model::Model;
+use crate::model::{IndexWidth, Model};
 
 /// CREW engine of the benchmark: 16 gather lanes, 512 accumulators per lane (8192 rows).
 pub type BenchCrew = EngineSim<16, 9>;
@@ -52,9 +53,8 @@ pub const PJ_MULT8: f64 = 0.2;
 pub const PJ_ADD32: f64 = 0.1;
 
 const IMAGE_BASE: u32 = 0x100;
-const IN_ADDR: u32 = 0x100_0000;
-const OUT_ADDR: u32 = 0x110_0000;
-const STATE_ADDR: u32 = 0x120_0000;
+/// Run-time vectors ([`RunLayout`]) start here, far above every benchmark image.
+const RUN_BASE: u64 = 0x100_0000;
 
 /// Where a workload's weights come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -345,7 +345,7 @@ fn laplacian(r: &mut ChaCha8Rng, b: f64) -> f32 {
 }
 
 /// Trained-like int8 weights: Laplacian floats (scale 1/sqrt(n_in)) quantized per tensor.
-fn laplacian_int8(r: &mut ChaCha8Rng, rows: usize, cols: usize, fan_in: usize) -> Vec<i16> {
+fn laplacian_int8(r: &mut ChaCha8Rng, rows: usize, cols: usize, fan_in: usize) -> Vec<i8> {
     let b = 1.0 / (fan_in as f64).sqrt();
     let t = crate::model::checkpoint::Tensor::new(
         vec![rows, cols],
@@ -353,40 +353,77 @@ fn laplacian_int8(r: &mut ChaCha8Rng, rows: usize, cols: usize, fan_in: usize) -
     );
     let scales = quant::weight_scales(&t, crate::model::Granularity::PerTensor);
     quant::quantize_weights(&t, &scales)
-        .into_iter()
-        .map(i16::from)
-        .collect()
 }
 
-fn mean_unique(p: &PassMatrix) -> f64 {
-    let mut total = 0usize;
-    for c in 0..p.cols {
-        let mut v: Vec<i16> = (0..p.rows).map(|o| p.weight(o, c)).collect();
-        v.sort_unstable();
-        v.dedup();
-        total += v.len();
-    }
-    total as f64 / p.cols as f64
+/// Mean size of the per-column tables of a row-major int8 matrix.
+fn mean_unique(weights: &[i8], rows: usize, cols: usize) -> f64 {
+    let m = CrewMatrix::from_int8(weights, rows, cols, IndexWidth::PerColumn);
+    m.columns.iter().map(|c| c.table.len()).sum::<usize>() as f64 / cols as f64
 }
 
-fn run_fc(
+/// One FC pass as a CREW image and as a dense image, both at [`IMAGE_BASE`]; returns the
+/// two images' words and descriptor addresses.
+fn fc_images(
+    weights: &[i8],
+    rows: usize,
+    cols: usize,
+    epilogue: &[EpilogueRow],
+) -> [(Vec<u128>, u32); 2] {
+    let epilogue: Vec<u128> = epilogue.iter().map(|r| r.to_word()).collect();
+    let crew = CrewMatrix::from_int8(weights, rows, cols, IndexWidth::PerColumn).records();
+    let dense = (0..cols)
+        .flat_map(|i| {
+            let column: Vec<i8> = (0..rows).map(|o| weights[o * cols + i]).collect();
+            encode_dense_column(&column)
+        })
+        .collect();
+    [(crew, false), (dense, true)].map(|(records, dense)| {
+        let mut image = ImageBuilder::new(IMAGE_BASE);
+        let header = LayerHeader {
+            kind: LayerKind::Fc,
+            wide_entries: false,
+            dense,
+            n_in: cols as u16,
+            n_hidden: rows as u16,
+        };
+        let pass = PassWords {
+            n_in: cols as u16,
+            n_out: rows as u16,
+            records,
+            epilogue: epilogue.clone(),
+        };
+        let desc = image
+            .push_layer(header, &[pass])
+            .expect("benchmark layers fit in DRAM");
+        (image.into_words(), desc)
+    })
+}
+
+/// One run on a simulated engine: image and [inputs | state] written to its DDR model,
+/// the run, then state and outputs read back (bytes from `run.state_addr`).
+#[allow(clippy::too_many_arguments)]
+fn run_once(
     sim: &mut dyn LayerSim,
     engine: &'static str,
     w: &Workload,
-    img: &LayerImage,
-    x: &[i8],
-    rows: usize,
-) -> Result<(RunReport, Vec<i32>)> {
-    sim.ddr().load_words(img.base as u64, &img.words);
-    sim.ddr()
-        .load_words(IN_ADDR as u64, &pack_i8_vectors(&[x.to_vec()]));
+    image: &[u128],
+    desc_addr: u32,
+    run: &RunLayout,
+    inputs: &[Vec<i8>],
+    h: &[i8],
+) -> Result<(RunReport, Vec<u8>)> {
+    sim.ddr().load_words(IMAGE_BASE as u64, image);
+    sim.ddr().load_words(
+        run.in_addr,
+        &bytes_to_words(&run.pack_inputs(inputs, h, &[])),
+    );
     let rep = sim.run(
         RunRequest {
-            desc_addr: img.desc_addr,
-            in_addr: IN_ADDR,
-            out_addr: OUT_ADDR,
-            state_addr: STATE_ADDR,
-            steps: 1,
+            desc_addr,
+            in_addr: run.in_addr as u32,
+            out_addr: run.out_addr as u32,
+            state_addr: run.state_addr as u32,
+            steps: run.steps as u16,
         },
         50_000_000,
     )?;
@@ -397,11 +434,10 @@ fn run_fc(
             code: rep.error,
         }));
     }
-    let vw = vector_words_i32(rows);
-    Ok((
-        rep,
-        unpack_i32(&sim.ddr().read_words(OUT_ADDR as u64, vw), rows),
-    ))
+    let back = sim
+        .ddr()
+        .read_words(run.state_addr, run.back_bytes() / WORD_BYTES);
+    Ok((rep, words_to_bytes(&back)))
 }
 
 fn step_from(
@@ -476,35 +512,53 @@ fn synthetic_step(
     for (k, &c) in [cols.0, cols.1].iter().enumerate() {
         let c = c.min(w.columns());
         let fan_in = w.columns();
-        let p = PassMatrix {
-            rows,
-            cols: c,
-            weights: laplacian_int8(rng, rows, c, fan_in),
-            epilogue: (0..rows)
-                .map(|_| EpilogueRow {
-                    bias: rng.gen_range(-1000..1000),
-                    multiplier: 0,
-                    shift: 1,
-                })
-                .collect(),
-        };
+        let weights = laplacian_int8(rng, rows, c, fan_in);
+        let epilogue: Vec<EpilogueRow> = (0..rows)
+            .map(|_| EpilogueRow {
+                bias: rng.gen_range(-1000..1000),
+                multiplier: 0,
+                shift: 1,
+            })
+            .collect();
         if k == 1 {
-            unique = mean_unique(&p);
+            unique = mean_unique(&weights, rows, c);
         }
         let x: Vec<i8> = (0..c).map(|_| rng.gen()).collect();
         let want: Vec<i32> = (0..rows)
             .map(|o| {
-                (0..c).fold(p.epilogue[o].bias, |a, i| {
-                    a.wrapping_add(p.weight(o, i) as i32 * x[i] as i32)
+                (0..c).fold(epilogue[o].bias, |a, i| {
+                    a.wrapping_add(weights[o * c + i] as i32 * x[i] as i32)
                 })
             })
             .collect();
-        let crew_img = build_layer(LayerKind::Fc, false, c, rows, &[p.clone()], IMAGE_BASE);
-        let dense_img = build_dense_layer(LayerKind::Fc, c, rows, &[p], IMAGE_BASE);
-        let (a, out_a) = run_fc(crew, "CREW", w, &crew_img, &x, rows)?;
-        let (b, out_b) = run_fc(eq_dsp, "dense-4", w, &dense_img, &x, rows)?;
-        let (d, out_d) = run_fc(eq_bw, "dense-16", w, &dense_img, &x, rows)?;
-        exact &= out_a == want && out_b == want && out_d == want;
+        let [(crew_img, crew_desc), (dense_img, dense_desc)] =
+            fc_images(&weights, rows, c, &epilogue);
+        let run = RunLayout::new(LayerKind::Fc, c, rows, 1, RUN_BASE);
+        let inputs = [x];
+        let (a, out_a) = run_once(crew, "CREW", w, &crew_img, crew_desc, &run, &inputs, &[])?;
+        let (b, out_b) = run_once(
+            eq_dsp,
+            "dense-4",
+            w,
+            &dense_img,
+            dense_desc,
+            &run,
+            &inputs,
+            &[],
+        )?;
+        let (d, out_d) = run_once(
+            eq_bw,
+            "dense-16",
+            w,
+            &dense_img,
+            dense_desc,
+            &run,
+            &inputs,
+            &[],
+        )?;
+        exact &= [out_a, out_b, out_d]
+            .iter()
+            .all(|back| run.read_accumulators(back, 0) == want);
         *simulated += (a.wall_cycles + b.wall_cycles + d.wall_cycles) as u64;
         reps.push([a, b, d]);
     }
@@ -567,47 +621,18 @@ fn g2p_step(
     let unique = {
         let (_, passes) = crate::compiler::dense::decode_layer(package, index)?;
         let p = &passes[0];
-        let m = PassMatrix {
-            rows: p.n_out,
-            cols: p.n_in,
-            weights: p.weights.iter().map(|&v| v as i16).collect(),
-            epilogue: vec![],
-        };
-        mean_unique(&m)
+        mean_unique(&p.weights, p.n_out, p.n_in)
     };
+    let run = RunLayout::new(w.kind, w.n_in, hid, 1, RUN_BASE);
+    let inputs = [x];
     let mut one = |sim: &mut dyn LayerSim,
                    engine: &'static str,
                    words: &[u128],
                    desc: u32|
      -> Result<(RunReport, bool)> {
-        sim.ddr().load_words(IMAGE_BASE as u64, words);
-        sim.ddr()
-            .load_words(IN_ADDR as u64, &pack_i8_vectors(&[x.clone()]));
-        sim.ddr()
-            .load_words(STATE_ADDR as u64, &pack_i8_vectors(&[h0.clone()]));
-        let rep = sim.run(
-            RunRequest {
-                desc_addr: desc,
-                in_addr: IN_ADDR,
-                out_addr: OUT_ADDR,
-                state_addr: STATE_ADDR,
-                steps: 1,
-            },
-            50_000_000,
-        )?;
-        if !rep.ok() {
-            return Err(Error::Bench(BenchError::Engine {
-                engine,
-                workload: w.name.into(),
-                code: rep.error,
-            }));
-        }
+        let (rep, back) = run_once(sim, engine, w, words, desc, &run, &inputs, &h0)?;
         *simulated += rep.wall_cycles;
-        let h = unpack_i8(
-            &sim.ddr().read_words(OUT_ADDR as u64, vector_words_i8(hid)),
-            hid,
-        );
-        Ok((rep, h == want))
+        Ok((rep, run.read_hidden(&back, 0) == want))
     };
     let crew_desc = package.container.layers[index].desc_addr;
     let (a, ea) = one(crew, "CREW", &crew_words, crew_desc)?;

@@ -1,41 +1,15 @@
-//! Bitstream manifests (bitstreams/README.md): `crew-xem7010-<hash>.bit` comes with
-//! `crew-xem7010-<hash>.json` naming the board model, design id, register map (protocol)
-//! version, image format version, engine parameters and the bitstream's sha256.
+//! Bitstream manifests (`crew_spec::manifest`, bitstreams/README.md): `crew-xem7010-<hash>.bit`
+//! comes with `crew-xem7010-<hash>.json` naming the board model, design id, register map
+//! (protocol) version, image format version, engine parameters and the bitstream's sha256.
 //! `crew-host flash` checks the manifest before configuring and the identity wires after.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crew_spec::manifest::Manifest;
+
 use crate::error::BitstreamError;
-
-/// The engine a bitstream contains, as its identity wire-outs report it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct ManifestEngine {
-    /// "crew" or "dense".
-    pub kind: String,
-    /// WireOut 0x32.
-    pub kind_code: u16,
-    /// WireOut 0x33.
-    pub lanes: u16,
-    /// WireOut 0x34.
-    pub acc_depth: u16,
-}
-
-/// The manifest fields the host checks (other fields are ignored).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Manifest {
-    pub design_hash: String,
-    pub design_id: u16,
-    pub protocol_version: u16,
-    pub image_format_version: u16,
-    /// FrontPanel board model string, e.g. "XEM7010-A50".
-    pub board_model: String,
-    pub engine: ManifestEngine,
-    /// sha256 of the `.bit` file, hex.
-    pub bitstream_sha256: String,
-}
 
 /// The manifest path of a bitstream file.
 pub fn manifest_path(bit: &Path) -> PathBuf {
@@ -69,10 +43,18 @@ pub fn read_and_check(bit: &Path) -> Result<(PathBuf, Manifest), BitstreamError>
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    if !found.eq_ignore_ascii_case(&manifest.bitstream_sha256) {
+    let Some(expected) = &manifest.bitstream_sha256 else {
+        return Err(BitstreamError::BadManifest {
+            path,
+            message: "no bitstream_sha256: this is a build folder's manifest, not one of a \
+                      built bitstream"
+                .into(),
+        });
+    };
+    if !found.eq_ignore_ascii_case(expected) {
         return Err(BitstreamError::Checksum {
             bit: bit.into(),
-            expected: manifest.bitstream_sha256.clone(),
+            expected: expected.clone(),
             found,
         });
     }

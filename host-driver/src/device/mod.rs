@@ -4,14 +4,16 @@
 //! performance counters out). Every wait has a deadline on the device clock.
 //!
 //! DRAM layout: the package image at its load address; run-time vectors of one run above
-//! the image, from the first 256-word boundary past it: `[inputs | state | outputs]`, so
-//! one pipe write carries inputs and state and one pipe read brings back state and outputs.
+//! the image, from the first 256-word boundary past it, in `crew_spec::layout::RunLayout`
+//! (`[inputs | state | outputs]`): one pipe write carries inputs and state, one pipe read
+//! brings back state and outputs.
 
 pub mod bitstream;
 
 use std::time::Duration;
 
-use crew_spec::image::{self, LayerKind, DRAM_WORDS, WORD_BYTES};
+use crew_spec::image::{LayerKind, DRAM_WORDS, WORD_BYTES};
+use crew_spec::layout::RunLayout;
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
@@ -506,52 +508,24 @@ impl<T: Transport> Device<T> {
             inputs,
             state,
         )?;
-        let (n_in, h) = (entry.n_in as usize, entry.n_hidden as usize);
         let steps = inputs.len();
-        let in_words = image::vector_words_i8(n_in);
-        let h_words = if entry.kind == LayerKind::Fc {
-            0
-        } else {
-            image::vector_words_i8(h)
-        };
-        let c_words = if entry.kind == LayerKind::Lstm {
-            image::vector_words_i32(h)
-        } else {
-            0
-        };
-        let out_step_words = match entry.kind {
-            LayerKind::Fc => image::vector_words_i32(h),
-            _ => image::vector_words_i8(h),
-        };
-        let in_addr = scratch;
-        let state_addr = in_addr + (steps * in_words) as u64;
-        let out_addr = state_addr + (h_words + c_words) as u64;
-        let end = out_addr + (steps * out_step_words) as u64;
-        if end > DRAM_WORDS {
+        let run = RunLayout::new(
+            entry.kind,
+            entry.n_in as usize,
+            entry.n_hidden as usize,
+            steps,
+            scratch,
+        );
+        if run.end > DRAM_WORDS {
             return Err(RunError::OutOfDram {
                 on: self.on(),
                 what: format!("run-time vectors of layer {layer}"),
-                end,
+                end: run.end,
             });
         }
         // Inputs and state in one transfer.
-        let mut bytes = Vec::with_capacity((out_addr - in_addr) as usize * WORD_BYTES);
-        for x in inputs {
-            let start = bytes.len();
-            bytes.extend(x.iter().map(|&v| v as u8));
-            bytes.resize(start + in_words * WORD_BYTES, 0);
-        }
-        if h_words > 0 {
-            let start = bytes.len();
-            bytes.extend(state.h.iter().map(|&v| v as u8));
-            bytes.resize(start + h_words * WORD_BYTES, 0);
-        }
-        if c_words > 0 {
-            let start = bytes.len();
-            bytes.extend(state.c.iter().flat_map(|v| v.to_le_bytes()));
-            bytes.resize(start + c_words * WORD_BYTES, 0);
-        }
-        self.write_dram(in_addr, &bytes, "writing run inputs")?;
+        let bytes = run.pack_inputs(inputs, &state.h, &state.c);
+        self.write_dram(run.in_addr, &bytes, "writing run inputs")?;
 
         self.set_u32(
             regmap::WIRE_IN_DESC_ADDR_LO,
@@ -561,17 +535,17 @@ impl<T: Transport> Device<T> {
         self.set_u32(
             regmap::WIRE_IN_IN_ADDR_LO,
             regmap::WIRE_IN_IN_ADDR_HI,
-            in_addr as u32,
+            run.in_addr as u32,
         )?;
         self.set_u32(
             regmap::WIRE_IN_OUT_ADDR_LO,
             regmap::WIRE_IN_OUT_ADDR_HI,
-            out_addr as u32,
+            run.out_addr as u32,
         )?;
         self.set_u32(
             regmap::WIRE_IN_STATE_ADDR_LO,
             regmap::WIRE_IN_STATE_ADDR_HI,
-            state_addr as u32,
+            run.state_addr as u32,
         )?;
         let r = self
             .transport
@@ -595,37 +569,22 @@ impl<T: Transport> Device<T> {
         self.check_error(&what)?;
         let counters = self.counters()?;
 
-        let back_words = (end - state_addr) as usize;
-        let back = self.read_dram(state_addr, back_words, "reading run outputs")?;
-        let (st, out) = back.split_at((h_words + c_words) * WORD_BYTES);
-        if h_words > 0 {
-            for (d, &b) in state.h.iter_mut().zip(st) {
-                *d = b as i8;
-            }
+        let back = self.read_dram(
+            run.state_addr,
+            run.back_bytes() / WORD_BYTES,
+            "reading run outputs",
+        )?;
+        let (h, c) = run.read_state(&back);
+        if entry.kind != LayerKind::Fc {
+            (state.h, state.c) = (h, c);
         }
-        if c_words > 0 {
-            let c = &st[h_words * WORD_BYTES..];
-            for (k, d) in state.c.iter_mut().enumerate() {
-                *d = i32::from_le_bytes(c[4 * k..4 * k + 4].try_into().unwrap());
-            }
-        }
-        let per_step = out.chunks_exact(out_step_words * WORD_BYTES);
         let outputs = match entry.kind {
             LayerKind::Fc => StepOutputs::Accumulators(
-                per_step
-                    .map(|s| {
-                        s.chunks_exact(4)
-                            .take(h)
-                            .map(|b| i32::from_le_bytes(b.try_into().unwrap()))
-                            .collect()
-                    })
+                (0..steps)
+                    .map(|t| run.read_accumulators(&back, t))
                     .collect(),
             ),
-            _ => StepOutputs::Hidden(
-                per_step
-                    .map(|s| s[..h].iter().map(|&b| b as i8).collect())
-                    .collect(),
-            ),
+            _ => StepOutputs::Hidden((0..steps).map(|t| run.read_hidden(&back, t)).collect()),
         };
         Ok(RunOutput {
             outputs,
