@@ -12,6 +12,8 @@ pub mod bitstream;
 
 use std::time::Duration;
 
+use bytes::Buf;
+
 use crew_spec::image::{LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::layout::RunLayout;
 use crew_spec::package::LayerEntry;
@@ -442,8 +444,8 @@ impl<T: Transport> Device<T> {
                     if first.is_none() {
                         first = Some((
                             addr + w as u64,
-                            u128::from_le_bytes(a.try_into().unwrap()),
-                            u128::from_le_bytes(b.try_into().unwrap()),
+                            (&a[..]).get_u128_le(),
+                            (&b[..]).get_u128_le(),
                         ));
                     }
                 }
