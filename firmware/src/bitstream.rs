@@ -8,7 +8,6 @@ use crew_hw::host_bridge::EngineInfo;
 use crew_spec::regmap;
 use rust_hdl::prelude::*;
 use rust_hdl_bsp_ok_xem7010::xem7010::synth::{add_mig_core_xem_7010, VivadoOptions};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -65,52 +64,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FirmwareError + '_ {
     }
 }
 
-/// Engine parameters recorded in the manifest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EngineParameters {
-    /// `crew` or `dense`.
-    pub kind: String,
-    pub kind_code: u16,
-    pub lanes: u16,
-    pub acc_depth: u16,
-}
-
-/// What a build folder (and a bitstream in bitstreams/) is: the driver checks
-/// `design_id`, `protocol_version` and `board_model` before configuring a board, and
-/// compares `design_hash` with what it expects.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// sha256 over the generated files (see [`GENERATED_FILES`]), hex.
-    pub design_hash: String,
-    pub design_id: u16,
-    pub protocol_version: u16,
-    pub image_format_version: u16,
-    pub board_model: String,
-    pub fpga_part: String,
-    pub engine: EngineParameters,
-    /// sha256 of each generated file, in hash order.
-    pub files: Vec<(String, String)>,
-    /// sha256 of the .bit file, once Vivado has built it.
-    pub bitstream_sha256: Option<String>,
-    /// File name of the .bit in the bitstreams folder, once copied there.
-    pub bitstream_file: Option<String>,
-}
-
-impl EngineParameters {
-    pub fn from_info(info: EngineInfo) -> EngineParameters {
-        let kind = match info.kind {
-            regmap::ENGINE_KIND_CREW => "crew",
-            regmap::ENGINE_KIND_DENSE => "dense",
-            _ => "unknown",
-        };
-        EngineParameters {
-            kind: kind.into(),
-            kind_code: info.kind,
-            lanes: info.lanes,
-            acc_depth: info.acc_depth,
-        }
-    }
-}
+pub use crew_spec::manifest::{EngineParameters, Manifest};
 
 /// The generated design in memory.
 pub struct GeneratedDesign {
@@ -247,7 +201,7 @@ pub fn generate_design(
         image_format_version: crew_spec::image::IMAGE_FORMAT_VERSION,
         board_model: regmap::BOARD_MODEL.into(),
         fpga_part: FPGA_PART.into(),
-        engine: EngineParameters::from_info(engine),
+        engine: EngineParameters::new(engine.kind, engine.lanes, engine.acc_depth),
         files: files
             .iter()
             .map(|(n, t)| (n.clone(), sha256_hex(t.as_bytes())))

@@ -1,22 +1,42 @@
-//! Typed errors of the library. Every message names the file and the part of it at fault.
+//! Typed errors of the library, at the bottom of the import graph: this file uses no other
+//! module of the crate except the transport's error ([`TransportError`], itself at the
+//! bottom). One type per layer, each a variant of [`Error`]:
+//!
+//! - model import, package and compile problems: [`Error`]'s own variants;
+//! - running a package on any backend (driver, reference, lockstep): [`RunError`];
+//! - bitstream manifests: [`BitstreamError`]; USB enumeration: [`UsbError`];
+//! - the benchmark: [`BenchError`].
+//!
+//! [`Error::class`] is the one classification of every error into the exit codes of
+//! `crew-host` (0 ok, 1 device/runtime, 2 bitstream/build/model/input, 3 environment); the
+//! CLI maps the class to the number and adds a hint. Every message names the file and the
+//! part of it at fault.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use crew_spec::image::DRAM_WORDS;
 use crew_spec::package::PackageError;
+use crew_spec::regmap::{self, ErrorCode};
 
-use crate::backend::AccelError;
+pub use crate::transport::TransportError;
 
 /// What kind of problem an error is; the CLI maps it to an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// A model, description, package or build input is wrong (exit code 2).
-    Model,
-    /// Running failed (device, reference, bad run-time input) (exit code 1).
+    /// Running failed: the device, a transfer, a run, a bad run-time input (exit code 1).
     Runtime,
-    /// The environment: a file cannot be read or written (exit code 3).
+    /// The bitstream (file, manifest or the one on the board) is not one this host speaks
+    /// (exit code 2).
+    Bitstream,
+    /// A model, description, package, build input or command line is wrong (exit code 2).
+    Model,
+    /// The environment: a file cannot be read or written, the FrontPanel library or USB is
+    /// missing, a device cannot be opened (exit code 3).
     Environment,
 }
 
+/// Everything a library call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{}: {error}", path.display())]
@@ -54,16 +74,24 @@ pub enum Error {
     PackageModel { path: PathBuf, message: String },
     #[error("layer {layer}: {message}")]
     Compile { layer: String, message: String },
+    /// A run-time input file (`.npy`) that cannot be read.
     #[error("input {}: {message}", path.display())]
     Input { path: PathBuf, message: String },
-    /// The model or package cannot do what was asked (no decoding section, ...).
+    /// The model, package or command line cannot do what was asked (no decoding section,
+    /// an empty word, ...).
     #[error("{0}")]
     Usage(String),
     /// A run-time input does not fit the model (tensor shape, ...).
     #[error("{0}")]
-    Run(String),
+    RunInput(String),
     #[error(transparent)]
-    Accel(#[from] AccelError),
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Bitstream(#[from] BitstreamError),
+    #[error(transparent)]
+    Usb(#[from] UsbError),
+    #[error(transparent)]
+    Bench(#[from] BenchError),
 }
 
 fn hint(available: &[String]) -> String {
@@ -77,10 +105,20 @@ fn hint(available: &[String]) -> String {
 impl Error {
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Io { .. } => ErrorClass::Environment,
-            Error::Accel(_) => ErrorClass::Runtime,
-            Error::Input { .. } | Error::Run(_) => ErrorClass::Runtime,
-            _ => ErrorClass::Model,
+            Error::Io { .. } | Error::Usb(_) => ErrorClass::Environment,
+            Error::Input { .. } | Error::RunInput(_) => ErrorClass::Runtime,
+            Error::Run(e) => e.class(),
+            Error::Bitstream(e) => e.class(),
+            Error::Bench(e) => e.class(),
+            Error::Checkpoint { .. }
+            | Error::MissingTensor { .. }
+            | Error::TensorShape { .. }
+            | Error::NonFinite { .. }
+            | Error::Description { .. }
+            | Error::Package { .. }
+            | Error::PackageModel { .. }
+            | Error::Compile { .. }
+            | Error::Usage(_) => ErrorClass::Model,
         }
     }
 
@@ -93,3 +131,190 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Running a package failed, on a device (board or simulated board, through the driver)
+/// or on the integer reference. `on` says where: the transport's description or the
+/// backend's name.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{on}: {error}")]
+    Transport { on: String, error: TransportError },
+    #[error("{on} does not run a CREW bitstream: design id {found:#06x}, expected {:#06x}; flash a CREW bitstream (crew-host flash bitstreams/<hash>.bit)", regmap::DESIGN_ID)]
+    WrongDesign { on: String, found: u16 },
+    #[error("{on} runs a CREW bitstream with protocol version {found}, this crew-host speaks version {}; flash a bitstream built for register map version {}", regmap::PROTOCOL_VERSION, regmap::PROTOCOL_VERSION)]
+    WrongProtocol { on: String, found: u16 },
+    #[error("{on} runs engine kind {found} ({}), expected {expected} ({}); flash the matching bitstream", regmap::engine_kind_description(*found), regmap::engine_kind_description(*expected))]
+    WrongEngine {
+        on: String,
+        found: u16,
+        expected: u16,
+    },
+    #[error("{on}: DRAM calibration did not complete within {after:?}")]
+    CalibrationPending { on: String, after: Duration },
+    #[error("{on}: timed out after {after:?} (device time) waiting for {what}")]
+    Timeout {
+        on: String,
+        what: String,
+        after: Duration,
+    },
+    #[error("{on}: {what}: the pipe moved {moved} of {expected} bytes")]
+    TruncatedTransfer {
+        on: String,
+        what: String,
+        moved: usize,
+        expected: usize,
+    },
+    #[error("{on}: {what}: engine/bridge error {code:?} ({})", code.describe())]
+    Engine {
+        on: String,
+        what: String,
+        code: ErrorCode,
+    },
+    #[error("{on}: {what}: unknown error code {code}")]
+    UnknownErrorCode { on: String, what: String, code: u16 },
+    #[error("{on}: image verification failed: {mismatched_words} of {words} words differ, first at word address {first_addr} (wrote {expected:#034x}, read {found:#034x}); the package is not loaded")]
+    VerifyFailed {
+        on: String,
+        words: usize,
+        mismatched_words: usize,
+        first_addr: u64,
+        expected: u128,
+        found: u128,
+    },
+    #[error("{on}: no package loaded")]
+    NotLoaded { on: String },
+    #[error("{on}: layer {layer} does not exist (the package has {layers})")]
+    NoSuchLayer {
+        on: String,
+        layer: usize,
+        layers: usize,
+    },
+    #[error("{on}: layer {layer}: {message}")]
+    BadRun {
+        on: String,
+        layer: usize,
+        message: String,
+    },
+    #[error("{on}: the image does not decode: {message}")]
+    BadImage { on: String, message: String },
+    #[error(
+        "{on}: {what} ends at word {end}, past the {} words of DRAM",
+        DRAM_WORDS
+    )]
+    OutOfDram { on: String, what: String, end: u64 },
+    #[error("{on}: layer {layer} has a pass of {n_out} outputs, the engine holds {acc_depth}")]
+    ShapeTooLarge {
+        on: String,
+        layer: usize,
+        n_out: usize,
+        acc_depth: u16,
+    },
+    /// The lockstep comparison found runs whose results differ from the reference.
+    #[error("{on}: the device's results differ from the integer reference ({mismatched} of {runs} runs; first: {first})")]
+    DiffersFromReference {
+        on: String,
+        runs: u64,
+        mismatched: u64,
+        first: String,
+    },
+}
+
+impl RunError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            RunError::WrongDesign { .. }
+            | RunError::WrongProtocol { .. }
+            | RunError::WrongEngine { .. } => ErrorClass::Bitstream,
+            RunError::Transport {
+                error: TransportError::LibraryMissing(_) | TransportError::Open { .. },
+                ..
+            } => ErrorClass::Environment,
+            _ => ErrorClass::Runtime,
+        }
+    }
+}
+
+/// A bitstream file or its manifest (bitstreams/README.md) is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum BitstreamError {
+    #[error("{}: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{} has no manifest (expected {})", bit.display(), manifest.display())]
+    NoManifest { bit: PathBuf, manifest: PathBuf },
+    #[error("manifest {}: {message}", path.display())]
+    BadManifest { path: PathBuf, message: String },
+    #[error("{}: sha256 {found} differs from the manifest's {expected} (corrupted or replaced file)", bit.display())]
+    Checksum {
+        bit: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{}: {what} is {found}, this crew-host needs {expected}; use a bitstream built from this source tree", bit.display())]
+    Incompatible {
+        bit: PathBuf,
+        what: &'static str,
+        found: String,
+        expected: String,
+    },
+    #[error("{} is built for {expected}, the board is a {found}", bit.display())]
+    WrongBoard {
+        bit: PathBuf,
+        expected: String,
+        found: String,
+    },
+}
+
+impl BitstreamError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            BitstreamError::Io { .. } => ErrorClass::Environment,
+            _ => ErrorClass::Bitstream,
+        }
+    }
+}
+
+/// USB enumeration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UsbError {
+    /// libusb cannot start (no USB subsystem, as in most containers).
+    #[error("USB is not available: libusb failed to initialise ({error}){}", reason.as_ref().map(|r| format!("; {r}")).unwrap_or_default())]
+    Unavailable {
+        error: rusb::Error,
+        reason: Option<String>,
+    },
+    #[error("listing USB devices failed: {0}")]
+    List(rusb::Error),
+}
+
+/// Benchmark failures of its own (compiling g2p_en and the reference report [`Error`]s).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("simulation: {0:?}")]
+    Sim(crew_hw::sim_harness::SimHarnessError),
+    #[error("{engine} stopped with error code {code} on {workload}")]
+    Engine {
+        engine: &'static str,
+        workload: String,
+        code: u8,
+    },
+    #[error("yosys: {0}")]
+    Synth(String),
+}
+
+impl BenchError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            BenchError::Sim(_) | BenchError::Engine { .. } => ErrorClass::Runtime,
+            BenchError::Synth(_) => ErrorClass::Environment,
+        }
+    }
+}
+
+impl From<crew_hw::sim_harness::SimHarnessError> for Error {
+    fn from(e: crew_hw::sim_harness::SimHarnessError) -> Self {
+        Error::Bench(BenchError::Sim(e))
+    }
+}

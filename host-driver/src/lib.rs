@@ -32,6 +32,6 @@ pub mod transport;
 /// The lockstep comparison at its former path: tests/hil.rs (maintained with the
 /// FrontPanel stand-in) imports `crew_host::lockstep`.
 pub use backend::lockstep;
-pub use backend::{AccelError, Accelerator, LayerState, PerfCounters, RunOutput, StepOutputs};
+pub use backend::{Accelerator, LayerState, PerfCounters, RunOutput, StepOutputs};
 pub use compiler::package::Package;
-pub use error::{Error, ErrorClass, Result};
+pub use error::{Error, ErrorClass, Result, RunError};

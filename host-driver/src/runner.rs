@@ -21,25 +21,55 @@ fn seq2seq<'a>(decoding: &'a Option<Decoding>, what: &str) -> Result<&'a Seq2Seq
     }
 }
 
-/// Source token indices of a word: its characters, then the end token.
-fn source_tokens(d: &Seq2Seq, word: &str) -> Vec<usize> {
-    let word = if d.lowercase {
+fn package_seq2seq(package: &Package) -> Result<&Seq2Seq> {
+    let what = package
+        .path
+        .as_ref()
+        .map_or("the package".to_string(), |p| p.display().to_string());
+    seq2seq(&package.info.decoding, &what)
+}
+
+fn normalized(d: &Seq2Seq, word: &str) -> String {
+    if d.lowercase {
         word.to_lowercase()
     } else {
         word.to_string()
-    };
-    let mut t: Vec<usize> = word
+    }
+}
+
+fn source_token(d: &Seq2Seq, ch: char) -> Option<usize> {
+    let s = ch.to_string();
+    d.source_vocab.iter().position(|v| *v == s)
+}
+
+/// Source token indices of a word: its characters (outside the vocabulary: the unknown
+/// token), then the end token. An empty word is refused: it would decode the end token
+/// alone into phonemes.
+fn source_tokens(d: &Seq2Seq, word: &str) -> Result<Vec<usize>> {
+    if word.is_empty() {
+        return Err(Error::Usage("an empty word cannot be decoded".into()));
+    }
+    let mut t: Vec<usize> = normalized(d, word)
         .chars()
-        .map(|ch| {
-            let s = ch.to_string();
-            d.source_vocab
-                .iter()
-                .position(|v| *v == s)
-                .unwrap_or(d.source_unk)
-        })
+        .map(|ch| source_token(d, ch).unwrap_or(d.source_unk))
         .collect();
     t.push(d.source_end);
-    t
+    Ok(t)
+}
+
+/// The characters of `words` outside the package's source vocabulary (each once, in
+/// order of appearance) and the unknown token they become.
+pub fn unknown_characters(package: &Package, words: &[&str]) -> Result<(Vec<char>, String)> {
+    let d = package_seq2seq(package)?;
+    let mut unknown = Vec::new();
+    for w in words {
+        for ch in normalized(d, w).chars() {
+            if source_token(d, ch).is_none() && !unknown.contains(&ch) {
+                unknown.push(ch);
+            }
+        }
+    }
+    Ok((unknown, d.source_vocab[d.source_unk].clone()))
 }
 
 /// First index of the largest value.
@@ -59,11 +89,7 @@ pub fn decode_integer(
     package: &Package,
     word: &str,
 ) -> Result<Vec<String>> {
-    let what = package
-        .path
-        .as_ref()
-        .map_or("the package".to_string(), |p| p.display().to_string());
-    let d = seq2seq(&package.info.decoding, &what)?;
+    let d = package_seq2seq(package)?;
     let (enc, dec, proj) = (
         package.layer_index(&d.encoder)?,
         package.layer_index(&d.decoder)?,
@@ -72,7 +98,7 @@ pub fn decode_integer(
     let src = package.embedding(&d.source_embedding)?;
     let tgt = package.embedding(&d.target_embedding)?;
     let enc_info = &package.info.layers[enc];
-    let inputs: Vec<Vec<i8>> = source_tokens(d, word)
+    let inputs: Vec<Vec<i8>> = source_tokens(d, word)?
         .iter()
         .map(|&t| src.row(t).to_vec())
         .collect();
@@ -118,7 +144,7 @@ pub fn decode_float(model: &Model, word: &str) -> Result<Vec<String>> {
     let src = &model.embedding(&d.source_embedding).expect("checked").table;
     let tgt = &model.embedding(&d.target_embedding).expect("checked").table;
     let mut state = FloatState::zeros(enc.n_hidden);
-    for t in source_tokens(d, word) {
+    for t in source_tokens(d, word)? {
         float::step(enc, src.row(t), &mut state);
     }
     let mut token = d.target_start;
@@ -207,7 +233,7 @@ pub fn sequence_float(model: &Model, x: &Tensor) -> Result<Tensor> {
 fn check_sequence_input(x: &Tensor, n_in: Option<usize>) -> Result<()> {
     let n_in = n_in.ok_or_else(|| Error::Usage("the model has no layers".into()))?;
     if x.shape.len() != 2 || x.shape[1] != n_in || x.shape[0] == 0 {
-        return Err(Error::Run(format!(
+        return Err(Error::RunInput(format!(
             "input tensor has shape {:?}, expected [steps >= 1, {n_in}]",
             x.shape
         )));

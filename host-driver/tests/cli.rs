@@ -174,3 +174,34 @@ fn exit_codes_separate_model_and_environment_problems() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fc.weight element 1 is NaN"));
 }
+
+#[test]
+fn an_empty_word_is_an_error() {
+    for words in ["hello,,world", "hello,world,"] {
+        let out = crew_host(&["infer", "--words", words]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{words}: {err}");
+        assert!(err.contains("is empty") && err.contains(words), "{err}");
+        assert!(out.stdout.is_empty(), "{words}: no phonemes for any word");
+    }
+}
+
+#[test]
+fn characters_outside_the_vocabulary_are_named_once() {
+    let out = crew_host(&["infer", "--words", "r2d2,c3po,ok"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let notes: Vec<&str> = err.lines().filter(|l| l.starts_with("note:")).collect();
+    assert_eq!(notes.len(), 1, "{err}");
+    assert!(
+        notes[0].contains("'2', '3'") && notes[0].contains("<unk>"),
+        "{}",
+        notes[0]
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+
+    let out = crew_host(&["infer", "--words", "hello"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
+}

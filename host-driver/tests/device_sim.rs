@@ -11,10 +11,11 @@ use std::time::Duration;
 use common::{random, recurrent, rng, write_safetensors, Tensors};
 use crew_host::backend::lockstep::Lockstep;
 use crew_host::compiler::{compile, CompileOptions};
-use crew_host::device::{Device, DeviceConfig, DeviceError, DeviceErrorClass, LoadProgress};
+use crew_host::device::{Device, DeviceConfig, LoadProgress};
+use crew_host::error::ErrorClass;
 use crew_host::model::{Model, QuantSettings};
 use crew_host::transport::sim::{SimFault, SimTransport};
-use crew_host::{AccelError, Accelerator, LayerState, Package};
+use crew_host::{Accelerator, LayerState, Package, RunError};
 use crew_spec::regmap;
 use rand::Rng;
 
@@ -101,7 +102,7 @@ fn another_design_or_protocol_version_is_refused() {
         )
         .err()
         .expect("mismatch refused");
-        assert_eq!(err.class(), DeviceErrorClass::Bitstream, "{err}");
+        assert_eq!(err.class(), ErrorClass::Bitstream, "{err}");
         let msg = err.to_string();
         assert!(msg.contains(what) && msg.contains("flash"), "{msg}");
     }
@@ -113,14 +114,14 @@ fn a_truncated_transfer_fails_the_load_and_the_board_recovers() {
     let mut device = sim(&[SimFault::CutPipeTransfer { after_bytes: 1024 }]);
     let err = device.load_package(&package).unwrap_err();
     assert!(
-        matches!(err, DeviceError::TruncatedTransfer { moved: 1024, .. }),
+        matches!(err, RunError::TruncatedTransfer { moved: 1024, .. }),
         "{err}"
     );
     // Not loaded: runs are refused.
     let mut state = LayerState::zeros(crew_spec::image::LayerKind::Gru, 16);
     assert!(matches!(
         device.run(0, &inputs(1, 1, 24), &mut state),
-        Err(AccelError::NotLoaded { .. })
+        Err(RunError::NotLoaded { .. })
     ));
     // The abort left the bridge idle: the next load succeeds and verifies.
     device.load_package(&package).unwrap();
@@ -150,7 +151,7 @@ fn run_times_out() {
     let start = device.transport().board().ui_cycles();
     let mut state = LayerState::zeros(crew_spec::image::LayerKind::Gru, 16);
     let err = device.run(0, &inputs(2, 3, 24), &mut state).unwrap_err();
-    assert!(matches!(err, AccelError::Timeout { .. }), "{err}");
+    assert!(matches!(err, RunError::Timeout { .. }), "{err}");
     // 200 us at 100 MHz plus polling: far fewer cycles than the stall.
     let waited = device.transport().board().ui_cycles() - start;
     assert!(waited < 200_000, "{waited} cycles");

@@ -1,4 +1,5 @@
-//! g2p_en end to end: float model vs the tsv, integer reference vs float, inspect vs MODEL.md.
+//! g2p_en end to end: float model vs the tsv, integer reference vs float, inspect vs the
+//! model's known CREW statistics.
 
 use std::path::PathBuf;
 
@@ -69,7 +70,8 @@ fn float_model_reproduces_the_word_list_and_integer_reference_tracks_it() {
 
 #[test]
 fn inspect_matches_the_model_cards_crew_table() {
-    // MODEL.md, measured with per-tensor int8: (matrix, mean unique, max unique, bits).
+    // The model's CREW statistics with per-tensor int8 weights, as first measured:
+    // (matrix, mean unique, max unique, bits).
     let table = [
         ("encoder", 0, 110.0, 134, 7..=8),
         ("encoder", 1, 102.0, 125, 7..=7),

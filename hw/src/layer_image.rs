@@ -5,8 +5,9 @@
 
 use crew_spec::image::{
     encode_dense_column, encode_record, index_bits, vector_words_i8, EpilogueRow, LayerDescriptor,
-    LayerKind, PassDescriptor, LAYER_DESC_WORDS,
+    LayerKind, LAYER_DESC_WORDS,
 };
+use crew_spec::layout::{ImageBuilder, LayerHeader, PassWords};
 
 /// One pass: a rows x cols matrix (row-major, int8 or int16 values) and its epilogue rows.
 #[derive(Clone, Debug)]
@@ -44,7 +45,8 @@ impl LayerImage {
     }
 }
 
-/// Lays out descriptor, then per pass its records and epilogue rows, from `base`.
+/// Lays out the layer from `base` (`crew_spec::layout::ImageBuilder`) with CREW records:
+/// per column, the sorted unique values are the table and the indices point into it.
 pub fn build_layer(
     kind: LayerKind,
     wide_entries: bool,
@@ -53,12 +55,11 @@ pub fn build_layer(
     passes: &[PassMatrix],
     base: u32,
 ) -> LayerImage {
-    let mut words = vec![0u128; LAYER_DESC_WORDS];
-    let mut descs = vec![];
     let mut unique = vec![];
+    let mut encoded = vec![];
     for p in passes {
-        let records_addr = base + words.len() as u32;
         let mut col_unique = vec![];
+        let mut records = vec![];
         for c in 0..p.cols {
             let column: Vec<i16> = (0..p.rows).map(|r| p.weight(r, c)).collect();
             let mut table = column.clone();
@@ -70,40 +71,17 @@ pub fn build_layer(
                 .map(|v| table.binary_search(v).unwrap() as u16)
                 .collect();
             col_unique.push(table.len());
-            words.extend(encode_record(&table, wide_entries, bits, &indices));
+            records.extend(encode_record(&table, wide_entries, bits, &indices));
         }
-        let records_words = (base + words.len() as u32 - records_addr) as u32;
-        let epilogue_addr = base + words.len() as u32;
-        words.extend(p.epilogue.iter().map(|r| r.to_word()));
-        descs.push(PassDescriptor {
-            records_addr,
-            epilogue_addr,
-            n_in: p.cols as u16,
-            n_out: p.rows as u16,
-            records_words,
-        });
+        encoded.push(pass_words(p, records));
         unique.push(col_unique);
     }
-    let desc = LayerDescriptor {
-        kind,
-        wide_entries,
-        dense: false,
-        n_in: n_in as u16,
-        n_hidden: n_hidden as u16,
-        passes: descs,
-    };
-    words[..LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
-    LayerImage {
-        base,
-        words,
-        desc_addr: base,
-        unique,
-    }
+    let header = layer_header(kind, wide_entries, false, n_in, n_hidden);
+    place(header, &encoded, base, unique)
 }
 
 /// Lays out the dense baseline image of the same layer (`crew_spec::image` dense column
-/// records, layer flag `FLAG_DENSE`): descriptor, then per pass its int8 columns and the
-/// unchanged epilogue rows, from `base`. Weights must be int8.
+/// records, layer flag `FLAG_DENSE`) from `base`. Weights must be int8.
 pub fn build_dense_layer(
     kind: LayerKind,
     n_in: usize,
@@ -111,41 +89,64 @@ pub fn build_dense_layer(
     passes: &[PassMatrix],
     base: u32,
 ) -> LayerImage {
-    let mut words = vec![0u128; LAYER_DESC_WORDS];
-    let mut descs = vec![];
-    for p in passes {
-        let records_addr = base + words.len() as u32;
-        for c in 0..p.cols {
-            let column: Vec<i8> = (0..p.rows)
-                .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
+    let encoded: Vec<PassWords> = passes
+        .iter()
+        .map(|p| {
+            let records = (0..p.cols)
+                .flat_map(|c| {
+                    let column: Vec<i8> = (0..p.rows)
+                        .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
+                        .collect();
+                    encode_dense_column(&column)
+                })
                 .collect();
-            words.extend(encode_dense_column(&column));
-        }
-        let records_words = base + words.len() as u32 - records_addr;
-        let epilogue_addr = base + words.len() as u32;
-        words.extend(p.epilogue.iter().map(|r| r.to_word()));
-        descs.push(PassDescriptor {
-            records_addr,
-            epilogue_addr,
-            n_in: p.cols as u16,
-            n_out: p.rows as u16,
-            records_words,
-        });
+            pass_words(p, records)
+        })
+        .collect();
+    let header = layer_header(kind, false, true, n_in, n_hidden);
+    place(header, &encoded, base, vec![])
+}
+
+fn pass_words(p: &PassMatrix, records: Vec<u128>) -> PassWords {
+    PassWords {
+        n_in: p.cols as u16,
+        n_out: p.rows as u16,
+        records,
+        epilogue: p.epilogue.iter().map(|r| r.to_word()).collect(),
     }
-    let desc = LayerDescriptor {
+}
+
+fn layer_header(
+    kind: LayerKind,
+    wide_entries: bool,
+    dense: bool,
+    n_in: usize,
+    n_hidden: usize,
+) -> LayerHeader {
+    LayerHeader {
         kind,
-        wide_entries: false,
-        dense: true,
+        wide_entries,
+        dense,
         n_in: n_in as u16,
         n_hidden: n_hidden as u16,
-        passes: descs,
-    };
-    words[..LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
+    }
+}
+
+fn place(
+    header: LayerHeader,
+    passes: &[PassWords],
+    base: u32,
+    unique: Vec<Vec<usize>>,
+) -> LayerImage {
+    let mut image = ImageBuilder::new(base);
+    let desc_addr = image
+        .push_layer(header, passes)
+        .expect("test layers fit in DRAM");
     LayerImage {
         base,
-        words,
-        desc_addr: base,
-        unique: vec![],
+        words: image.into_words(),
+        desc_addr,
+        unique,
     }
 }
 

@@ -4,8 +4,9 @@
 //! mismatch is reported, not hidden.
 
 use crate::backend::reference::Reference;
-use crate::backend::{AccelError, Accelerator, LayerState, RunOutput};
+use crate::backend::{Accelerator, LayerState, RunOutput};
 use crate::compiler::package::Package;
+use crate::error::RunError;
 
 /// Sums of the performance counters over several runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -38,6 +39,19 @@ pub struct LockstepStats {
 impl LockstepStats {
     pub fn bit_exact(&self) -> bool {
         self.mismatched_runs == 0
+    }
+
+    /// An error naming the first difference when a run on `on` differed.
+    pub fn check(&self, on: &str) -> Result<(), RunError> {
+        if self.bit_exact() {
+            return Ok(());
+        }
+        Err(RunError::DiffersFromReference {
+            on: on.into(),
+            runs: self.runs,
+            mismatched: self.mismatched_runs,
+            first: self.first_mismatch.clone().unwrap_or_else(|| "?".into()),
+        })
     }
 }
 
@@ -76,7 +90,7 @@ impl<A: Accelerator> Accelerator for Lockstep<A> {
         self.backend.name()
     }
 
-    fn load(&mut self, package: &Package) -> Result<(), AccelError> {
+    fn load(&mut self, package: &Package) -> Result<(), RunError> {
         self.reference.load(package)?;
         self.backend.load(package)
     }
@@ -86,7 +100,7 @@ impl<A: Accelerator> Accelerator for Lockstep<A> {
         layer: usize,
         inputs: &[Vec<i8>],
         state: &mut LayerState,
-    ) -> Result<RunOutput, AccelError> {
+    ) -> Result<RunOutput, RunError> {
         let mut ref_state = state.clone();
         let expected = self.reference.run(layer, inputs, &mut ref_state)?;
         let out = self.backend.run(layer, inputs, state)?;

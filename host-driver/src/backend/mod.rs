@@ -3,8 +3,8 @@
 //! semantics. Host-side loops (g2p decoding, tensor sequences) are written against
 //! [`Accelerator`] only, so they run unchanged on any backend.
 //!
-//! Run semantics (RULES.md): a run of layer `l` takes `steps = inputs.len()` int8 input
-//! vectors of `n_in` elements.
+//! Run semantics (the engine's, docs/engine.md "Dataflow and pipeline"): a run of layer
+//! `l` takes `steps = inputs.len()` int8 input vectors of `n_in` elements.
 //! - FC: returns one int32 vector of `N_out` accumulators (bias included) per step; the
 //!   state is not used.
 //! - GRU/LSTM: starts from `state` (h, and c for LSTM), returns h_t (int8, H) per step and
@@ -14,9 +14,9 @@ pub mod lockstep;
 pub mod reference;
 
 use crew_spec::image::LayerKind;
-use crew_spec::regmap::ErrorCode;
 
 use crate::compiler::package::Package;
+use crate::error::RunError;
 
 /// Recurrent state of one GRU/LSTM layer: h (int8, scale 1/128) and, for LSTM, c (int32
 /// Q.15). Empty for FC layers.
@@ -88,50 +88,13 @@ impl RunOutput {
     }
 }
 
-/// Errors any backend can report.
-#[derive(Debug, thiserror::Error)]
-pub enum AccelError {
-    #[error("{backend}: no package loaded")]
-    NotLoaded { backend: String },
-    #[error("{backend}: layer {layer} does not exist (the package has {layers})")]
-    NoSuchLayer {
-        backend: String,
-        layer: usize,
-        layers: usize,
-    },
-    #[error("{backend}: layer {layer}: {message}")]
-    BadRun {
-        backend: String,
-        layer: usize,
-        message: String,
-    },
-    #[error("{backend}: the package does not fit: {message}")]
-    DoesNotFit { backend: String, message: String },
-    #[error("{backend}: the image does not decode: {message}")]
-    BadImage { backend: String, message: String },
-    #[error("{backend}: engine error {code:?} ({})", code.describe())]
-    Engine { backend: String, code: ErrorCode },
-    #[error("{backend}: timed out after {seconds} s waiting for {what}")]
-    Timeout {
-        backend: String,
-        what: String,
-        seconds: f64,
-    },
-    /// Transport-specific failures (USB, FrontPanel, simulator internals).
-    #[error("{backend}: {error}")]
-    Transport {
-        backend: String,
-        error: Box<dyn std::error::Error + Send + Sync>,
-    },
-}
-
 /// A backend that executes CREW packages.
 pub trait Accelerator {
     /// Short name for messages ("reference", "sim", "board").
     fn name(&self) -> &str;
 
     /// Makes `package` the loaded one (e.g. writes its image to DRAM at its load address).
-    fn load(&mut self, package: &Package) -> Result<(), AccelError>;
+    fn load(&mut self, package: &Package) -> Result<(), RunError>;
 
     /// Runs layer `layer` (index into the package's layer table) over `inputs.len()` steps
     /// (1..=65535), each input `n_in` int8 values. See the module documentation.
@@ -140,7 +103,7 @@ pub trait Accelerator {
         layer: usize,
         inputs: &[Vec<i8>],
         state: &mut LayerState,
-    ) -> Result<RunOutput, AccelError>;
+    ) -> Result<RunOutput, RunError>;
 }
 
 /// Checks a run request against a layer's shape; backends share it for uniform errors.
@@ -152,9 +115,9 @@ pub fn check_run(
     n_hidden: usize,
     inputs: &[Vec<i8>],
     state: &LayerState,
-) -> Result<(), AccelError> {
-    let bad = |message: String| AccelError::BadRun {
-        backend: backend.into(),
+) -> Result<(), RunError> {
+    let bad = |message: String| RunError::BadRun {
+        on: backend.into(),
         layer,
         message,
     };

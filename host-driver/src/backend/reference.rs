@@ -8,9 +8,10 @@
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::{requantize, Luts};
 
-use crate::backend::{check_run, AccelError, Accelerator, LayerState, RunOutput, StepOutputs};
+use crate::backend::{check_run, Accelerator, LayerState, RunOutput, StepOutputs};
 use crate::compiler::crew::CrewMatrix;
 use crate::compiler::package::Package;
+use crate::error::RunError;
 
 const NAME: &str = "reference";
 
@@ -81,9 +82,9 @@ impl Reference {
         load_addr: u32,
         wide: bool,
         p: &crew_spec::image::PassDescriptor,
-    ) -> Result<Pass, AccelError> {
-        let bad = |message: String| AccelError::BadImage {
-            backend: NAME.into(),
+    ) -> Result<Pass, RunError> {
+        let bad = |message: String| RunError::BadImage {
+            on: NAME.into(),
             message,
         };
         let local = |a: u32| {
@@ -135,13 +136,13 @@ impl Accelerator for Reference {
         NAME
     }
 
-    fn load(&mut self, package: &Package) -> Result<(), AccelError> {
+    fn load(&mut self, package: &Package) -> Result<(), RunError> {
         let c = &package.container;
         let words = c.image_words();
         let mut layers = Vec::new();
         for (index, _) in c.layers.iter().enumerate() {
-            let d = c.descriptor(index).map_err(|e| AccelError::BadImage {
-                backend: NAME.into(),
+            let d = c.descriptor(index).map_err(|e| RunError::BadImage {
+                on: NAME.into(),
                 message: e.to_string(),
             })?;
             let passes = d
@@ -165,12 +166,13 @@ impl Accelerator for Reference {
         layer: usize,
         inputs: &[Vec<i8>],
         state: &mut LayerState,
-    ) -> Result<RunOutput, AccelError> {
-        let layers = self.layers.as_ref().ok_or(AccelError::NotLoaded {
-            backend: NAME.into(),
-        })?;
-        let l = layers.get(layer).ok_or(AccelError::NoSuchLayer {
-            backend: NAME.into(),
+    ) -> Result<RunOutput, RunError> {
+        let layers = self
+            .layers
+            .as_ref()
+            .ok_or(RunError::NotLoaded { on: NAME.into() })?;
+        let l = layers.get(layer).ok_or(RunError::NoSuchLayer {
+            on: NAME.into(),
             layer,
             layers: layers.len(),
         })?;

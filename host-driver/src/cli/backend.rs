@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use crew_host::device::{Device, DeviceConfig, DeviceError};
+use crew_host::device::{Device, DeviceConfig};
+use crew_host::error::{ErrorClass, RunError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::sim::{SimFault, SimTransport, Simulator};
 use crew_host::transport::{Transport, TransportError};
@@ -59,12 +60,11 @@ fn config(base: DeviceConfig, opts: &DeviceOptions) -> DeviceConfig {
     }
 }
 
-pub fn open_board(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
-    let t =
-        BoardTransport::open(opts.serial.as_deref()).map_err(|error| DeviceError::Transport {
-            on: "FrontPanel".into(),
-            error,
-        })?;
+pub fn open_board(opts: &DeviceOptions) -> Result<AnyDevice, RunError> {
+    let t = BoardTransport::open(opts.serial.as_deref()).map_err(|error| RunError::Transport {
+        on: "FrontPanel".into(),
+        error,
+    })?;
     Device::open(
         Box::new(t) as Box<dyn Transport>,
         "board",
@@ -72,9 +72,9 @@ pub fn open_board(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
     )
 }
 
-pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
+pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, RunError> {
     let t = SimTransport::with_options(&opts.sim_faults, opts.simulator, opts.vcd.clone())
-        .map_err(|error| DeviceError::Transport {
+        .map_err(|error| RunError::Transport {
             on: "simulated XEM7010".into(),
             error,
         })?;
@@ -89,7 +89,7 @@ pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, DeviceError> {
 }
 
 /// Opens the device for `backend`; `None` for the reference, which is no device.
-pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, DeviceError> {
+pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, RunError> {
     let opened = match backend {
         Backend::Reference => return Ok(None),
         Backend::Board => Opened {
@@ -111,12 +111,12 @@ pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, De
             // Several boards and no serial, or a board with the wrong bitstream: the user
             // has to decide, so stop.
             Err(
-                e @ DeviceError::Transport {
+                e @ RunError::Transport {
                     error: TransportError::SeveralDevices { .. },
                     ..
                 },
             ) => return Err(e),
-            Err(e) if e.class() == crew_host::device::DeviceErrorClass::Bitstream => return Err(e),
+            Err(e) if e.class() == ErrorClass::Bitstream => return Err(e),
             Err(e) => {
                 // Said before opening the simulator, so it shows also if that fails.
                 eprintln!(

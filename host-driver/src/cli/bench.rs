@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use crew_host::bench::{
     csv, markdown, run_bench, standard_workloads, svg, tiny_workloads, BenchOptions, BenchProgress,
 };
+use crew_host::error::{Error, Result};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,9 +28,12 @@ pub struct Args {
     columns: Vec<usize>,
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    std::fs::create_dir_all(&a.out).map_err(|error| Error::Io {
+        path: a.out.clone(),
+        error,
+    })?;
     let opts = BenchOptions {
         workloads: if a.quick {
             tiny_workloads()
@@ -71,7 +74,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         ("bench.svg", svg(&report)),
     ] {
         let p = a.out.join(name);
-        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+        std::fs::write(&p, text).map_err(|error| Error::Io {
+            path: p.clone(),
+            error,
+        })?;
     }
     println!("{md}");
     println!(

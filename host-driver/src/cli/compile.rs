@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::bail;
 use crew_host::compiler::Progress;
+use crew_host::error::{Error, Result};
 
 use super::source::{self, ModelOptions, Source};
 
@@ -23,10 +23,15 @@ pub struct Args {
     pub quiet: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> Result<()> {
     let model = match source::load(args.model.as_deref(), &args.options)? {
         Source::Model(m) => m,
-        Source::Package(_) => bail!("{} is already a package", args.model.unwrap().display()),
+        Source::Package(_) => {
+            return Err(Error::Usage(format!(
+                "{} is already a package",
+                args.model.unwrap().display()
+            )))
+        }
     };
     let start = Instant::now();
     let quiet = args.quiet;

@@ -30,7 +30,7 @@ const BUSY_HINT: &str =
 const LIBRARY_HINT: &str = "install Opal Kelly FrontPanel 5.x or point OK_FRONTPANEL_LIB at \
      libokFrontPanel (docs/frontpanel.md); needed to configure and use boards";
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> crew_host::Result<()> {
     let (boards, usb_error) = match usb::list_boards() {
         Ok(b) => (b, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
@@ -55,7 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         hints,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serializes")
+        );
         return Ok(());
     }
     if report.boards.is_empty() {

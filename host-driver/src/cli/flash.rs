@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-use crew_host::device::bitstream::{self, BitstreamError};
-use crew_host::device::{Device, DeviceConfig, DeviceError};
+use crew_host::device::bitstream;
+use crew_host::device::{Device, DeviceConfig};
+use crew_host::error::{BitstreamError, Result, RunError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::Transport;
 
@@ -23,10 +23,10 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> Result<()> {
     let (manifest_path, manifest) = bitstream::read_and_check(&args.bitfile)?;
     let mut board =
-        BoardTransport::open(args.serial.as_deref()).map_err(|error| DeviceError::Transport {
+        BoardTransport::open(args.serial.as_deref()).map_err(|error| RunError::Transport {
             on: "FrontPanel".into(),
             error,
         })?;
@@ -34,11 +34,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let on = board.describe();
     board
         .configure(&args.bitfile)
-        .map_err(|error| DeviceError::Transport {
-            on: on.clone(),
+        .map_err(|error| RunError::Transport {
+            on: format!("{on}: configuring with {}", args.bitfile.display()),
             error,
-        })
-        .with_context(|| format!("configuring with {}", args.bitfile.display()))?;
+        })?;
     // The identity check of the driver confirms design id, protocol and engine.
     let config = DeviceConfig {
         calibration_timeout: Duration::from_secs(5),
@@ -78,15 +77,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Exit code for this subcommand's own errors: 2 for the bitstream or its manifest, 3
-/// when the bitstream file cannot be read.
-pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
-    e.chain().find_map(|c| {
-        c.downcast_ref::<BitstreamError>().map(|b| match b {
-            BitstreamError::Io { .. } => super::EXIT_ENVIRONMENT,
-            _ => super::EXIT_MODEL,
-        })
-    })
 }

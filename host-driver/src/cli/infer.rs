@@ -9,12 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context};
 use crew_host::backend::lockstep::{Lockstep, LockstepStats};
 use crew_host::backend::reference::Reference;
 use crew_host::device::LoadProgress;
+use crew_host::error::{Error, Result};
 use crew_host::model::checkpoint::{read_npy, write_npy};
-use crew_host::runner::{decode_float, decode_integer, sequence_integer};
+use crew_host::runner::{decode_float, decode_integer, sequence_integer, unknown_characters};
 use crew_host::{Accelerator, Package};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -82,8 +82,8 @@ struct Summary {
 }
 
 /// Parses a word list: `word<TAB>phonemes` lines, `#` comments, blank lines skipped.
-fn read_word_list(path: &Path) -> anyhow::Result<Vec<(String, Option<Vec<String>>)>> {
-    let text = std::fs::read_to_string(path).map_err(|error| crew_host::Error::Io {
+fn read_word_list(path: &Path) -> Result<Vec<(String, Option<Vec<String>>)>> {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
         path: path.into(),
         error,
     })?;
@@ -103,10 +103,7 @@ fn read_word_list(path: &Path) -> anyhow::Result<Vec<(String, Option<Vec<String>
 }
 
 /// Opens the device, loads and verifies the package with a progress bar.
-fn load_device(
-    args: &Args,
-    package: &Package,
-) -> anyhow::Result<Option<(Lockstep<AnyDevice>, f64)>> {
+fn load_device(args: &Args, package: &Package) -> Result<Option<(Lockstep<AnyDevice>, f64)>> {
     let Some(opened) = backend::open(args.backend, &args.device)? else {
         return Ok(None);
     };
@@ -139,7 +136,7 @@ fn load_device(
     let mut lockstep = Lockstep::new(device);
     let loaded = lockstep.load(package);
     bar.finish_and_clear();
-    loaded.context("loading the package")?;
+    loaded?;
     let seconds = start.elapsed().as_secs_f64();
     if !args.json {
         eprintln!(
@@ -151,16 +148,37 @@ fn load_device(
     Ok(Some((lockstep, seconds)))
 }
 
-fn mismatch_error(stats: &LockstepStats) -> anyhow::Error {
-    anyhow::Error::new(crew_host::Error::Run(format!(
-        "the device's results differ from the integer reference ({} of {} runs; first: {})",
-        stats.mismatched_runs,
-        stats.runs,
-        stats.first_mismatch.as_deref().unwrap_or("?")
-    )))
+/// The words of `--words`, refusing empty ones (`hello,,world`, a trailing comma).
+fn command_line_words(words: &[String]) -> Result<Vec<(String, Option<Vec<String>>)>> {
+    if let Some(k) = words.iter().position(|w| w.is_empty()) {
+        return Err(Error::Usage(format!(
+            "--words: word {} of {} is empty (doubled or trailing comma in \"{}\")",
+            k + 1,
+            words.len(),
+            words.join(",")
+        )));
+    }
+    Ok(words.iter().map(|w| (w.clone(), None)).collect())
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Says once which characters the model does not know and what they become.
+fn note_unknown_characters(
+    package: &Package,
+    words: &[(String, Option<Vec<String>>)],
+) -> Result<()> {
+    let words: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
+    let (unknown, unk) = unknown_characters(package, &words)?;
+    if !unknown.is_empty() {
+        let listed: Vec<String> = unknown.iter().map(|c| format!("{c:?}")).collect();
+        eprintln!(
+            "note: outside the model's source vocabulary, read as {unk}: {}",
+            listed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: Args) -> Result<()> {
     let wall = Instant::now();
     let src = source::load(args.model.as_deref(), &args.options)?;
     let package = source::package(&src, &args.options)?;
@@ -177,7 +195,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let backend_name = accel.name().to_string();
 
     if let (Some(input), Some(output)) = (&args.input, &args.output) {
-        let x = read_npy(input).context("reading the input tensor")?;
+        let x = read_npy(input)?;
         let y = sequence_integer(accel, &package, &x)?;
         let stats = device.as_mut().map(|(d, _)| d.take_stats());
         write_npy(output, &y)?;
@@ -208,22 +226,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        match stats {
-            Some(s) if !s.bit_exact() => return Err(mismatch_error(&s)),
-            _ => return Ok(()),
-        }
+        return match stats {
+            Some(s) => Ok(s.check(&backend_name)?),
+            None => Ok(()),
+        };
     }
 
     let words: Vec<(String, Option<Vec<String>>)> = match &args.word_list {
         Some(path) => read_word_list(path)?,
-        None => args.words.iter().map(|w| (w.clone(), None)).collect(),
+        None => command_line_words(&args.words)?,
     };
     if words.is_empty() {
-        bail!(
+        return Err(Error::Usage(
             "give --words w1,w2 or --word-list FILE (sequence-to-sequence models), or \
              --input X.npy --output Y.npy"
-        );
+                .into(),
+        ));
     }
+    note_unknown_characters(&package, &words)?;
     let mut results = Vec::new();
     let mut all_stats = LockstepStats::default();
     for (word, expected) in words {
@@ -287,16 +307,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let v = if device.is_some() {
             serde_json::json!({ "words": results, "summary": summary })
         } else {
-            serde_json::to_value(&results)?
+            serde_json::to_value(&results).expect("serializes")
         };
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
     } else {
         print_words(&results, &summary);
     }
-    if !all_stats.bit_exact() {
-        return Err(mismatch_error(&all_stats));
-    }
-    Ok(())
+    Ok(all_stats.check(&backend_name)?)
 }
 
 fn print_words(results: &[WordResult], s: &Summary) {

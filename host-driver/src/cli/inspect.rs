@@ -15,12 +15,15 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> crew_host::Result<()> {
     let src = source::load(args.package.as_deref(), &args.options)?;
     let package = source::package(&src, &args.options)?;
     let stats = crew_host::compiler::inspect::inspect(&package)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&stats).expect("serializes")
+        );
         return Ok(());
     }
     println!(

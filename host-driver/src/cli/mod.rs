@@ -12,9 +12,7 @@ mod source;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use crew_host::device::{DeviceError, DeviceErrorClass};
-use crew_host::transport::TransportError;
-use crew_host::{AccelError, ErrorClass};
+use crew_host::error::{Error, ErrorClass, RunError, TransportError};
 
 #[derive(Parser)]
 #[command(name = "crew-host", version, about = "CREW accelerator host tool")]
@@ -57,7 +55,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             if let Some(hint) = hint(&e) {
                 eprintln!("hint: {hint}");
             }
@@ -66,73 +64,34 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The device error in an error chain, also when boxed inside an `AccelError`.
-fn device_error(e: &anyhow::Error) -> Option<&DeviceError> {
-    fn in_accel(a: &AccelError) -> Option<&DeviceError> {
-        match a {
-            AccelError::Transport { error, .. } => error.downcast_ref::<DeviceError>(),
-            _ => None,
-        }
+/// The exit code of an error: the one mapping from the library's error classes.
+fn exit_code(e: &Error) -> u8 {
+    match e.class() {
+        ErrorClass::Runtime => EXIT_RUNTIME,
+        ErrorClass::Bitstream | ErrorClass::Model => EXIT_MODEL,
+        ErrorClass::Environment => EXIT_ENVIRONMENT,
     }
-    e.chain().find_map(|c| {
-        if let Some(d) = c.downcast_ref::<DeviceError>() {
-            return Some(d);
-        }
-        match (
-            c.downcast_ref::<AccelError>(),
-            c.downcast_ref::<crew_host::Error>(),
-        ) {
-            (Some(a), _) | (None, Some(crew_host::Error::Accel(a))) => in_accel(a),
-            _ => None,
-        }
-    })
 }
 
 /// What to do about environment problems.
-fn hint(e: &anyhow::Error) -> Option<&'static str> {
-    match device_error(e)? {
-        DeviceError::Transport { error, .. } => match error {
-            TransportError::LibraryMissing(_) => Some(
-                "install Opal Kelly FrontPanel 5.x or set OK_FRONTPANEL_LIB to libokFrontPanel \
-                 (docs/frontpanel.md); --backend sim needs no board",
-            ),
-            TransportError::Open { .. } => Some(
-                "if this is a permission problem: sudo scripts/install-udev-rules.sh and replug \
-                 the board; if another program (FrontPanel, another crew-host) holds the board, \
-                 close it",
-            ),
-            TransportError::NoDevice { .. } => Some(
-                "check the USB cable and power, and `crew-host devices`; --backend sim needs \
-                 no board",
-            ),
-            _ => None,
-        },
+fn hint(e: &Error) -> Option<&'static str> {
+    let Error::Run(RunError::Transport { error, .. }) = e else {
+        return None;
+    };
+    match error {
+        TransportError::LibraryMissing(_) => Some(
+            "install Opal Kelly FrontPanel 5.x or set OK_FRONTPANEL_LIB to libokFrontPanel \
+             (docs/frontpanel.md); --backend sim needs no board",
+        ),
+        TransportError::Open { .. } => Some(
+            "if this is a permission problem: sudo scripts/install-udev-rules.sh and replug \
+             the board; if another program (FrontPanel, another crew-host) holds the board, \
+             close it",
+        ),
+        TransportError::NoDevice { .. } => Some(
+            "check the USB cable and power, and `crew-host devices`; --backend sim needs \
+             no board",
+        ),
         _ => None,
-    }
-}
-
-/// Exit code of an error: from the library's error class where there is one.
-fn exit_code(e: &anyhow::Error) -> u8 {
-    if let Some(d) = device_error(e) {
-        return match d.class() {
-            DeviceErrorClass::Runtime => EXIT_RUNTIME,
-            DeviceErrorClass::Bitstream => EXIT_MODEL,
-            DeviceErrorClass::Environment => EXIT_ENVIRONMENT,
-        };
-    }
-    if let Some(code) = flash::exit_code(e) {
-        return code;
-    }
-    if e.chain().any(|c| c.downcast_ref::<AccelError>().is_some()) {
-        return EXIT_RUNTIME;
-    }
-    let class = e
-        .chain()
-        .find_map(|c| c.downcast_ref::<crew_host::Error>())
-        .map(|e| e.class());
-    match class {
-        Some(ErrorClass::Runtime) => EXIT_RUNTIME,
-        Some(ErrorClass::Environment) => EXIT_ENVIRONMENT,
-        Some(ErrorClass::Model) | None => EXIT_MODEL,
     }
 }

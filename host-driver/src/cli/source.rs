@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::ValueEnum;
 use crew_host::compiler::{compile, CompileOptions, Progress};
+use crew_host::error::{Error, Result};
 use crew_host::model::checkpoint;
 use crew_host::model::{Granularity, IndexWidth, Model, QuantSettings};
 use crew_host::Package;
@@ -60,7 +60,7 @@ pub fn is_package(path: &Path) -> bool {
 }
 
 /// Loads MODEL (default: the bundled g2p model).
-pub fn load(model: Option<&Path>, opts: &ModelOptions) -> anyhow::Result<Source> {
+pub fn load(model: Option<&Path>, opts: &ModelOptions) -> Result<Source> {
     let path = model.map(Path::to_path_buf).unwrap_or_else(bundled_model);
     if is_package(&path) {
         return Ok(Source::Package(Package::read(&path)?));
@@ -74,10 +74,10 @@ pub fn load(model: Option<&Path>, opts: &ModelOptions) -> anyhow::Result<Source>
         )?
     } else {
         if opts.layer.is_some() {
-            anyhow::bail!(
+            return Err(Error::Usage(format!(
                 "--layer applies to checkpoints (.npz, .safetensors), not {}",
                 path.display()
-            );
+            )));
         }
         Model::from_description(&path)?
     };
@@ -89,9 +89,9 @@ pub fn compile_model(
     model: &Model,
     opts: &ModelOptions,
     progress: &mut dyn FnMut(Progress),
-) -> anyhow::Result<Package> {
+) -> Result<Package> {
     let calibration = match &opts.calibrate {
-        Some(p) => Some(checkpoint::read_npy(p).context("reading calibration inputs")?),
+        Some(p) => Some(checkpoint::read_npy(p)?),
         None => None,
     };
     let options = CompileOptions {
@@ -111,7 +111,7 @@ pub fn compile_model(
 }
 
 /// The package for MODEL: read, or compiled in memory.
-pub fn package(source: &Source, opts: &ModelOptions) -> anyhow::Result<Package> {
+pub fn package(source: &Source, opts: &ModelOptions) -> Result<Package> {
     match source {
         Source::Package(p) => Ok(p.clone()),
         Source::Model(m) => compile_model(m, opts, &mut |_| {}),

@@ -3,9 +3,8 @@
 //! `crew_spec::image` (layer flag `FLAG_DENSE`). Built from the package itself, so both
 //! engines see exactly the same int8 weights and epilogue rows; the CREW path is untouched.
 
-use crew_spec::image::{
-    self, encode_dense_column, LayerDescriptor, PassDescriptor, LAYER_DESC_WORDS,
-};
+use crew_spec::image::{self, encode_dense_column, LayerDescriptor};
+use crew_spec::layout::{ImageBuilder, LayerHeader, PassWords};
 
 use crate::compiler::package::Package;
 use crate::error::{Error, Result};
@@ -72,47 +71,44 @@ pub fn decode_layer(package: &Package, index: usize) -> Result<(LayerDescriptor,
     Ok((d, passes))
 }
 
-/// Lays out a dense image of the whole package from `load_addr`: per layer the
-/// descriptor (flag dense), then per pass its int8 columns and its epilogue rows.
+/// Lays out a dense image of the whole package from `load_addr`
+/// (`crew_spec::layout::ImageBuilder`): the same layers with the descriptor flag dense and
+/// each pass's int8 columns in place of its CREW records.
 pub fn dense_image(package: &Package, load_addr: u32) -> Result<DenseImage> {
-    let mut words: Vec<u128> = vec![];
+    let mut image = ImageBuilder::new(load_addr);
     let mut desc_addrs = vec![];
     for index in 0..package.container.layers.len() {
         let (d, passes) = decode_layer(package, index)?;
-        let desc_at = words.len();
-        desc_addrs.push(load_addr + desc_at as u32);
-        words.resize(desc_at + LAYER_DESC_WORDS, 0);
-        let mut descs = vec![];
-        for p in &passes {
-            let records_addr = load_addr + words.len() as u32;
-            for i in 0..p.n_in {
-                let column: Vec<i8> = (0..p.n_out).map(|o| p.weights[o * p.n_in + i]).collect();
-                words.extend(encode_dense_column(&column));
-            }
-            let records_words = load_addr + words.len() as u32 - records_addr;
-            let epilogue_addr = load_addr + words.len() as u32;
-            words.extend(&p.epilogue);
-            descs.push(PassDescriptor {
-                records_addr,
-                epilogue_addr,
+        let passes: Vec<PassWords> = passes
+            .iter()
+            .map(|p| PassWords {
                 n_in: p.n_in as u16,
                 n_out: p.n_out as u16,
-                records_words,
-            });
-        }
-        let desc = LayerDescriptor {
+                records: (0..p.n_in)
+                    .flat_map(|i| {
+                        let column: Vec<i8> =
+                            (0..p.n_out).map(|o| p.weights[o * p.n_in + i]).collect();
+                        encode_dense_column(&column)
+                    })
+                    .collect(),
+                epilogue: p.epilogue.clone(),
+            })
+            .collect();
+        let header = LayerHeader {
+            kind: d.kind,
+            wide_entries: false,
             dense: true,
-            passes: descs,
-            ..d
+            n_in: d.n_in,
+            n_hidden: d.n_hidden,
         };
-        words[desc_at..desc_at + LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
-        if load_addr as u64 + words.len() as u64 > image::DRAM_WORDS {
-            return Err(bad("the dense image does not fit in DRAM".into()));
-        }
+        let desc_addr = image
+            .push_layer(header, &passes)
+            .map_err(|e| bad(format!("the dense image does not fit in DRAM ({e})")))?;
+        desc_addrs.push(desc_addr);
     }
     Ok(DenseImage {
         load_addr,
-        words,
+        words: image.into_words(),
         desc_addrs,
     })
 }

@@ -1,7 +1,6 @@
 //! Compiler: float [`Model`] to a [`Package`] (quantization, CREW transform, DRAM image).
 //!
-//! Image layout, per layer in model order, from the load address up: the layer descriptor
-//! (4 words), then for each pass its column records followed by its epilogue rows.
+//! The image is laid out by `crew_spec::layout::ImageBuilder`, layers in model order.
 
 pub mod crew;
 pub mod dense;
@@ -9,7 +8,8 @@ pub mod inspect;
 pub mod package;
 pub mod quant;
 
-use crew_spec::image::{self, LayerDescriptor, PassDescriptor, LAYER_DESC_WORDS};
+use crew_spec::image;
+use crew_spec::layout::{ImageBuilder, LayerHeader, PassWords};
 use crew_spec::package as spec;
 
 use crate::compiler::package::{EmbeddingInfo, LayerInfo, ModelInfo, Package};
@@ -74,18 +74,9 @@ pub fn compile(
             }
         })
         .collect();
-    let mut words: Vec<u128> = Vec::new();
+    let mut image = ImageBuilder::new(options.load_addr);
     let mut infos = Vec::new();
     let mut entries = Vec::new();
-    let addr = |words: &Vec<u128>| -> Result<u32> {
-        u32::try_from(options.load_addr as u64 + words.len() as u64)
-            .ok()
-            .filter(|a| (*a as u64) < image::DRAM_WORDS)
-            .ok_or_else(|| Error::Compile {
-                layer: model.name.clone(),
-                message: "the image does not fit in DRAM".into(),
-            })
-    };
     for (index, layer) in model.layers.iter().enumerate() {
         progress(Progress::Layer {
             index,
@@ -139,8 +130,6 @@ pub fn compile(
                 None => DEFAULT_INPUT_SCALE,
             },
         };
-        let desc_addr = addr(&words)?;
-        words.resize(words.len() + LAYER_DESC_WORDS, 0);
         let mut passes = Vec::new();
         let mut weight_scales = Vec::new();
         let mut wide = false;
@@ -149,39 +138,33 @@ pub fn compile(
             let q = quant::quantize_pass(w, b, s_in, &settings)
                 .map_err(|m| compile_err(format!("pass {p}: {m}")))?;
             wide = q.matrix.wide;
-            let records_addr = addr(&words)?;
-            let records = q.matrix.records();
-            let records_words = u32::try_from(records.len())
-                .map_err(|_| compile_err("records exceed 2^32 words".into()))?;
-            words.extend(records);
-            let epilogue_addr = addr(&words)?;
-            words.extend(q.epilogue.iter().map(|r| r.to_word()));
-            passes.push(PassDescriptor {
-                records_addr,
-                epilogue_addr,
+            passes.push(PassWords {
                 n_in: w.cols() as u16,
                 n_out: w.rows() as u16,
-                records_words,
+                records: q.matrix.records(),
+                epilogue: q.epilogue.iter().map(|r| r.to_word()).collect(),
             });
             weight_scales.push(q.row_scales);
         }
-        addr(&words)?;
-        let desc = LayerDescriptor {
+        let header = LayerHeader {
             kind: layer.kind.spec(),
             wide_entries: wide,
             dense: false,
             n_in: layer.n_in as u16,
             n_hidden: layer.n_hidden as u16,
-            passes,
         };
-        let at = (desc_addr - options.load_addr) as usize;
-        words[at..at + LAYER_DESC_WORDS].copy_from_slice(&desc.to_words());
+        let desc_addr = image
+            .push_layer(header, &passes)
+            .map_err(|e| Error::Compile {
+                layer: model.name.clone(),
+                message: e.to_string(),
+            })?;
         entries.push(spec::LayerEntry {
             desc_addr,
-            kind: desc.kind,
+            kind: header.kind,
             wide_entries: wide,
-            n_in: desc.n_in,
-            n_hidden: desc.n_hidden,
+            n_in: header.n_in,
+            n_hidden: header.n_hidden,
         });
         infos.push(LayerInfo {
             name: layer.name.clone(),
@@ -204,7 +187,7 @@ pub fn compile(
         load_addr: options.load_addr,
         model: serde_json::to_string(&info).expect("model info serializes"),
         layers: entries,
-        image: image::words_to_bytes(&words),
+        image: image::words_to_bytes(image.words()),
     };
     progress(Progress::Done {
         image_bytes: container.image.len(),

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bytes::Buf;
 use serde::{Deserialize, Serialize};
 
 use crew_spec::image::{EpilogueRow, LayerDescriptor};
@@ -169,9 +170,9 @@ impl Package {
         let d = self.descriptor(layer)?;
         let p = d.passes[pass];
         let start = (p.epilogue_addr - self.container.load_addr) as usize * 16;
-        Ok(self.container.image[start..start + p.n_out as usize * 16]
-            .chunks_exact(16)
-            .map(|c| EpilogueRow::from_word(u128::from_le_bytes(c.try_into().unwrap())))
+        let mut rows = &self.container.image[start..start + p.n_out as usize * 16];
+        Ok((0..p.n_out)
+            .map(|_| EpilogueRow::from_word(rows.get_u128_le()))
             .collect())
     }
 }

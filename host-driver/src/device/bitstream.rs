@@ -1,71 +1,15 @@
-//! Bitstream manifests (bitstreams/README.md): `crew-xem7010-<hash>.bit` comes with
-//! `crew-xem7010-<hash>.json` naming the board model, design id, register map (protocol)
-//! version, image format version, engine parameters and the bitstream's sha256.
+//! Bitstream manifests (`crew_spec::manifest`, bitstreams/README.md): `crew-xem7010-<hash>.bit`
+//! comes with `crew-xem7010-<hash>.json` naming the board model, design id, register map
+//! (protocol) version, image format version, engine parameters and the bitstream's sha256.
 //! `crew-host flash` checks the manifest before configuring and the identity wires after.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-/// The engine a bitstream contains, as its identity wire-outs report it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct ManifestEngine {
-    /// "crew" or "dense".
-    pub kind: String,
-    /// WireOut 0x32.
-    pub kind_code: u16,
-    /// WireOut 0x33.
-    pub lanes: u16,
-    /// WireOut 0x34.
-    pub acc_depth: u16,
-}
+use crew_spec::manifest::Manifest;
 
-/// The manifest fields the host checks (other fields are ignored).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Manifest {
-    pub design_hash: String,
-    pub design_id: u16,
-    pub protocol_version: u16,
-    pub image_format_version: u16,
-    /// FrontPanel board model string, e.g. "XEM7010-A50".
-    pub board_model: String,
-    pub engine: ManifestEngine,
-    /// sha256 of the `.bit` file, hex.
-    pub bitstream_sha256: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum BitstreamError {
-    #[error("{}: {error}", path.display())]
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    #[error("{} has no manifest (expected {})", bit.display(), manifest.display())]
-    NoManifest { bit: PathBuf, manifest: PathBuf },
-    #[error("manifest {}: {message}", path.display())]
-    BadManifest { path: PathBuf, message: String },
-    #[error("{}: sha256 {found} differs from the manifest's {expected} (corrupted or replaced file)", bit.display())]
-    Checksum {
-        bit: PathBuf,
-        expected: String,
-        found: String,
-    },
-    #[error("{}: {what} is {found}, this crew-host needs {expected}; use a bitstream built from this source tree", bit.display())]
-    Incompatible {
-        bit: PathBuf,
-        what: &'static str,
-        found: String,
-        expected: String,
-    },
-    #[error("{} is built for {expected}, the board is a {found}", bit.display())]
-    WrongBoard {
-        bit: PathBuf,
-        expected: String,
-        found: String,
-    },
-}
+use crate::error::BitstreamError;
 
 /// The manifest path of a bitstream file.
 pub fn manifest_path(bit: &Path) -> PathBuf {
@@ -99,10 +43,18 @@ pub fn read_and_check(bit: &Path) -> Result<(PathBuf, Manifest), BitstreamError>
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    if !found.eq_ignore_ascii_case(&manifest.bitstream_sha256) {
+    let Some(expected) = &manifest.bitstream_sha256 else {
+        return Err(BitstreamError::BadManifest {
+            path,
+            message: "no bitstream_sha256: this is a build folder's manifest, not one of a \
+                      built bitstream"
+                .into(),
+        });
+    };
+    if !found.eq_ignore_ascii_case(expected) {
         return Err(BitstreamError::Checksum {
             bit: bit.into(),
-            expected: manifest.bitstream_sha256.clone(),
+            expected: expected.clone(),
             found,
         });
     }

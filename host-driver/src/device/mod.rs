@@ -1,29 +1,27 @@
 //! The CREW driver over any [`Transport`]: checks that the board runs a CREW bitstream this
-//! host speaks, loads a package's DRAM image through the pipe and verifies it by reading
-//! it back, and runs layers (inputs in, start, wait for done, error code, outputs and
-//! performance counters out). Every wait has a deadline on the device clock.
+//! host speaks (here), loads a package's DRAM image through the pipe and verifies it by
+//! reading it back (`dram.rs`), and runs layers (`run.rs`: inputs in, start, wait for done,
+//! error code, outputs and performance counters out). Every wait has a deadline on the
+//! device clock.
 //!
 //! DRAM layout: the package image at its load address; run-time vectors of one run above
-//! the image, from the first 256-word boundary past it: `[inputs | state | outputs]`, so
-//! one pipe write carries inputs and state and one pipe read brings back state and outputs.
+//! the image, from the first 256-word boundary past it, in `crew_spec::layout::RunLayout`
+//! (`[inputs | state | outputs]`): one pipe write carries inputs and state, one pipe read
+//! brings back state and outputs.
 
 pub mod bitstream;
+mod dram;
+mod run;
 
 use std::time::Duration;
 
-use crew_spec::image::{self, LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
-use crate::backend::StepOutputs;
-use crate::backend::{check_run, AccelError, Accelerator, LayerState, PerfCounters, RunOutput};
+use crate::backend::{Accelerator, LayerState, RunOutput};
 use crate::compiler::package::Package;
+use crate::error::RunError;
 use crate::transport::{Transport, TransportError};
-
-const BLOCK: usize = regmap::PIPE_BLOCK_BYTES;
-/// Bytes per armed pipe transfer while loading: the unit of progress reports.
-const LOAD_CHUNK_BYTES: usize = 64 * 1024;
-const SCRATCH_ALIGN_WORDS: u64 = 256;
 
 /// What the identity wire-outs say about the configured bitstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -33,111 +31,6 @@ pub struct Identity {
     pub engine_kind: u16,
     pub lanes: u16,
     pub acc_depth: u16,
-}
-
-/// Errors of the driver.
-#[derive(Debug, thiserror::Error)]
-pub enum DeviceError {
-    #[error("{on}: {error}")]
-    Transport { on: String, error: TransportError },
-    #[error("{on} does not run a CREW bitstream: design id {found:#06x}, expected {:#06x}; flash a CREW bitstream (crew-host flash bitstreams/<hash>.bit)", regmap::DESIGN_ID)]
-    WrongDesign { on: String, found: u16 },
-    #[error("{on} runs a CREW bitstream with protocol version {found}, this crew-host speaks version {}; flash a bitstream built for register map version {}", regmap::PROTOCOL_VERSION, regmap::PROTOCOL_VERSION)]
-    WrongProtocol { on: String, found: u16 },
-    #[error("{on} runs engine kind {found} ({}), expected {expected} ({}); flash the matching bitstream", engine_name(*found), engine_name(*expected))]
-    WrongEngine {
-        on: String,
-        found: u16,
-        expected: u16,
-    },
-    #[error("{on}: DRAM calibration did not complete within {after:?}")]
-    CalibrationPending { on: String, after: Duration },
-    #[error("{on}: timed out after {after:?} (device time) waiting for {what}")]
-    Timeout {
-        on: String,
-        what: String,
-        after: Duration,
-    },
-    #[error("{on}: {what}: the pipe moved {moved} of {expected} bytes")]
-    TruncatedTransfer {
-        on: String,
-        what: String,
-        moved: usize,
-        expected: usize,
-    },
-    #[error("{on}: {what}: engine/bridge error {code:?} ({})", code.describe())]
-    Engine {
-        on: String,
-        what: String,
-        code: ErrorCode,
-    },
-    #[error("{on}: {what}: unknown error code {code}")]
-    UnknownErrorCode { on: String, what: String, code: u16 },
-    #[error("{on}: image verification failed: {mismatched_words} of {words} words differ, first at word address {first_addr} (wrote {expected:#034x}, read {found:#034x}); the package is not loaded")]
-    VerifyFailed {
-        on: String,
-        words: usize,
-        mismatched_words: usize,
-        first_addr: u64,
-        expected: u128,
-        found: u128,
-    },
-    #[error("{on}: no package loaded")]
-    NotLoaded { on: String },
-    #[error("{on}: layer {layer} does not exist (the package has {layers})")]
-    NoSuchLayer {
-        on: String,
-        layer: usize,
-        layers: usize,
-    },
-    #[error(
-        "{on}: {what} ends at word {end}, past the {} words of DRAM",
-        DRAM_WORDS
-    )]
-    OutOfDram { on: String, what: String, end: u64 },
-    #[error("{on}: layer {layer} has a pass of {n_out} outputs, the engine holds {acc_depth}")]
-    ShapeTooLarge {
-        on: String,
-        layer: usize,
-        n_out: usize,
-        acc_depth: u16,
-    },
-}
-
-fn engine_name(kind: u16) -> &'static str {
-    match kind {
-        regmap::ENGINE_KIND_CREW => "CREW",
-        regmap::ENGINE_KIND_DENSE => "dense int8",
-        _ => "unknown",
-    }
-}
-
-/// What kind of problem a [`DeviceError`] is (the CLI maps it to an exit code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceErrorClass {
-    /// The board, a transfer or a run failed.
-    Runtime,
-    /// The configured bitstream is not one this host speaks.
-    Bitstream,
-    /// FrontPanel library missing, device cannot be opened (permissions, busy).
-    Environment,
-}
-
-impl DeviceError {
-    pub fn class(&self) -> DeviceErrorClass {
-        match self {
-            DeviceError::WrongDesign { .. }
-            | DeviceError::WrongProtocol { .. }
-            | DeviceError::WrongEngine { .. } => DeviceErrorClass::Bitstream,
-            DeviceError::Transport { error, .. } => match error {
-                TransportError::LibraryMissing(_) | TransportError::Open { .. } => {
-                    DeviceErrorClass::Environment
-                }
-                _ => DeviceErrorClass::Runtime,
-            },
-            _ => DeviceErrorClass::Runtime,
-        }
-    }
 }
 
 /// Load progress events (for a progress bar).
@@ -213,7 +106,7 @@ impl<T: Transport> Device<T> {
     /// Checks the identity wires (design id, protocol version, engine kind) and DRAM
     /// calibration; refuses a board that runs another bitstream. `name` is the backend
     /// name in messages ("board", "sim").
-    pub fn open(transport: T, name: &str, config: DeviceConfig) -> Result<Device<T>, DeviceError> {
+    pub fn open(transport: T, name: &str, config: DeviceConfig) -> Result<Device<T>, RunError> {
         let mut d = Device {
             transport,
             name: name.into(),
@@ -231,19 +124,19 @@ impl<T: Transport> Device<T> {
         d.identity = d.read_identity()?;
         let on = d.on();
         if d.identity.design_id != regmap::DESIGN_ID {
-            return Err(DeviceError::WrongDesign {
+            return Err(RunError::WrongDesign {
                 on,
                 found: d.identity.design_id,
             });
         }
         if d.identity.protocol_version != regmap::PROTOCOL_VERSION {
-            return Err(DeviceError::WrongProtocol {
+            return Err(RunError::WrongProtocol {
                 on,
                 found: d.identity.protocol_version,
             });
         }
         if d.identity.engine_kind != config.engine_kind {
-            return Err(DeviceError::WrongEngine {
+            return Err(RunError::WrongEngine {
                 on,
                 found: d.identity.engine_kind,
                 expected: config.engine_kind,
@@ -274,15 +167,15 @@ impl<T: Transport> Device<T> {
         self.transport.describe()
     }
 
-    fn tr<V>(&self, r: Result<V, TransportError>) -> Result<V, DeviceError> {
-        r.map_err(|error| DeviceError::Transport {
+    fn tr<V>(&self, r: Result<V, TransportError>) -> Result<V, RunError> {
+        r.map_err(|error| RunError::Transport {
             on: self.on(),
             error,
         })
     }
 
     /// Reads the identity wire-outs.
-    pub fn read_identity(&mut self) -> Result<Identity, DeviceError> {
+    pub fn read_identity(&mut self) -> Result<Identity, RunError> {
         let r = self.transport.update_wire_outs();
         self.tr(r)?;
         Ok(Identity {
@@ -294,23 +187,23 @@ impl<T: Transport> Device<T> {
         })
     }
 
-    fn wire_out(&mut self, addr: u8) -> Result<u16, DeviceError> {
+    fn wire_out(&mut self, addr: u8) -> Result<u16, RunError> {
         let r = self.transport.get_wire_out(addr);
         self.tr(r)
     }
 
-    fn wire_out_u32(&mut self, lo: u8, hi: u8) -> Result<u32, DeviceError> {
+    fn wire_out_u32(&mut self, lo: u8, hi: u8) -> Result<u32, RunError> {
         Ok(self.wire_out(lo)? as u32 | (self.wire_out(hi)? as u32) << 16)
     }
 
-    fn set_u32(&mut self, lo: u8, hi: u8, v: u32) -> Result<(), DeviceError> {
+    fn set_u32(&mut self, lo: u8, hi: u8, v: u32) -> Result<(), RunError> {
         let r = self.transport.set_wire_in(lo, v as u16);
         self.tr(r)?;
         let r = self.transport.set_wire_in(hi, (v >> 16) as u16);
         self.tr(r)
     }
 
-    fn wait_calibrated(&mut self) -> Result<(), DeviceError> {
+    fn wait_calibrated(&mut self) -> Result<(), RunError> {
         let start = self.transport.device_time();
         loop {
             let r = self.transport.update_wire_outs();
@@ -319,7 +212,7 @@ impl<T: Transport> Device<T> {
                 return Ok(());
             }
             if self.transport.device_time() - start > self.config.calibration_timeout {
-                return Err(DeviceError::CalibrationPending {
+                return Err(RunError::CalibrationPending {
                     on: self.on(),
                     after: self.config.calibration_timeout,
                 });
@@ -330,12 +223,7 @@ impl<T: Transport> Device<T> {
     }
 
     /// Polls the event trigger-out until a bit of `mask` fires; returns the bits that fired.
-    fn wait_events(
-        &mut self,
-        mask: u16,
-        timeout: Duration,
-        what: &str,
-    ) -> Result<u16, DeviceError> {
+    fn wait_events(&mut self, mask: u16, timeout: Duration, what: &str) -> Result<u16, RunError> {
         let start = self.transport.device_time();
         loop {
             let r = self.transport.update_trigger_outs();
@@ -360,7 +248,7 @@ impl<T: Transport> Device<T> {
                     .transport
                     .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_ABORT);
                 self.tr(r)?;
-                return Err(DeviceError::Timeout {
+                return Err(RunError::Timeout {
                     on: self.on(),
                     what: what.into(),
                     after: timeout,
@@ -372,411 +260,24 @@ impl<T: Transport> Device<T> {
     }
 
     /// Reads the error code; `Ok` when it is `None`.
-    fn check_error(&mut self, what: &str) -> Result<(), DeviceError> {
+    fn check_error(&mut self, what: &str) -> Result<(), RunError> {
         let r = self.transport.update_wire_outs();
         self.tr(r)?;
         let code = self.wire_out(regmap::WIRE_OUT_ERROR_CODE)?;
         match ErrorCode::from_u16(code) {
             Some(ErrorCode::None) => Ok(()),
-            Some(code) => Err(DeviceError::Engine {
+            Some(code) => Err(RunError::Engine {
                 on: self.on(),
                 what: what.into(),
                 code,
             }),
-            None => Err(DeviceError::UnknownErrorCode {
+            None => Err(RunError::UnknownErrorCode {
                 on: self.on(),
                 what: what.into(),
                 code,
             }),
         }
     }
-
-    fn arm(&mut self, trigger: u8, addr: u64, words: usize) -> Result<(), DeviceError> {
-        let end = addr + words as u64;
-        if end > DRAM_WORDS {
-            return Err(DeviceError::OutOfDram {
-                on: self.on(),
-                what: format!("a transfer of {words} words at {addr}"),
-                end,
-            });
-        }
-        self.set_u32(
-            regmap::WIRE_IN_XFER_ADDR_LO,
-            regmap::WIRE_IN_XFER_ADDR_HI,
-            addr as u32,
-        )?;
-        self.set_u32(
-            regmap::WIRE_IN_XFER_WORDS_LO,
-            regmap::WIRE_IN_XFER_WORDS_HI,
-            words as u32,
-        )?;
-        let r = self.transport.update_wire_ins();
-        self.tr(r)?;
-        // Drop events of earlier commands.
-        let r = self.transport.update_trigger_outs();
-        self.tr(r)?;
-        let r = self
-            .transport
-            .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, trigger);
-        self.tr(r)
-    }
-
-    /// Ends a cut-short transfer so the bridge returns to idle, then reports it.
-    fn truncated(&mut self, what: &str, moved: usize, expected: usize) -> DeviceError {
-        let _ = self
-            .transport
-            .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_ABORT);
-        let _ = self.transport.pause(self.config.poll);
-        DeviceError::TruncatedTransfer {
-            on: self.on(),
-            what: what.into(),
-            moved,
-            expected,
-        }
-    }
-
-    fn xfer_done_mask() -> u16 {
-        1 << regmap::TRIG_OUT_XFER_DONE | 1 << regmap::TRIG_OUT_ERROR
-    }
-
-    /// Writes whole words to DRAM at word address `addr` in one armed transfer.
-    pub fn write_dram(&mut self, addr: u64, data: &[u8], what: &str) -> Result<(), DeviceError> {
-        assert!(data.len() % WORD_BYTES == 0 && !data.is_empty());
-        self.arm(regmap::TRIG_START_DRAM_WRITE, addr, data.len() / WORD_BYTES)?;
-        // Whole 512-byte blocks, then the tail (whole 16-byte words) in the largest
-        // power-of-two block that divides it: the bridge takes exactly XFER_WORDS words.
-        let bulk = data.len() / BLOCK * BLOCK;
-        let mut moved = 0;
-        for (part, block) in [
-            (&data[..bulk], BLOCK),
-            (&data[bulk..], tail_block(data.len() - bulk)),
-        ] {
-            if part.is_empty() {
-                continue;
-            }
-            let r = self
-                .transport
-                .write_to_block_pipe_in(regmap::PIPE_IN_DRAM, block, part);
-            let n = self.tr(r)?;
-            moved += n;
-            if n < part.len() {
-                return Err(self.truncated(what, moved, data.len()));
-            }
-        }
-        let timeout = self.config.transfer_timeout;
-        self.wait_events(Self::xfer_done_mask(), timeout, what)?;
-        self.check_error(what)
-    }
-
-    /// Reads `words` words of DRAM from word address `addr`.
-    pub fn read_dram(
-        &mut self,
-        addr: u64,
-        words: usize,
-        what: &str,
-    ) -> Result<Vec<u8>, DeviceError> {
-        assert!(words > 0);
-        self.arm(regmap::TRIG_START_DRAM_READ, addr, words)?;
-        // The bridge pads reads to whole blocks.
-        let mut buf = vec![0u8; (words * WORD_BYTES).div_ceil(BLOCK) * BLOCK];
-        let r = self
-            .transport
-            .read_from_block_pipe_out(regmap::PIPE_OUT_DRAM, BLOCK, &mut buf);
-        let n = self.tr(r)?;
-        if n < buf.len() {
-            return Err(self.truncated(what, n, buf.len()));
-        }
-        let timeout = self.config.transfer_timeout;
-        self.wait_events(Self::xfer_done_mask(), timeout, what)?;
-        self.check_error(what)?;
-        buf.truncate(words * WORD_BYTES);
-        Ok(buf)
-    }
-
-    fn report(&mut self, p: LoadProgress) {
-        if let Some(f) = self.progress.as_mut() {
-            f(p);
-        }
-    }
-
-    /// Writes the package image and reads it back; the package counts as loaded only when
-    /// every word matches.
-    pub fn load_package(&mut self, package: &Package) -> Result<(), DeviceError> {
-        self.loaded = None;
-        let c = &package.container;
-        let end = c.end_addr();
-        if end > DRAM_WORDS {
-            return Err(DeviceError::OutOfDram {
-                on: self.on(),
-                what: "the package image".into(),
-                end,
-            });
-        }
-        let mut step_words = Vec::new();
-        for k in 0..c.layers.len() {
-            let d = c.descriptor(k).map_err(|e| DeviceError::Transport {
-                on: self.on(),
-                error: TransportError::InvalidArgument(format!("package layer {k}: {e}")),
-            })?;
-            let mut words = 0u64;
-            for p in &d.passes {
-                if self.identity.acc_depth != 0 && p.n_out > self.identity.acc_depth {
-                    return Err(DeviceError::ShapeTooLarge {
-                        on: self.on(),
-                        layer: k,
-                        n_out: p.n_out as usize,
-                        acc_depth: self.identity.acc_depth,
-                    });
-                }
-                words += p.records_words as u64 + p.n_out as u64 + p.n_in as u64;
-            }
-            step_words.push(words);
-        }
-        let total = c.image.len();
-        let load = c.load_addr as u64;
-        for (i, chunk) in c.image.chunks(LOAD_CHUNK_BYTES).enumerate() {
-            let addr = load + (i * LOAD_CHUNK_BYTES / WORD_BYTES) as u64;
-            self.write_dram(addr, chunk, "writing the package image")?;
-            let done = (i * LOAD_CHUNK_BYTES + chunk.len()).min(total);
-            self.report(LoadProgress::Write { done, total });
-        }
-        let mut mismatched = 0;
-        let mut first = None;
-        for (i, chunk) in c.image.chunks(LOAD_CHUNK_BYTES).enumerate() {
-            let addr = load + (i * LOAD_CHUNK_BYTES / WORD_BYTES) as u64;
-            let back = self.read_dram(addr, chunk.len() / WORD_BYTES, "reading the image back")?;
-            for (w, (a, b)) in chunk
-                .chunks_exact(WORD_BYTES)
-                .zip(back.chunks_exact(WORD_BYTES))
-                .enumerate()
-            {
-                if a != b {
-                    mismatched += 1;
-                    if first.is_none() {
-                        first = Some((
-                            addr + w as u64,
-                            u128::from_le_bytes(a.try_into().unwrap()),
-                            u128::from_le_bytes(b.try_into().unwrap()),
-                        ));
-                    }
-                }
-            }
-            let done = (i * LOAD_CHUNK_BYTES + chunk.len()).min(total);
-            self.report(LoadProgress::Verify { done, total });
-        }
-        if let Some((first_addr, expected, found)) = first {
-            return Err(DeviceError::VerifyFailed {
-                on: self.on(),
-                words: total / WORD_BYTES,
-                mismatched_words: mismatched,
-                first_addr,
-                expected,
-                found,
-            });
-        }
-        self.loaded = Some(Loaded {
-            layers: c.layers.clone(),
-            step_words,
-            scratch_addr: end.div_ceil(SCRATCH_ALIGN_WORDS) * SCRATCH_ALIGN_WORDS,
-        });
-        Ok(())
-    }
-
-    fn run_deadline(&self, step_words: u64, steps: usize) -> Duration {
-        if let Some(t) = self.config.run_timeout {
-            return t;
-        }
-        // Generous: 8 UI cycles per streamed DRAM word and step, plus a fixed allowance.
-        let cycles = 8 * step_words * steps as u64 + 100_000;
-        let estimate = Duration::from_nanos(cycles * 10);
-        estimate.max(self.config.run_timeout_min)
-    }
-
-    /// Runs one layer (see [`Accelerator::run`]); returns outputs and counters.
-    pub fn run_layer(
-        &mut self,
-        layer: usize,
-        inputs: &[Vec<i8>],
-        state: &mut LayerState,
-    ) -> Result<RunOutput, DeviceError> {
-        let Some(loaded) = self.loaded.as_ref() else {
-            return Err(DeviceError::NotLoaded { on: self.on() });
-        };
-        let Some(&entry) = loaded.layers.get(layer) else {
-            return Err(DeviceError::NoSuchLayer {
-                on: self.on(),
-                layer,
-                layers: loaded.layers.len(),
-            });
-        };
-        let step_words = loaded.step_words[layer];
-        let scratch = loaded.scratch_addr;
-        let (n_in, h) = (entry.n_in as usize, entry.n_hidden as usize);
-        let steps = inputs.len();
-        let in_words = image::vector_words_i8(n_in);
-        let h_words = if entry.kind == LayerKind::Fc {
-            0
-        } else {
-            image::vector_words_i8(h)
-        };
-        let c_words = if entry.kind == LayerKind::Lstm {
-            image::vector_words_i32(h)
-        } else {
-            0
-        };
-        let out_step_words = match entry.kind {
-            LayerKind::Fc => image::vector_words_i32(h),
-            _ => image::vector_words_i8(h),
-        };
-        let in_addr = scratch;
-        let state_addr = in_addr + (steps * in_words) as u64;
-        let out_addr = state_addr + (h_words + c_words) as u64;
-        let end = out_addr + (steps * out_step_words) as u64;
-        if end > DRAM_WORDS {
-            return Err(DeviceError::OutOfDram {
-                on: self.on(),
-                what: format!("run-time vectors of layer {layer}"),
-                end,
-            });
-        }
-        // Inputs and state in one transfer.
-        let mut bytes = Vec::with_capacity((out_addr - in_addr) as usize * WORD_BYTES);
-        for x in inputs {
-            let start = bytes.len();
-            bytes.extend(x.iter().map(|&v| v as u8));
-            bytes.resize(start + in_words * WORD_BYTES, 0);
-        }
-        if h_words > 0 {
-            let start = bytes.len();
-            bytes.extend(state.h.iter().map(|&v| v as u8));
-            bytes.resize(start + h_words * WORD_BYTES, 0);
-        }
-        if c_words > 0 {
-            let start = bytes.len();
-            bytes.extend(state.c.iter().flat_map(|v| v.to_le_bytes()));
-            bytes.resize(start + c_words * WORD_BYTES, 0);
-        }
-        self.write_dram(in_addr, &bytes, "writing run inputs")?;
-
-        self.set_u32(
-            regmap::WIRE_IN_DESC_ADDR_LO,
-            regmap::WIRE_IN_DESC_ADDR_HI,
-            entry.desc_addr,
-        )?;
-        self.set_u32(
-            regmap::WIRE_IN_IN_ADDR_LO,
-            regmap::WIRE_IN_IN_ADDR_HI,
-            in_addr as u32,
-        )?;
-        self.set_u32(
-            regmap::WIRE_IN_OUT_ADDR_LO,
-            regmap::WIRE_IN_OUT_ADDR_HI,
-            out_addr as u32,
-        )?;
-        self.set_u32(
-            regmap::WIRE_IN_STATE_ADDR_LO,
-            regmap::WIRE_IN_STATE_ADDR_HI,
-            state_addr as u32,
-        )?;
-        let r = self
-            .transport
-            .set_wire_in(regmap::WIRE_IN_STEPS, steps as u16);
-        self.tr(r)?;
-        let r = self.transport.update_wire_ins();
-        self.tr(r)?;
-        let r = self.transport.update_trigger_outs();
-        self.tr(r)?;
-        let r = self
-            .transport
-            .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_START_RUN);
-        self.tr(r)?;
-        let what = format!("layer {layer} run of {steps} steps");
-        let deadline = self.run_deadline(step_words, steps);
-        self.wait_events(
-            1 << regmap::TRIG_OUT_RUN_DONE | 1 << regmap::TRIG_OUT_ERROR,
-            deadline,
-            &what,
-        )?;
-        self.check_error(&what)?;
-        let counters = self.counters()?;
-
-        let back_words = (end - state_addr) as usize;
-        let back = self.read_dram(state_addr, back_words, "reading run outputs")?;
-        let (st, out) = back.split_at((h_words + c_words) * WORD_BYTES);
-        if h_words > 0 {
-            for (d, &b) in state.h.iter_mut().zip(st) {
-                *d = b as i8;
-            }
-        }
-        if c_words > 0 {
-            let c = &st[h_words * WORD_BYTES..];
-            for (k, d) in state.c.iter_mut().enumerate() {
-                *d = i32::from_le_bytes(c[4 * k..4 * k + 4].try_into().unwrap());
-            }
-        }
-        let per_step = out.chunks_exact(out_step_words * WORD_BYTES);
-        let outputs = match entry.kind {
-            LayerKind::Fc => StepOutputs::Accumulators(
-                per_step
-                    .map(|s| {
-                        s.chunks_exact(4)
-                            .take(h)
-                            .map(|b| i32::from_le_bytes(b.try_into().unwrap()))
-                            .collect()
-                    })
-                    .collect(),
-            ),
-            _ => StepOutputs::Hidden(
-                per_step
-                    .map(|s| s[..h].iter().map(|&b| b as i8).collect())
-                    .collect(),
-            ),
-        };
-        Ok(RunOutput {
-            outputs,
-            counters: Some(counters),
-        })
-    }
-
-    /// The performance counters of the last run.
-    pub fn counters(&mut self) -> Result<PerfCounters, DeviceError> {
-        use regmap::*;
-        Ok(PerfCounters {
-            cycles: self.wire_out_u32(WIRE_OUT_CYCLES_LO, WIRE_OUT_CYCLES_HI)?,
-            busy_cycles: self.wire_out_u32(WIRE_OUT_BUSY_CYCLES_LO, WIRE_OUT_BUSY_CYCLES_HI)?,
-            stall_cycles: self.wire_out_u32(WIRE_OUT_STALL_CYCLES_LO, WIRE_OUT_STALL_CYCLES_HI)?,
-            dram_words: self.wire_out_u32(WIRE_OUT_DRAM_WORDS_LO, WIRE_OUT_DRAM_WORDS_HI)?,
-            mults: self.wire_out_u32(WIRE_OUT_MULTS_LO, WIRE_OUT_MULTS_HI)?,
-            adds: self.wire_out_u32(WIRE_OUT_ADDS_LO, WIRE_OUT_ADDS_HI)?,
-        })
-    }
-
-    fn accel_error(&self, e: DeviceError) -> AccelError {
-        match e {
-            DeviceError::Timeout { what, after, .. } => AccelError::Timeout {
-                backend: self.name.clone(),
-                what,
-                seconds: after.as_secs_f64(),
-            },
-            DeviceError::Engine { code, .. } => AccelError::Engine {
-                backend: self.name.clone(),
-                code,
-            },
-            e => AccelError::Transport {
-                backend: self.name.clone(),
-                error: Box::new(e),
-            },
-        }
-    }
-}
-
-/// Largest power-of-two block (at most [`BLOCK`]) dividing `len` (a multiple of 16).
-fn tail_block(len: usize) -> usize {
-    let mut b = BLOCK;
-    while b > WORD_BYTES && len % b != 0 {
-        b /= 2;
-    }
-    b
 }
 
 impl<T: Transport> Accelerator for Device<T> {
@@ -784,8 +285,8 @@ impl<T: Transport> Accelerator for Device<T> {
         &self.name
     }
 
-    fn load(&mut self, package: &Package) -> Result<(), AccelError> {
-        self.load_package(package).map_err(|e| self.accel_error(e))
+    fn load(&mut self, package: &Package) -> Result<(), RunError> {
+        self.load_package(package)
     }
 
     fn run(
@@ -793,34 +294,7 @@ impl<T: Transport> Accelerator for Device<T> {
         layer: usize,
         inputs: &[Vec<i8>],
         state: &mut LayerState,
-    ) -> Result<RunOutput, AccelError> {
-        let entry = match &self.loaded {
-            None => {
-                return Err(AccelError::NotLoaded {
-                    backend: self.name.clone(),
-                })
-            }
-            Some(l) => match l.layers.get(layer) {
-                Some(e) => *e,
-                None => {
-                    return Err(AccelError::NoSuchLayer {
-                        backend: self.name.clone(),
-                        layer,
-                        layers: l.layers.len(),
-                    })
-                }
-            },
-        };
-        check_run(
-            &self.name,
-            layer,
-            entry.kind,
-            entry.n_in as usize,
-            entry.n_hidden as usize,
-            inputs,
-            state,
-        )?;
+    ) -> Result<RunOutput, RunError> {
         self.run_layer(layer, inputs, state)
-            .map_err(|e| self.accel_error(e))
     }
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use bytes::Buf;
+use half::{bf16, f16};
 use npyz::{DType, TypeChar, WriterBuilder};
 
 use crate::error::{Error, Result};
@@ -175,13 +177,11 @@ fn check_npy_header(bytes: &[u8]) -> Result<(), String> {
     if bytes.len() < 10 || !bytes.starts_with(b"\x93NUMPY") {
         return Ok(()); // npyz reports what is wrong
     }
+    let mut length_field = &bytes[8..];
     let (len, start): (usize, usize) = if bytes[6] == 1 {
-        (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10)
+        (length_field.get_u16_le() as usize, 10)
     } else if bytes.len() >= 12 {
-        (
-            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
-            12,
-        )
+        (length_field.get_u32_le() as usize, 12)
     } else {
         return Ok(());
     };
@@ -247,23 +247,16 @@ fn load_safetensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
         .map_err(|e| ckpt_err(path, format!("not a readable .safetensors file: {e}")))?;
     let mut out = BTreeMap::new();
     for (name, view) in st.tensors() {
-        let raw = view.data();
+        let mut raw = view.data();
+        let n = |size: usize| raw.len() / size;
         let data: Vec<f32> = match view.dtype() {
-            Dtype::F32 => raw
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            Dtype::F32 => (0..n(4)).map(|_| raw.get_f32_le()).collect(),
+            Dtype::F64 => (0..n(8)).map(|_| raw.get_f64_le() as f32).collect(),
+            Dtype::F16 => (0..n(2))
+                .map(|_| f16::from_bits(raw.get_u16_le()).to_f32())
                 .collect(),
-            Dtype::F64 => raw
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32)
-                .collect(),
-            Dtype::F16 => raw
-                .chunks_exact(2)
-                .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
-                .collect(),
-            Dtype::BF16 => raw
-                .chunks_exact(2)
-                .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
+            Dtype::BF16 => (0..n(2))
+                .map(|_| bf16::from_bits(raw.get_u16_le()).to_f32())
                 .collect(),
             other => {
                 return Err(ckpt_err(
@@ -275,24 +268,6 @@ fn load_safetensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
         out.insert(name, Tensor::new(view.shape().to_vec(), data));
     }
     Ok(out)
-}
-
-/// IEEE half to single precision.
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = ((h >> 15) as u32) << 31;
-    let exp = ((h >> 10) & 0x1F) as u32;
-    let mant = (h & 0x3FF) as u32;
-    let bits = match (exp, mant) {
-        (0, 0) => sign,
-        (0, m) => {
-            // Subnormal: renormalise.
-            let shift = m.leading_zeros() - 21;
-            sign | ((113 - shift) << 23) | ((m << (shift + 13)) & 0x7F_FFFF)
-        }
-        (0x1F, m) => sign | 0x7F80_0000 | (m << 13),
-        (e, m) => sign | ((e + 112) << 23) | (m << 13),
-    };
-    f32::from_bits(bits)
 }
 
 /// Reads a float32/float64 `.npy` file.
@@ -335,9 +310,18 @@ mod tests {
 
     #[test]
     fn half_precision_converts() {
-        assert_eq!(f16_to_f32(0x3C00), 1.0);
-        assert_eq!(f16_to_f32(0xC000), -2.0);
-        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
-        assert!(f16_to_f32(0x7C00).is_infinite());
+        let halves: [u16; 4] = [0x3C00, 0xC000, 0x0001, 0x7C00];
+        let raw: Vec<u8> = halves.iter().flat_map(|h| h.to_le_bytes()).collect();
+        let view =
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F16, vec![4], &raw).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.safetensors");
+        safetensors::serialize_to_file([("h", view)], &None, &path).unwrap();
+        let t = &load_safetensors(&path).unwrap()["h"];
+        let f16_to_f32 = |k: usize| t.data[k];
+        assert_eq!(f16_to_f32(0), 1.0);
+        assert_eq!(f16_to_f32(1), -2.0);
+        assert_eq!(f16_to_f32(2), 2f32.powi(-24));
+        assert!(f16_to_f32(3).is_infinite());
     }
 }

@@ -102,7 +102,7 @@ pub struct QuantSettings {
     pub max_unique: usize,
 }
 
-/// Sequence-to-sequence decoding (the g2p scheme in MODEL.md).
+/// Sequence-to-sequence decoding (the g2p scheme of models/g2p_en/ORIGIN.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seq2Seq {

@@ -71,6 +71,8 @@
 //! - Outputs: GRU/LSTM: h_t (int8) at `out_addr + t * vector_words_i8(H)`. FC: the int32
 //!   accumulators (bias included, no requantization) at `out_addr + t * vector_words_i32(N_out)`.
 
+use bytes::{Buf, BufMut};
+
 /// Bytes per DRAM word.
 pub const WORD_BYTES: usize = 16;
 /// MIG `app_addr = word_address << MIG_ADDR_SHIFT` (x16 DDR3, BL8: 8 columns per word).
@@ -328,16 +330,13 @@ pub fn encode_record(table: &[i16], wide_entries: bool, bits: u8, indices: &[u16
     let mut bytes = vec![(unique - 1) as u8, bits];
     for &e in table {
         if wide_entries {
-            bytes.extend_from_slice(&e.to_le_bytes());
+            bytes.put_i16_le(e);
         } else {
-            bytes.push(e as i8 as u8);
+            bytes.put_i8(e as i8);
         }
     }
     bytes.resize(table_part_words(unique, wide_entries) * WORD_BYTES, 0);
-    let mut words: Vec<u128> = bytes
-        .chunks(WORD_BYTES)
-        .map(|c| u128::from_le_bytes(c.try_into().unwrap()))
-        .collect();
+    let mut words = bytes_to_words(&bytes);
     let start = words.len();
     words.resize(start + index_part_words(indices.len(), bits), 0);
     for (o, &idx) in indices.iter().enumerate() {
@@ -361,16 +360,14 @@ pub fn decode_record(
 ) -> Result<(Vec<i16>, u8, Vec<u16>, usize), ImageError> {
     let (unique, bits) = record_header(words[0])?;
     let table_words = table_part_words(unique, wide_entries);
-    let bytes: Vec<u8> = words[..table_words]
-        .iter()
-        .flat_map(|w| w.to_le_bytes())
-        .collect();
+    let bytes = words_to_bytes(&words[..table_words]);
+    let mut entries = &bytes[2..];
     let table = (0..unique)
-        .map(|k| {
+        .map(|_| {
             if wide_entries {
-                i16::from_le_bytes([bytes[2 + 2 * k], bytes[3 + 2 * k]])
+                entries.get_i16_le()
             } else {
-                bytes[2 + k] as i8 as i16
+                entries.get_i8() as i16
             }
         })
         .collect();
@@ -407,25 +404,23 @@ pub fn encode_dense_column(column: &[i8]) -> Vec<u128> {
 
 /// Decodes one dense column of `n_out` weights from the start of `words`.
 pub fn decode_dense_column(words: &[u128], n_out: usize) -> Vec<i8> {
-    words[..dense_column_words(n_out)]
-        .iter()
-        .flat_map(|w| w.to_le_bytes())
-        .take(n_out)
-        .map(|b| b as i8)
-        .collect()
+    let mut bytes = &words_to_bytes(&words[..dense_column_words(n_out)])[..];
+    (0..n_out).map(|_| bytes.get_i8()).collect()
 }
 
 /// Converts words to image bytes (little-endian).
 pub fn words_to_bytes(words: &[u128]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    let mut bytes = Vec::with_capacity(words.len() * WORD_BYTES);
+    words.iter().for_each(|&w| bytes.put_u128_le(w));
+    bytes
 }
 
 /// Converts image bytes (length a multiple of 16) to words.
 pub fn bytes_to_words(bytes: &[u8]) -> Vec<u128> {
     assert!(bytes.len() % WORD_BYTES == 0);
-    bytes
-        .chunks(WORD_BYTES)
-        .map(|c| u128::from_le_bytes(c.try_into().unwrap()))
+    let mut bytes = bytes;
+    (0..bytes.len() / WORD_BYTES)
+        .map(|_| bytes.get_u128_le())
         .collect()
 }
 

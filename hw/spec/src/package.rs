@@ -31,6 +31,8 @@
 //! magic, versions, CRCs, lengths, the layer table against the descriptors it names, and
 //! every column record header of every pass.
 
+use bytes::{Buf, BufMut};
+
 use crate::image::{
     self, ImageError, LayerDescriptor, LayerKind, FLAG_WIDE_ENTRIES, IMAGE_FORMAT_VERSION,
     LAYER_DESC_WORDS, WORD_BYTES,
@@ -95,15 +97,16 @@ pub struct LayerEntry {
 impl LayerEntry {
     pub fn to_bytes(&self) -> [u8; LAYER_ENTRY_BYTES] {
         let mut b = [0u8; LAYER_ENTRY_BYTES];
-        b[0..4].copy_from_slice(&self.desc_addr.to_le_bytes());
-        b[4] = self.kind as u8;
-        b[5] = if self.wide_entries {
+        let mut w = &mut b[..];
+        w.put_u32_le(self.desc_addr);
+        w.put_u8(self.kind as u8);
+        w.put_u8(if self.wide_entries {
             FLAG_WIDE_ENTRIES
         } else {
             0
-        };
-        b[6..8].copy_from_slice(&self.n_in.to_le_bytes());
-        b[8..10].copy_from_slice(&self.n_hidden.to_le_bytes());
+        });
+        w.put_u16_le(self.n_in);
+        w.put_u16_le(self.n_hidden);
         b
     }
 
@@ -112,12 +115,16 @@ impl LayerEntry {
             index,
             problem: LayerProblem::BadKind(b[4]),
         })?;
+        let mut r = b;
+        let desc_addr = r.get_u32_le();
+        r.advance(1); // the kind, checked above
+        let flags = r.get_u8();
         Ok(LayerEntry {
-            desc_addr: u32::from_le_bytes(b[0..4].try_into().unwrap()),
+            desc_addr,
             kind,
-            wide_entries: b[5] & FLAG_WIDE_ENTRIES != 0,
-            n_in: u16::from_le_bytes([b[6], b[7]]),
-            n_hidden: u16::from_le_bytes([b[8], b[9]]),
+            wide_entries: flags & FLAG_WIDE_ENTRIES != 0,
+            n_in: r.get_u16_le(),
+            n_hidden: r.get_u16_le(),
         })
     }
 
@@ -361,22 +368,6 @@ pub struct Package {
     pub image: Vec<u8>,
 }
 
-fn put_u16(b: &mut Vec<u8>, v: u16) {
-    b.extend_from_slice(&v.to_le_bytes());
-}
-fn put_u32(b: &mut Vec<u8>, v: u32) {
-    b.extend_from_slice(&v.to_le_bytes());
-}
-fn get_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-fn get_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
-fn get_u64(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
-}
-
 impl Package {
     /// Image words (u128, little-endian per [`crate::image`]).
     pub fn image_words(&self) -> Vec<u128> {
@@ -403,25 +394,25 @@ impl Package {
         let table_end = HEADER_BYTES + SECTION_ENTRY_BYTES * sections.len();
         let mut offset = table_end.next_multiple_of(SECTION_ALIGN);
         let mut out = Vec::new();
-        out.extend_from_slice(&PACKAGE_MAGIC);
-        put_u16(&mut out, PACKAGE_FORMAT_VERSION);
-        put_u16(&mut out, IMAGE_FORMAT_VERSION);
-        put_u16(&mut out, sections.len() as u16);
-        put_u16(&mut out, 0);
-        put_u32(&mut out, self.load_addr);
-        put_u32(&mut out, 0); // header CRC, filled in below
+        out.put_slice(&PACKAGE_MAGIC);
+        out.put_u16_le(PACKAGE_FORMAT_VERSION);
+        out.put_u16_le(IMAGE_FORMAT_VERSION);
+        out.put_u16_le(sections.len() as u16);
+        out.put_u16_le(0);
+        out.put_u32_le(self.load_addr);
+        out.put_u32_le(0); // header CRC, filled in below
         let mut offsets = Vec::new();
         for (id, data) in &sections {
-            put_u16(&mut out, *id as u16);
-            put_u16(&mut out, 0);
-            put_u32(&mut out, crc32fast::hash(data));
-            out.extend_from_slice(&(offset as u64).to_le_bytes());
-            out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            out.put_u16_le(*id as u16);
+            out.put_u16_le(0);
+            out.put_u32_le(crc32fast::hash(data));
+            out.put_u64_le(offset as u64);
+            out.put_u64_le(data.len() as u64);
             offsets.push(offset);
             offset = (offset + data.len()).next_multiple_of(SECTION_ALIGN);
         }
         let crc = header_crc(&out);
-        out[20..24].copy_from_slice(&crc.to_le_bytes());
+        (&mut out[20..24]).put_u32_le(crc);
         for ((_, data), off) in sections.iter().zip(offsets) {
             out.resize(off, 0);
             out.extend_from_slice(data);
@@ -443,7 +434,15 @@ impl Package {
         if magic != PACKAGE_MAGIC {
             return Err(PackageError::BadMagic { found: magic });
         }
-        let version = get_u16(bytes, 8);
+        // After the magic: format version, image format version, section count,
+        // reserved, load address, header CRC.
+        let mut header = &bytes[8..HEADER_BYTES];
+        let version = header.get_u16_le();
+        let image_version = header.get_u16_le();
+        let count = header.get_u16_le() as usize;
+        header.advance(2);
+        let load_addr = header.get_u32_le();
+        let stored = header.get_u32_le();
         if version != PACKAGE_FORMAT_VERSION {
             return Err(PackageError::UnsupportedVersion {
                 field: "format_version",
@@ -451,7 +450,6 @@ impl Package {
                 supported: PACKAGE_FORMAT_VERSION,
             });
         }
-        let image_version = get_u16(bytes, 10);
         if image_version != IMAGE_FORMAT_VERSION {
             return Err(PackageError::UnsupportedVersion {
                 field: "image_format_version",
@@ -459,7 +457,6 @@ impl Package {
                 supported: IMAGE_FORMAT_VERSION,
             });
         }
-        let count = get_u16(bytes, 12) as usize;
         let table_end = HEADER_BYTES + count * SECTION_ENTRY_BYTES;
         if bytes.len() < table_end {
             return Err(PackageError::Truncated {
@@ -468,26 +465,24 @@ impl Package {
                 available: len,
             });
         }
-        let stored = get_u32(bytes, 20);
         let computed = header_crc(&bytes[..table_end]);
         if stored != computed {
             return Err(PackageError::HeaderCrc { stored, computed });
         }
-        let load_addr = get_u32(bytes, 16);
         let mut found: Vec<(SectionId, u64, u64)> = Vec::new();
         for k in 0..count {
             let e = HEADER_BYTES + k * SECTION_ENTRY_BYTES;
-            let raw_id = get_u16(bytes, e);
+            // Id, reserved, CRC, offset, length.
+            let mut entry = &bytes[e..e + SECTION_ENTRY_BYTES];
+            let raw_id = entry.get_u16_le();
             let id =
                 SectionId::from_u16(raw_id).ok_or(PackageError::UnknownSection { id: raw_id })?;
             if found.iter().any(|(s, _, _)| *s == id) {
                 return Err(PackageError::DuplicateSection { section: id.name() });
             }
-            let (crc, offset, length) = (
-                get_u32(bytes, e + 4),
-                get_u64(bytes, e + 8),
-                get_u64(bytes, e + 16),
-            );
+            entry.advance(2);
+            let (crc, offset, length) =
+                (entry.get_u32_le(), entry.get_u64_le(), entry.get_u64_le());
             if offset % SECTION_ALIGN as u64 != 0 {
                 return Err(PackageError::SectionMisaligned {
                     section: id.name(),
@@ -584,13 +579,7 @@ impl Package {
         entry: &LayerEntry,
     ) -> Result<LayerDescriptor, PackageError> {
         // Word k of the image, read in place (no copy of the whole image per call).
-        let word = |k: usize| {
-            u128::from_le_bytes(
-                self.image[k * WORD_BYTES..(k + 1) * WORD_BYTES]
-                    .try_into()
-                    .unwrap(),
-            )
-        };
+        let word = |k: usize| (&self.image[k * WORD_BYTES..]).get_u128_le();
         let fail = |problem| PackageError::Layer { index, problem };
         let image_end = self.end_addr();
         let inside = |addr: u64, n: u64| addr >= self.load_addr as u64 && addr + n <= image_end;

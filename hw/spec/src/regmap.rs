@@ -15,6 +15,27 @@ pub const PROTOCOL_VERSION: u16 = 1;
 pub const ENGINE_KIND_CREW: u16 = 1;
 /// Dense int8 (TPU-like) baseline engine.
 pub const ENGINE_KIND_DENSE: u16 = 2;
+/// Every engine kind: its code, its name in bitstream manifests, its name in messages.
+pub const ENGINE_KINDS: [(u16, &str, &str); 2] = [
+    (ENGINE_KIND_CREW, "crew", "CREW"),
+    (ENGINE_KIND_DENSE, "dense", "dense int8"),
+];
+
+/// The manifest name of an engine kind ("crew", "dense"), `None` for unknown codes.
+pub fn engine_kind_name(code: u16) -> Option<&'static str> {
+    ENGINE_KINDS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, name, _)| *name)
+}
+
+/// An engine kind for messages ("CREW", "dense int8", "unknown").
+pub fn engine_kind_description(code: u16) -> &'static str {
+    ENGINE_KINDS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or("unknown", |(_, _, description)| *description)
+}
 
 /// Board model the bitstreams target, as FrontPanel's `GetBoardModelString` names it.
 pub const BOARD_MODEL: &str = "XEM7010-A50";

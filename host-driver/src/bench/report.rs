@@ -1,0 +1,135 @@
+//! The benchmark's reports: Markdown table, CSV and an SVG bar chart.
+
+use super::*;
+
+/// The paper's averages vs the TPU-like baseline (arXiv 2107.09408).
+pub const PAPER_SPEEDUP: f64 = 2.61;
+pub const PAPER_ENERGY_RATIO: f64 = 2.42;
+
+fn exactness(r: &WorkloadResult) -> &'static str {
+    if r.crew.bit_exact && r.dense_eq_dsp.bit_exact && r.dense_eq_bw.bit_exact {
+        "yes"
+    } else {
+        "NO"
+    }
+}
+
+/// Markdown report: per workload table, resources, paper comparison.
+pub fn markdown(rep: &BenchReport) -> String {
+    let mut s = String::new();
+    s += "| workload | shape | u mean | simulated | CREW cycles/step | dense-4 cycles | dense-16 cycles | speedup vs dense-4 | speedup vs dense-16 | CREW DRAM KB | dense DRAM KB | CREW mults | dense mults | CREW adds | CREW eff. | dense-4 eff. | dense-16 eff. | energy ratio (dense-4 / CREW) | bit-exact |\n";
+    s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for r in &rep.results {
+        let w = &r.workload;
+        let sim = match r.simulated_columns {
+            None => "full step".to_string(),
+            Some((a, b)) => format!("{a}+{b} of {} cols, extrapolated", w.columns()),
+        };
+        s += &format!(
+            "| {} | {:?} {}x{} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.2}x | {:.2}x | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0}% | {:.0}% | {:.0}% | {:.2}x | {} |\n",
+            w.name, w.kind, w.n_in, w.hidden, r.mean_unique, sim,
+            r.crew.cycles, r.dense_eq_dsp.cycles, r.dense_eq_bw.cycles,
+            r.dense_eq_dsp.cycles / r.crew.cycles, r.dense_eq_bw.cycles / r.crew.cycles,
+            r.crew.dram_bytes / 1024.0, r.dense_eq_bw.dram_bytes / 1024.0,
+            r.crew.mults, r.dense_eq_bw.mults, r.crew.adds,
+            100.0 * r.crew.efficiency(), 100.0 * r.dense_eq_dsp.efficiency(), 100.0 * r.dense_eq_bw.efficiency(),
+            r.dense_eq_dsp.energy_uj / r.crew.energy_uj, exactness(r)
+        );
+    }
+    let geo = |f: &dyn Fn(&WorkloadResult) -> f64| {
+        (rep.results.iter().map(|r| f(r).ln()).sum::<f64>() / rep.results.len().max(1) as f64).exp()
+    };
+    s += &format!(
+        "\nGeometric means: speedup vs dense-4 (equal DSP) {:.2}x, vs dense-16 (equal DRAM rate) {:.2}x; energy ratio dense-4 / CREW {:.2}x, dense-16 / CREW {:.2}x. Paper (CREW vs TPU-like): {PAPER_SPEEDUP}x speedup, {PAPER_ENERGY_RATIO}x energy.\n",
+        geo(&|r| r.dense_eq_dsp.cycles / r.crew.cycles),
+        geo(&|r| r.dense_eq_bw.cycles / r.crew.cycles),
+        geo(&|r| r.dense_eq_dsp.energy_uj / r.crew.energy_uj),
+        geo(&|r| r.dense_eq_bw.energy_uj / r.crew.energy_uj),
+    );
+    if !rep.resources.is_empty() {
+        s += "\n| engine | LUT | FF | DSP48E1 | BRAM36 |\n|---|---|---|---|---|\n";
+        for (name, r) in &rep.resources {
+            s += &format!(
+                "| {name} | {} | {} | {} | {} |\n",
+                r.lut, r.ff, r.dsp, r.bram36
+            );
+        }
+        s += "\n(yosys synth_xilinx -family xc7 estimates, XC7A50T: 32,600 LUT, 65,200 FF, 120 DSP48E1, 75 BRAM36.)\n";
+    }
+    s
+}
+
+/// CSV: one line per workload and engine.
+pub fn csv(rep: &BenchReport) -> String {
+    let mut s = String::from("workload,kind,n_in,hidden,engine,cycles_per_step,dram_bytes,mults,adds,roofline_cycles,efficiency,energy_uj,bit_exact,extrapolated\n");
+    for r in &rep.results {
+        for (name, e) in ENGINES
+            .iter()
+            .zip([&r.crew, &r.dense_eq_dsp, &r.dense_eq_bw])
+        {
+            s += &format!(
+                "{},{:?},{},{},{},{:.1},{:.0},{:.0},{:.0},{:.1},{:.4},{:.4},{},{}\n",
+                r.workload.name,
+                r.workload.kind,
+                r.workload.n_in,
+                r.workload.hidden,
+                name,
+                e.cycles,
+                e.dram_bytes,
+                e.mults,
+                e.adds,
+                e.roofline_cycles,
+                e.efficiency(),
+                e.energy_uj,
+                e.bit_exact,
+                r.simulated_columns.is_some()
+            );
+        }
+    }
+    s
+}
+
+/// A bar chart (hand-written SVG): speedup of CREW over both dense engines and DRAM bytes
+/// per step (CREW / dense) per workload.
+pub fn svg(rep: &BenchReport) -> String {
+    let n = rep.results.len().max(1);
+    let (w, h, left, top, group) = (140 * n + 120, 420, 60.0, 40.0, 140.0);
+    let max_speed = rep
+        .results
+        .iter()
+        .map(|r| r.dense_eq_dsp.cycles / r.crew.cycles)
+        .fold(1.0f64, f64::max)
+        .ceil();
+    let plot_h = 260.0;
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n");
+    s += "<text x=\"10\" y=\"20\" font-size=\"14\">CREW vs dense int8: speedup (bars, left axis) and DRAM bytes CREW/dense (dots, right axis, 0-1)</text>\n";
+    let y = |v: f64| top + plot_h - v / max_speed * plot_h;
+    for k in 0..=max_speed as usize {
+        s += &format!("<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"30\" y=\"{:.1}\">{k}x</text>\n", w as f64 - 40.0, y(k as f64), y(k as f64), y(k as f64) + 4.0);
+    }
+    for (i, r) in rep.results.iter().enumerate() {
+        let x0 = left + 10.0 + i as f64 * group;
+        for (j, (v, color)) in [
+            (r.dense_eq_dsp.cycles / r.crew.cycles, "#3b6ea5"),
+            (r.dense_eq_bw.cycles / r.crew.cycles, "#9cc3e6"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let x = x0 + j as f64 * 40.0;
+            s += &format!("<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"36\" height=\"{:.1}\" fill=\"{color}\"/><text x=\"{x:.1}\" y=\"{:.1}\">{v:.2}</text>\n", y(*v), top + plot_h - y(*v), y(*v) - 3.0);
+        }
+        let ratio = r.crew.dram_bytes / r.dense_eq_bw.dram_bytes;
+        s += &format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"#d9534f\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#d9534f\">{ratio:.2}</text>\n", x0 + 100.0, top + plot_h - ratio * plot_h, x0 + 88.0, top + plot_h - ratio * plot_h - 8.0);
+        s += &format!(
+            "<text x=\"{x0:.1}\" y=\"{:.1}\">{}</text>\n",
+            top + plot_h + 18.0,
+            r.workload.name
+        );
+    }
+    s += &format!("<rect x=\"{left}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#3b6ea5\"/><text x=\"{}\" y=\"{}\">vs dense, 4 MACs (equal DSP)</text>\n", h - 50, left + 16.0, h - 40);
+    s += &format!("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#9cc3e6\"/><text x=\"{}\" y=\"{}\">vs dense, 16 MACs (equal DRAM rate)</text>\n", left + 220.0, h - 50, left + 236.0, h - 40);
+    s += &format!("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"#d9534f\"/><text x=\"{}\" y=\"{}\">DRAM bytes CREW / dense</text>\n", left + 466.0, h - 44, left + 476.0, h - 40);
+    s += "</svg>\n";
+    s
+}
