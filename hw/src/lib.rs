@@ -17,4 +17,5 @@ pub mod mac_lane;
 pub mod mig_port;
 pub mod sim_board;
 pub mod sim_harness;
+pub mod usb_timing;
 pub mod word_fifo;
