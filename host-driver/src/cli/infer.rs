@@ -350,7 +350,7 @@ fn print_words(results: &[WordResult], s: &Summary) {
     ) {
         println!(
             "{}: {exact}/{} words bit-exact with the integer reference; {device_us:.1} us per \
-             word on the device (USB 2.0 cost model, docs/usb.md), of which the engine \
+             word on the device clock (docs/usb.md), of which the engine \
              {:.1} us ({mean:.0} cycles at 100 MHz); {total} engine cycles in all",
             s.backend,
             s.words,
