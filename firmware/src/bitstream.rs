@@ -242,6 +242,38 @@ pub fn generate(engine: EngineInfo, out: &Path) -> Result<Manifest, FirmwareErro
     Ok(design.manifest)
 }
 
+/// First line of a simulation bitstream: says what the file is.
+pub const SIMULATION_BITSTREAM_HEADER: &str =
+    "CREW simulation bitstream: configures the simulated XEM7010 of the frontpanel-sim \
+     stand-in library, not an FPGA";
+
+/// Writes a simulation bitstream of the generated design `manifest` describes into `out`:
+/// `crew-xem7010-<hash>-sim.bit` (a text file naming the design) and its manifest
+/// `crew-xem7010-<hash>-sim.json` with the file's sha256, as a Vivado build has them;
+/// returns the `.bit` path. `crew-host flash` takes it to the stand-in like a real one to
+/// a board; a real board refuses it (it is no bitstream).
+pub fn write_simulation_bitstream(
+    out: &Path,
+    manifest: &Manifest,
+) -> Result<PathBuf, FirmwareError> {
+    std::fs::create_dir_all(out).map_err(io_err(out))?;
+    let stem = format!("crew-xem7010-{}-sim", &manifest.design_hash[..16]);
+    let contents = format!(
+        "{SIMULATION_BITSTREAM_HEADER}\ndesign_hash {}\nengine {} lanes {} acc_depth {}\n",
+        manifest.design_hash,
+        manifest.engine.kind,
+        manifest.engine.lanes,
+        manifest.engine.acc_depth
+    );
+    let bit = out.join(format!("{stem}.bit"));
+    std::fs::write(&bit, &contents).map_err(io_err(&bit))?;
+    let mut manifest = manifest.clone();
+    manifest.bitstream_sha256 = Some(sha256_hex(contents.as_bytes()));
+    manifest.bitstream_file = Some(format!("{stem}.bit"));
+    write_manifest(&out.join(format!("{stem}.json")), &manifest)?;
+    Ok(bit)
+}
+
 /// Where Vivado and the FrontPanel HDL are.
 #[derive(Clone, Debug)]
 pub struct VivadoSetup {

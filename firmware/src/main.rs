@@ -1,9 +1,10 @@
 //! `crew-firmware generate --out DIR [--vivado]`: writes the XEM7010 design (Verilog, XDC,
 //! MIG project, Vivado TCL, manifest) into DIR; with --vivado also builds the bitstream and
-//! copies it with its manifest into the bitstreams folder.
+//! copies it with its manifest into the bitstreams folder; with --simulation also writes a
+//! simulation bitstream for the frontpanel-sim stand-in into DIR.
 
 use clap::{Parser, Subcommand};
-use crew_firmware::bitstream::{generate, run_vivado, VivadoSetup};
+use crew_firmware::bitstream::{generate, run_vivado, write_simulation_bitstream, VivadoSetup};
 use crew_firmware::top::board_engine_info;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,10 @@ enum Cmd {
         /// Where built bitstreams and their manifests land.
         #[arg(long, default_value = "bitstreams")]
         bitstreams: PathBuf,
+        /// Also write a simulation bitstream with its manifest into --out, for
+        /// `crew-host flash` against the frontpanel-sim stand-in library.
+        #[arg(long)]
+        simulation: bool,
     },
 }
 
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
             out,
             vivado,
             bitstreams,
+            simulation,
         } => {
             let manifest = match generate(board_engine_info(), &out) {
                 Ok(m) => m,
@@ -51,6 +57,15 @@ fn main() -> ExitCode {
                 out.display(),
                 manifest.design_hash
             );
+            if simulation {
+                match write_simulation_bitstream(&out, &manifest) {
+                    Ok(bit) => println!("simulation bitstream {}", bit.display()),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
             if vivado {
                 match run_vivado(&out, &VivadoSetup::from_env(), &bitstreams) {
                     Ok(bit) => println!("bitstream {}", bit.display()),

@@ -394,6 +394,28 @@ impl OkHandle {
         })
     }
 
+    /// Device time of a simulated board (see `FrontPanelLibrary::is_simulated`); `None`
+    /// for hardware, whose device time is the wall clock.
+    pub fn simulated_device_time(&self) -> Option<Duration> {
+        let clock = self.library.simulated_clock.as_ref()?;
+        let raw = self.raw().ok()?;
+        // SAFETY: valid handle; the stand-in's signature (see `SimulatedClock`).
+        Some(Duration::from_nanos(unsafe { (clock.device_time_ns)(raw) }))
+    }
+
+    /// Lets `duration` of a simulated board's device time pass; `None` for hardware, where
+    /// the caller sleeps instead.
+    pub fn try_simulated_wait(&self, duration: Duration) -> Option<Result<(), FrontPanelError>> {
+        let clock = self.library.simulated_clock.as_ref()?;
+        Some(self.raw().and_then(|raw| {
+            let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+            // SAFETY: valid handle; the stand-in's signature (see `SimulatedClock`).
+            check(crate::library::SIM_WAIT_SYMBOL, unsafe {
+                (clock.wait_ns)(raw, nanos)
+            })
+        }))
+    }
+
     /// Pulses WireIn `addr` to 1 for `hold`, then back to 0 (a firmware reset line).
     pub fn try_reset_firmware(&self, addr: i32, hold: Duration) -> Result<(), FrontPanelError> {
         self.try_set_wire_in(addr, 1)?;

@@ -22,4 +22,5 @@ pub use error::{FrontPanelError, LoadAttempt};
 pub use handle::OkHandle;
 pub use library::{
     search_locations, search_locations_from_env, FrontPanelLibrary, LIBRARY_ENV, LIBRARY_FILE_NAME,
+    SIM_DEVICE_TIME_SYMBOL, SIM_WAIT_SYMBOL,
 };

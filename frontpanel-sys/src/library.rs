@@ -83,10 +83,41 @@ frontpanel_functions! {
     set_timeout = "okFrontPanel_SetTimeout": fn(RawHandle, c_int);
 }
 
+/// Device-clock functions only the frontpanel-sim stand-in exports (FrontPanel has no
+/// such calls): a simulated board's time runs only as far as it is simulated, so the host
+/// reads that time and waits through it instead of through the wall clock.
+pub(crate) struct SimulatedClock {
+    /// Device time of the open device, nanoseconds.
+    pub(crate) device_time_ns: unsafe extern "system" fn(RawHandle) -> u64,
+    /// Lets this many nanoseconds of device time pass; an `ok_ErrorCode`.
+    pub(crate) wait_ns: unsafe extern "system" fn(RawHandle, u64) -> c_int,
+}
+
+/// Symbol of [`SimulatedClock::device_time_ns`].
+pub const SIM_DEVICE_TIME_SYMBOL: &str = "okFrontPanelSim_GetDeviceTimeNs";
+/// Symbol of [`SimulatedClock::wait_ns`].
+pub const SIM_WAIT_SYMBOL: &str = "okFrontPanelSim_WaitNs";
+
+impl SimulatedClock {
+    /// Both functions, or `None` for a FrontPanel library (which has neither).
+    ///
+    /// # Safety
+    /// When present, the symbols must have these signatures.
+    unsafe fn resolve(library: &Library) -> Option<SimulatedClock> {
+        let device_time = format!("{SIM_DEVICE_TIME_SYMBOL}\0");
+        let wait = format!("{SIM_WAIT_SYMBOL}\0");
+        Some(SimulatedClock {
+            device_time_ns: *library.get(device_time.as_bytes()).ok()?,
+            wait_ns: *library.get(wait.as_bytes()).ok()?,
+        })
+    }
+}
+
 /// A loaded FrontPanel library with its C API resolved.
 pub struct FrontPanelLibrary {
     path: PathBuf,
     pub(crate) functions: Functions,
+    pub(crate) simulated_clock: Option<SimulatedClock>,
     // Declared last so it is dropped after nothing can call through `functions`.
     _library: Library,
 }
@@ -150,9 +181,11 @@ impl FrontPanelLibrary {
             })?;
             let functions = Functions::resolve(&library)
                 .map_err(|missing| format!("not a usable FrontPanel 5 library ({missing})"))?;
+            let simulated_clock = SimulatedClock::resolve(&library);
             Ok(FrontPanelLibrary {
                 path: candidate.to_path_buf(),
                 functions,
+                simulated_clock,
                 _library: library,
             })
         }
@@ -161,6 +194,12 @@ impl FrontPanelLibrary {
     /// Where the library was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the library drives a simulated board with its own device clock (the
+    /// frontpanel-sim stand-in) rather than hardware.
+    pub fn is_simulated(&self) -> bool {
+        self.simulated_clock.is_some()
     }
 
     /// The FrontPanel API version (major, minor, micro) of the loaded library.
@@ -181,12 +220,7 @@ impl FrontPanelLibrary {
 pub fn search_locations_from_env() -> Vec<PathBuf> {
     let override_path = std::env::var_os(LIBRARY_ENV).filter(|v| !v.is_empty());
     let fp_path = std::env::var_os("FP_PATH").filter(|v| !v.is_empty());
-    let current_dir = std::env::current_dir().ok();
-    search_locations(
-        override_path.as_deref(),
-        fp_path.as_deref(),
-        current_dir.as_deref(),
-    )
+    search_locations(override_path.as_deref(), fp_path.as_deref())
 }
 
 /// The candidate library paths, in search order.
@@ -199,13 +233,11 @@ pub fn search_locations_from_env() -> Vec<PathBuf> {
 /// usually names the FrontPanelHDL folder of the install); the system library
 /// directories; every
 /// `/opt/FrontPanel*` install; the FrontPanelUSB folder under Program Files on
-/// Windows; `current_dir`; and finally the bare file name, which the system loader
-/// resolves through its own path (LD_LIBRARY_PATH, ld.so.cache, PATH on Windows).
-pub fn search_locations(
-    override_path: Option<&OsStr>,
-    fp_path: Option<&OsStr>,
-    current_dir: Option<&Path>,
-) -> Vec<PathBuf> {
+/// Windows; and finally the bare file name, which the system loader resolves through
+/// its own path (LD_LIBRARY_PATH, ld.so.cache, PATH on Windows). The working directory
+/// is never searched: a library planted there would run with the user's rights
+/// (CWE-427, uncontrolled search path).
+pub fn search_locations(override_path: Option<&OsStr>, fp_path: Option<&OsStr>) -> Vec<PathBuf> {
     if let Some(path) = override_path {
         let path = PathBuf::from(path);
         return if path.is_dir() {
@@ -257,7 +289,6 @@ pub fn search_locations(
             dirs.extend([api.join("lib").join("x64"), api.clone()]);
         }
     }
-    dirs.extend(current_dir.map(Path::to_path_buf));
 
     let mut candidates: Vec<PathBuf> = Vec::with_capacity(dirs.len() + 1);
     for dir in dirs {
@@ -278,7 +309,7 @@ mod tests {
     fn override_file_is_the_only_candidate() {
         let file = Path::new("/nonexistent/frontpanel/libokFrontPanel.so.5");
         assert_eq!(
-            search_locations(Some(file.as_os_str()), None, Some(Path::new("/work"))),
+            search_locations(Some(file.as_os_str()), None),
             vec![file.to_path_buf()]
         );
     }
@@ -287,29 +318,27 @@ mod tests {
     fn override_directory_names_the_library_inside_it() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
-            search_locations(Some(dir.path().as_os_str()), None, None),
+            search_locations(Some(dir.path().as_os_str()), None),
             vec![dir.path().join(LIBRARY_FILE_NAME)]
         );
     }
 
     #[test]
-    fn default_search_covers_fp_path_system_dirs_cwd_and_loader() {
-        let found = search_locations(
-            None,
-            Some(OsStr::new("/lab/FrontPanel-5.3")),
-            Some(Path::new("/work/here")),
-        );
+    fn default_search_covers_fp_path_system_dirs_and_loader_but_not_cwd() {
+        let found = search_locations(None, Some(OsStr::new("/lab/FrontPanel-5.3")));
         let expect = |p: &str| Path::new(p).join(LIBRARY_FILE_NAME);
         assert_eq!(found[0], expect("/lab/FrontPanel-5.3"));
         assert!(found.contains(&expect("/lab/FrontPanel-5.3/API")));
         assert!(found.contains(&expect("/lab/FrontPanel-5.3/API/lib")));
-        let hdl = search_locations(None, Some(OsStr::new("/lab/FP/FrontPanelHDL")), None);
+        let hdl = search_locations(None, Some(OsStr::new("/lab/FP/FrontPanelHDL")));
         assert!(hdl.contains(&expect("/lab/FP/API")));
         if cfg!(unix) {
             assert!(found.contains(&expect("/usr/local/lib")));
             assert!(found.contains(&expect("/usr/lib")));
         }
-        assert_eq!(found[found.len() - 2], expect("/work/here"));
+        let cwd = std::env::current_dir().unwrap();
+        assert!(!found.contains(&cwd.join(LIBRARY_FILE_NAME)));
+        assert!(!found.contains(&Path::new(".").join(LIBRARY_FILE_NAME)));
         assert_eq!(found.last().unwrap(), &PathBuf::from(LIBRARY_FILE_NAME));
         let mut unique = found.clone();
         unique.dedup();

@@ -152,9 +152,11 @@ fn run_times_out() {
     let mut state = LayerState::zeros(crew_spec::image::LayerKind::Gru, 16);
     let err = device.run(0, &inputs(2, 3, 24), &mut state).unwrap_err();
     assert!(matches!(err, RunError::Timeout { .. }), "{err}");
-    // 200 us at 100 MHz plus polling: far fewer cycles than the stall.
+    // 200 us, but the start trigger, a poll and the abort each take their USB 2.0 time
+    // (about 1 ms, simulated while the stalled engine is busy): far fewer cycles than
+    // the stall.
     let waited = device.transport().board().ui_cycles() - start;
-    assert!(waited < 200_000, "{waited} cycles");
+    assert!(waited < 1_000_000, "{waited} cycles");
 }
 
 /// Whether the simulated board has an engine attached (the identity wires report lanes).

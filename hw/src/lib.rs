@@ -21,4 +21,5 @@ pub mod mig_port;
 pub mod sim;
 pub mod sim_board;
 pub mod sim_harness;
+pub mod usb_timing;
 pub mod word_fifo;

@@ -558,6 +558,14 @@ impl SimBoard {
         self.ddr.is_idle()
     }
 
+    /// The wire-out at `addr` as the design drives it now (no FrontPanel update: for
+    /// models that watch the design, such as the USB cost model's quiescence check).
+    pub fn live_wire_out(&mut self, addr: u8) -> Result<u16, SimBoardError> {
+        check_range(addr, EndpointKind::WireOut)?;
+        self.settle()?;
+        Ok(self.circuit.wire_out(addr))
+    }
+
     /// Board LEDs as the bridge drives them (bit set = LED on).
     pub fn leds(&mut self) -> Result<u8, SimBoardError> {
         self.settle()?;

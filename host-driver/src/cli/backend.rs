@@ -9,6 +9,7 @@ use crew_host::error::{ErrorClass, RunError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::sim::{SimFault, SimTransport, Simulator};
 use crew_host::transport::{Transport, TransportError};
+use rust_hdl_ok_frontpanel_sys::FrontPanelError;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
@@ -121,7 +122,7 @@ pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, Ru
                 // Said before opening the simulator, so it shows also if that fails.
                 eprintln!(
                     "auto: no board answered ({}); using the simulated board",
-                    first_line(&e.to_string())
+                    one_line(&e)
                 );
                 Opened {
                     device: open_sim(opts)?,
@@ -133,6 +134,23 @@ pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, Ru
     Ok(Some(opened))
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
+/// The error on one line: a missing FrontPanel library with the places searched, else the
+/// message's first line.
+fn one_line(e: &RunError) -> String {
+    if let RunError::Transport {
+        error:
+            TransportError::LibraryMissing(FrontPanelError::LibraryNotFound { library, attempts }),
+        ..
+    } = e
+    {
+        let places: Vec<String> = attempts
+            .iter()
+            .map(|a| a.path.display().to_string())
+            .collect();
+        return format!(
+            "the FrontPanel library {library} could not be loaded; looked in: {}",
+            places.join(", ")
+        );
+    }
+    e.to_string().lines().next().unwrap_or("").to_string()
 }

@@ -4,7 +4,8 @@
 //! On a device backend (board or simulator) the package image is streamed with a progress
 //! bar and verified, and every layer run is compared bit for bit with the integer
 //! reference ([`Lockstep`]); the engine's cycle counters give the time at the 100 MHz
-//! design clock.
+//! design clock, and the device clock the time per word a board on USB 2.0 takes
+//! (`crew_hw::usb_timing`), the engine's share beside it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -15,6 +16,7 @@ use crew_host::device::LoadProgress;
 use crew_host::error::{Error, Result};
 use crew_host::model::checkpoint::{read_npy, write_npy};
 use crew_host::runner::{decode_float, decode_integer, sequence_integer, unknown_characters};
+use crew_host::transport::Transport;
 use crew_host::{Accelerator, Package};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -67,6 +69,8 @@ struct WordResult {
     cycles: Option<u64>,
     /// `cycles` at the 100 MHz design clock, microseconds.
     design_time_us: Option<f64>,
+    /// Device backends: device time of the word (transfers, runs, USB calls), microseconds.
+    device_time_us: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +81,8 @@ struct Summary {
     matches_expected: Option<usize>,
     total_cycles: Option<u64>,
     mean_cycles_per_word: Option<f64>,
+    /// Device time per word, microseconds.
+    mean_device_time_per_word_us: Option<f64>,
     load_seconds: Option<f64>,
     wall_seconds: f64,
 }
@@ -247,11 +253,19 @@ pub fn run(args: Args) -> Result<()> {
     let mut results = Vec::new();
     let mut all_stats = LockstepStats::default();
     for (word, expected) in words {
+        let device_time = |d: &Option<(Lockstep<AnyDevice>, f64)>| {
+            d.as_ref()
+                .map(|(d, _)| d.backend().transport().device_time())
+        };
+        let device_start = device_time(&device);
         let (accel, lockstep): (&mut dyn Accelerator, bool) = match device.as_mut() {
             Some((d, _)) => (d, true),
             None => (&mut reference, false),
         };
         let phonemes = decode_integer(accel, &package, &word)?;
+        let device_time_us = device_time(&device)
+            .zip(device_start)
+            .map(|(end, start)| (end - start).as_secs_f64() * 1e6);
         let stats = match (lockstep, device.as_mut()) {
             (true, Some((d, _))) => Some(d.take_stats()),
             _ => None,
@@ -280,6 +294,7 @@ pub fn run(args: Args) -> Result<()> {
             bit_exact: stats.as_ref().map(|s| s.bit_exact()),
             cycles,
             design_time_us: cycles.map(|c| c as f64 / DESIGN_CLOCK_HZ * 1e6),
+            device_time_us,
         });
     }
     let n = results.len();
@@ -299,6 +314,9 @@ pub fn run(args: Args) -> Result<()> {
         mean_cycles_per_word: device
             .as_ref()
             .map(|_| all_stats.counters.cycles as f64 / n as f64),
+        mean_device_time_per_word_us: device
+            .as_ref()
+            .map(|_| results.iter().filter_map(|r| r.device_time_us).sum::<f64>() / n as f64),
         load_seconds,
         wall_seconds: wall.elapsed().as_secs_f64(),
     };
@@ -319,13 +337,18 @@ pub fn run(args: Args) -> Result<()> {
 fn print_words(results: &[WordResult], s: &Summary) {
     for r in results {
         let mut line = format!("{}\t{}", r.word, r.phonemes.join(" "));
-        if let (Some(exact), Some(c), Some(us)) = (r.bit_exact, r.cycles, r.design_time_us) {
+        if let (Some(exact), Some(c), Some(us), Some(device_us)) =
+            (r.bit_exact, r.cycles, r.design_time_us, r.device_time_us)
+        {
             let verdict = if exact {
                 "bit-exact"
             } else {
                 "DIFFERS from reference"
             };
-            line += &format!("\t[{verdict}, {c} cycles = {us:.1} us at 100 MHz]");
+            line += &format!(
+                "\t[{verdict}, {device_us:.1} us on the device, engine {c} cycles = {us:.1} us \
+                 at 100 MHz]"
+            );
         }
         match (&r.expected, &r.float) {
             (Some(e), _) if *e != r.phonemes => line += &format!("   (expected: {})", e.join(" ")),
@@ -336,15 +359,19 @@ fn print_words(results: &[WordResult], s: &Summary) {
         }
         println!("{line}");
     }
-    if let (Some(exact), Some(total), Some(mean)) =
-        (s.bit_exact_words, s.total_cycles, s.mean_cycles_per_word)
-    {
+    if let (Some(exact), Some(total), Some(mean), Some(device_us)) = (
+        s.bit_exact_words,
+        s.total_cycles,
+        s.mean_cycles_per_word,
+        s.mean_device_time_per_word_us,
+    ) {
         println!(
-            "{}: {exact}/{} words bit-exact with the integer reference; {total} cycles \
-             ({:.3} ms at 100 MHz), {mean:.0} cycles per word",
+            "{}: {exact}/{} words bit-exact with the integer reference; {device_us:.1} us per \
+             word on the device clock (docs/usb.md), of which the engine \
+             {:.1} us ({mean:.0} cycles at 100 MHz); {total} engine cycles in all",
             s.backend,
             s.words,
-            total as f64 / DESIGN_CLOCK_HZ * 1e3
+            mean / DESIGN_CLOCK_HZ * 1e6
         );
     }
     if let Some(m) = s.matches_expected {

@@ -1,6 +1,10 @@
 //! A real board through Opal Kelly FrontPanel (`rust-hdl-ok-frontpanel-sys`, loaded at run
 //! time). Short pipe transfers come back as byte counts, like the simulator's, so the
 //! driver handles truncation in one place.
+//!
+//! Device time is the wall clock, except on the frontpanel-sim stand-in library, whose
+//! simulated board has its own clock (`OkHandle::simulated_device_time`): the host reads
+//! it and waits through it, so deadlines mean what they would on a board.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -19,6 +23,8 @@ pub struct BoardTransport {
     serial: String,
     model: String,
     start: Instant,
+    /// The stand-in's device time when opened (`None` on hardware).
+    simulated_start: Option<Duration>,
 }
 
 fn library_handle() -> Result<OkHandle, TransportError> {
@@ -66,11 +72,13 @@ impl BoardTransport {
             })?;
         handle.set_timeout(USB_TIMEOUT)?;
         let model = handle.try_board_model()?;
+        let simulated_start = handle.simulated_device_time();
         Ok(BoardTransport {
             handle,
             serial,
             model,
             start: Instant::now(),
+            simulated_start,
         })
     }
 
@@ -105,7 +113,12 @@ fn block_size(block_size: usize) -> Result<i32, TransportError> {
 
 impl Transport for BoardTransport {
     fn describe(&self) -> String {
-        format!("{} serial {}", self.model, self.serial)
+        let stand_in = if self.handle.library().is_simulated() {
+            " (frontpanel-sim stand-in)"
+        } else {
+            ""
+        };
+        format!("{} serial {}{stand_in}", self.model, self.serial)
     }
     fn set_wire_in(&mut self, addr: u8, value: u16) -> Result<(), TransportError> {
         Ok(self.handle.try_set_wire_in(addr as i32, value)?)
@@ -154,10 +167,18 @@ impl Transport for BoardTransport {
         moved(result, len)
     }
     fn device_time(&self) -> Duration {
-        self.start.elapsed()
+        match (self.simulated_start, self.handle.simulated_device_time()) {
+            (Some(start), Some(now)) => now.saturating_sub(start),
+            _ => self.start.elapsed(),
+        }
     }
     fn pause(&mut self, d: Duration) -> Result<(), TransportError> {
-        std::thread::sleep(d);
-        Ok(())
+        match self.handle.try_simulated_wait(d) {
+            Some(waited) => Ok(waited?),
+            None => {
+                std::thread::sleep(d);
+                Ok(())
+            }
+        }
     }
 }

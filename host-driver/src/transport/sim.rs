@@ -1,6 +1,8 @@
 //! The simulated XEM7010 (`crew_hw::sim_board::SimBoard`: host bridge, engine and DDR3
 //! model simulated cycle by cycle) as a transport. Its clock is simulated time, so
-//! deadlines and cycle counts mean what they would on the board.
+//! deadlines and cycle counts mean what they would on the board. Every call also takes
+//! what it costs over USB 2.0 (`crew_hw::usb_timing`, the model the frontpanel-sim
+//! stand-in uses too), so device time is what a board on USB would take.
 //!
 //! [`SimFault`]s exercise the driver's error paths with the real simulated design: cut a
 //! pipe transfer short, stall the DRAM port when a run starts, or make the identity
@@ -9,7 +11,8 @@
 use std::time::Duration;
 
 pub use crew_hw::sim_board::Simulator;
-use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig, UI_PERIOD_PS};
+use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig};
+use crew_hw::usb_timing::{UsbCall, UsbDeviceClock};
 use crew_spec::regmap;
 
 use super::{Transport, TransportError};
@@ -67,6 +70,7 @@ fn parse_number(s: &str) -> Option<u64> {
 /// The simulated board behind the [`Transport`] trait.
 pub struct SimTransport {
     board: SimBoard,
+    clock: UsbDeviceClock,
     wire_overrides: Vec<(u8, u16)>,
     stall_at_run: Option<u64>,
 }
@@ -92,6 +96,7 @@ impl SimTransport {
         board.wait_calibrated(CALIBRATION_UI_CYCLES)?;
         let mut t = SimTransport {
             board,
+            clock: UsbDeviceClock::new(),
             wire_overrides: Vec::new(),
             stall_at_run: None,
         };
@@ -130,10 +135,18 @@ impl Transport for SimTransport {
         Ok(self.board.set_wire_in(addr, value)?)
     }
     fn update_wire_ins(&mut self) -> Result<(), TransportError> {
-        Ok(self.board.update_wire_ins()?)
+        Ok(self.clock.call(
+            &mut self.board,
+            UsbCall::UpdateWireIns,
+            SimBoard::update_wire_ins,
+        )?)
     }
     fn update_wire_outs(&mut self) -> Result<(), TransportError> {
-        Ok(self.board.update_wire_outs()?)
+        Ok(self.clock.call(
+            &mut self.board,
+            UsbCall::UpdateWireOuts,
+            SimBoard::update_wire_outs,
+        )?)
     }
     fn get_wire_out(&mut self, addr: u8) -> Result<u16, TransportError> {
         let value = self.board.get_wire_out(addr)?;
@@ -149,10 +162,18 @@ impl Transport for SimTransport {
                 self.board.inject(Fault::StallDram { ui_cycles });
             }
         }
-        Ok(self.board.activate_trigger_in(addr, bit)?)
+        Ok(self
+            .clock
+            .call(&mut self.board, UsbCall::ActivateTriggerIn, |b| {
+                b.activate_trigger_in(addr, bit)
+            })?)
     }
     fn update_trigger_outs(&mut self) -> Result<(), TransportError> {
-        Ok(self.board.update_trigger_outs()?)
+        Ok(self.clock.call(
+            &mut self.board,
+            UsbCall::UpdateTriggerOuts,
+            SimBoard::update_trigger_outs,
+        )?)
     }
     fn is_triggered(&mut self, addr: u8, mask: u16) -> Result<bool, TransportError> {
         Ok(self.board.is_triggered(addr, mask)?)
@@ -163,7 +184,10 @@ impl Transport for SimTransport {
         block_size: usize,
         data: &[u8],
     ) -> Result<usize, TransportError> {
-        Ok(self.board.write_to_block_pipe_in(addr, block_size, data)?)
+        let usb = UsbCall::Pipe { bytes: data.len() };
+        Ok(self.clock.call(&mut self.board, usb, |b| {
+            b.write_to_block_pipe_in(addr, block_size, data)
+        })?)
     }
     fn read_from_block_pipe_out(
         &mut self,
@@ -171,13 +195,17 @@ impl Transport for SimTransport {
         block_size: usize,
         buf: &mut [u8],
     ) -> Result<usize, TransportError> {
-        Ok(self.board.read_from_block_pipe_out(addr, block_size, buf)?)
+        let usb = UsbCall::Pipe { bytes: buf.len() };
+        Ok(self.clock.call(&mut self.board, usb, |b| {
+            b.read_from_block_pipe_out(addr, block_size, buf)
+        })?)
     }
     fn device_time(&self) -> Duration {
-        Duration::from_nanos(self.board.time_ps() / 1000)
+        Duration::from_nanos(self.clock.now_ps(&self.board) / 1000)
     }
     fn pause(&mut self, d: Duration) -> Result<(), TransportError> {
-        let cycles = (d.as_nanos() as u64 * 1000 / UI_PERIOD_PS).max(1);
-        Ok(self.board.run_cycles(cycles)?)
+        Ok(self
+            .clock
+            .pass(&mut self.board, d.as_nanos() as u64 * 1000)?)
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: random tensors and safetensors files.
 #![allow(dead_code)]
 
+pub mod stand_in;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

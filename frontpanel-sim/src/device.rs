@@ -1,0 +1,386 @@
+//! The one simulated device of the stand-in: presence (faults can unplug it), the FPGA's
+//! configuration (none, or the simulated board running the CREW design), the host-side
+//! wire-in buffer, and the device clock under the USB cost model.
+
+use std::path::{Path, PathBuf};
+
+use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig, SimBoardError};
+use crew_hw::usb_timing::{UsbCall, UsbDeviceClock};
+use rust_hdl_ok_frontpanel_sys::ErrorName;
+
+use crate::configure::{self, Refused};
+use crate::faults::Faults;
+use crate::state::{self, ConfiguredWith, PersistedState};
+use crate::{FAULTS_ENV, STATE_ENV};
+
+/// FrontPanel's default USB timeout until `okFrontPanel_SetTimeout`.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+const PS_PER_MS: u64 = 1_000_000_000;
+const PS_PER_NS: u64 = 1_000;
+
+/// An `ok_ErrorCode`.
+pub type Code = i32;
+
+fn ok() -> Code {
+    ErrorName::NoError.code()
+}
+
+fn sim_code(error: SimBoardError) -> Code {
+    match error {
+        SimBoardError::InvalidEndpoint { .. } => ErrorName::InvalidEndpoint.code(),
+        SimBoardError::InvalidBlockSize { .. } => ErrorName::InvalidBlockSize.code(),
+        SimBoardError::InvalidTransferLength { .. } => ErrorName::InvalidParameter.code(),
+        SimBoardError::Timeout { .. } => ErrorName::Timeout.code(),
+        SimBoardError::NoConvergence { .. }
+        | SimBoardError::Verilator(_)
+        | SimBoardError::TraceNeedsVerilator(_)
+        | SimBoardError::Trace { .. } => ErrorName::Failed.code(),
+    }
+}
+
+/// The configured FPGA: the simulated board and its clock since configuration.
+struct Configured {
+    board: Box<SimBoard>,
+    clock: UsbDeviceClock,
+}
+
+pub struct Device {
+    faults: Faults,
+    /// Why the environment could not be used (bad fault list, unreadable state file):
+    /// Construct then returns no handle.
+    environment_problem: Option<String>,
+    state_file: Option<PathBuf>,
+    /// The persisted configuration has been applied (on first open).
+    restored: bool,
+    present: bool,
+    configured: Option<Configured>,
+    /// Device time before the current configuration (and all of it while unconfigured).
+    base_ps: u64,
+    timeout_ms: u64,
+    wire_ins: [u32; 32],
+    pipe_bytes: u64,
+    update_wire_outs_calls: u64,
+}
+
+impl Device {
+    pub fn from_env() -> Device {
+        let mut environment_problem = None;
+        let faults = match std::env::var(FAULTS_ENV).unwrap_or_default().parse() {
+            Ok(f) => f,
+            Err(e) => {
+                environment_problem = Some(format!("{FAULTS_ENV}: {e}"));
+                Faults::default()
+            }
+        };
+        Device {
+            faults,
+            environment_problem,
+            state_file: std::env::var_os(STATE_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            restored: false,
+            present: true,
+            configured: None,
+            base_ps: 0,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            wire_ins: [0; 32],
+            pipe_bytes: 0,
+            update_wire_outs_calls: 0,
+        }
+    }
+
+    pub fn environment_problem(&self) -> Option<&str> {
+        self.environment_problem.as_deref()
+    }
+
+    pub fn present(&self) -> bool {
+        self.present
+    }
+
+    /// Opening the device applies the persisted configuration, once per process.
+    pub fn open(&mut self) -> Code {
+        if !self.present {
+            return ErrorName::DeviceNotOpen.code();
+        }
+        if !self.restored {
+            self.restored = true;
+            let persisted = match &self.state_file {
+                Some(path) => state::read(path),
+                None => Ok(PersistedState {
+                    configured_with: None,
+                }),
+            };
+            match persisted {
+                Ok(PersistedState {
+                    configured_with: Some(_),
+                }) => {
+                    if let Err(code) = self.power_up_design() {
+                        return code;
+                    }
+                }
+                Ok(_) => {}
+                Err(problem) => {
+                    self.environment_problem = Some(format!("{STATE_ENV}: {problem}"));
+                    return ErrorName::Failed.code();
+                }
+            }
+        }
+        ok()
+    }
+
+    pub fn set_timeout(&mut self, ms: u64) {
+        self.timeout_ms = ms;
+    }
+
+    // ---- clock ----
+
+    pub fn device_time_ps(&self) -> u64 {
+        self.base_ps
+            + self
+                .configured
+                .as_ref()
+                .map_or(0, |c| c.clock.now_ps(&c.board))
+    }
+
+    /// Lets `ns` of device time pass (the host waits).
+    pub fn wait_ns(&mut self, ns: u64) -> Code {
+        let ps = ns.saturating_mul(PS_PER_NS);
+        match self.configured.as_mut() {
+            Some(c) => match c.clock.pass(&mut c.board, ps) {
+                Ok(()) => ok(),
+                Err(e) => sim_code(e),
+            },
+            None => {
+                self.base_ps += ps;
+                ok()
+            }
+        }
+    }
+
+    /// The call waits out the USB timeout and fails (fault or unconfigured FPGA).
+    fn time_out(&mut self) -> Code {
+        let code = self.wait_ns(self.timeout_ms.saturating_mul(PS_PER_MS / PS_PER_NS));
+        if code == ok() {
+            ErrorName::Timeout.code()
+        } else {
+            code
+        }
+    }
+
+    fn injected_timeout(&mut self, call: &str) -> bool {
+        if self.faults.timeout_call.as_deref() == Some(call) {
+            self.faults.timeout_call = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Runs a USB call on the configured board; an unconfigured FPGA answers nothing
+    /// but the call still takes its time.
+    fn usb(
+        &mut self,
+        name: &str,
+        usb: UsbCall,
+        call: impl FnOnce(&mut SimBoard) -> Result<(), SimBoardError>,
+    ) -> Code {
+        if !self.present {
+            return ErrorName::DeviceNotOpen.code();
+        }
+        if self.injected_timeout(name) {
+            return self.time_out();
+        }
+        match self.configured.as_mut() {
+            Some(c) => match c.clock.call(&mut c.board, usb, call) {
+                Ok(()) => ok(),
+                Err(e) => sim_code(e),
+            },
+            None => {
+                self.base_ps += usb.cost_ps();
+                ok()
+            }
+        }
+    }
+
+    // ---- configuration ----
+
+    fn power_up_design(&mut self) -> Result<(), Code> {
+        self.base_ps = self.device_time_ps();
+        self.configured = None;
+        let board = SimBoard::new(SimBoardConfig::default()).map_err(sim_code)?;
+        self.configured = Some(Configured {
+            board: Box::new(board),
+            clock: UsbDeviceClock::new(),
+        });
+        Ok(())
+    }
+
+    fn persist(&mut self, configured_with: Option<ConfiguredWith>) -> Code {
+        let Some(path) = &self.state_file else {
+            return ok();
+        };
+        match state::write(path, &PersistedState { configured_with }) {
+            Ok(()) => ok(),
+            Err(problem) => {
+                self.environment_problem = Some(format!("{STATE_ENV}: {problem}"));
+                ErrorName::Failed.code()
+            }
+        }
+    }
+
+    pub fn configure(&mut self, bit: &Path) -> Code {
+        if !self.present {
+            return ErrorName::DeviceNotOpen.code();
+        }
+        if self.injected_timeout("ConfigureFPGA") {
+            return self.time_out();
+        }
+        match configure::check(bit) {
+            Err(Refused::Unreadable) => Refused::Unreadable.code(),
+            Err(refused) => {
+                // The FPGA was cleared for the download that then failed.
+                self.base_ps = self.device_time_ps();
+                self.configured = None;
+                let code = self.persist(None);
+                if code == ok() {
+                    refused.code()
+                } else {
+                    code
+                }
+            }
+            Ok(accepted) => {
+                let download = UsbCall::Pipe {
+                    bytes: accepted.bitstream_bytes,
+                };
+                self.base_ps = self.device_time_ps() + download.cost_ps();
+                self.configured = None;
+                if let Err(code) = self.power_up_design() {
+                    return code;
+                }
+                self.persist(Some(ConfiguredWith {
+                    bitstream: bit.to_path_buf(),
+                    bitstream_sha256: accepted.bitstream_sha256,
+                }))
+            }
+        }
+    }
+
+    // ---- endpoints ----
+
+    pub fn set_wire_in(&mut self, addr: i32, value: u32, mask: u32) -> Code {
+        match usize::try_from(addr).ok().filter(|&a| a < 0x20) {
+            Some(a) => {
+                self.wire_ins[a] = (self.wire_ins[a] & !mask) | (value & mask);
+                ok()
+            }
+            None => ErrorName::InvalidEndpoint.code(),
+        }
+    }
+
+    pub fn get_wire_in(&self, addr: i32) -> Result<u32, Code> {
+        usize::try_from(addr)
+            .ok()
+            .filter(|&a| a < 0x20)
+            .map(|a| self.wire_ins[a])
+            .ok_or(ErrorName::InvalidEndpoint.code())
+    }
+
+    pub fn update_wire_ins(&mut self) -> Code {
+        let values = self.wire_ins;
+        self.usb("UpdateWireIns", UsbCall::UpdateWireIns, |b| {
+            for (addr, value) in values.iter().enumerate() {
+                b.set_wire_in(addr as u8, *value as u16)?;
+            }
+            b.update_wire_ins()
+        })
+    }
+
+    pub fn update_wire_outs(&mut self) -> Code {
+        self.update_wire_outs_calls += 1;
+        if self.present && self.faults.fail_update_wire_outs == Some(self.update_wire_outs_calls) {
+            return ErrorName::Failed.code();
+        }
+        self.usb(
+            "UpdateWireOuts",
+            UsbCall::UpdateWireOuts,
+            SimBoard::update_wire_outs,
+        )
+    }
+
+    /// The captured wire-out value; 0 for an unconfigured FPGA or an invalid address.
+    pub fn get_wire_out(&self, addr: i32) -> u32 {
+        match (&self.configured, u8::try_from(addr)) {
+            (Some(c), Ok(a)) if self.present => c.board.get_wire_out(a).map_or(0, u32::from),
+            _ => 0,
+        }
+    }
+
+    pub fn activate_trigger_in(&mut self, addr: i32, bit: i32) -> Code {
+        let (Ok(addr), Ok(bit)) = (u8::try_from(addr), u8::try_from(bit)) else {
+            return ErrorName::InvalidEndpoint.code();
+        };
+        self.usb("ActivateTriggerIn", UsbCall::ActivateTriggerIn, |b| {
+            b.activate_trigger_in(addr, bit)
+        })
+    }
+
+    pub fn update_trigger_outs(&mut self) -> Code {
+        self.usb(
+            "UpdateTriggerOuts",
+            UsbCall::UpdateTriggerOuts,
+            SimBoard::update_trigger_outs,
+        )
+    }
+
+    pub fn is_triggered(&self, addr: i32, mask: u32) -> bool {
+        match (&self.configured, u8::try_from(addr)) {
+            (Some(c), Ok(a)) if self.present => c.board.is_triggered(a, mask as u16) == Ok(true),
+            _ => false,
+        }
+    }
+
+    /// A block pipe transfer: the byte count moved, or a negative `ok_ErrorCode`.
+    pub fn block_pipe(
+        &mut self,
+        name: &str,
+        len: usize,
+        transfer: impl FnOnce(&mut SimBoard) -> Result<usize, SimBoardError>,
+    ) -> i64 {
+        if !self.present {
+            return ErrorName::DeviceNotOpen.code().into();
+        }
+        if self.injected_timeout(name) {
+            return self.time_out().into();
+        }
+        let Some(c) = self.configured.as_mut() else {
+            // No design drives the pipe's ready: the transfer times out.
+            return self.time_out().into();
+        };
+        let disappear_within = self
+            .faults
+            .disappear_after_bytes
+            .map(|at| at.saturating_sub(self.pipe_bytes))
+            .filter(|&left| left < len as u64);
+        if let Some(left) = disappear_within {
+            c.board.inject(Fault::CutPipeTransfer {
+                after_bytes: left as usize,
+            });
+        } else if let Some(after_bytes) = self.faults.short_pipe_bytes.take() {
+            c.board.inject(Fault::CutPipeTransfer { after_bytes });
+        }
+        let result = c
+            .clock
+            .call(&mut c.board, UsbCall::Pipe { bytes: len }, transfer);
+        let moved = match result {
+            Ok(moved) => moved,
+            Err(e) => return sim_code(e).into(),
+        };
+        self.pipe_bytes += moved as u64;
+        if disappear_within.is_some() {
+            self.present = false;
+            self.faults.disappear_after_bytes = None;
+            return ErrorName::DeviceNotOpen.code().into();
+        }
+        moved as i64
+    }
+}

@@ -1,0 +1,35 @@
+//! The configuration that outlives a process, like an FPGA's between two programs: which
+//! bitstream the board was configured with. DRAM contents are not kept.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What the state file holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersistedState {
+    /// The bitstream of the last successful configuration; `None`: unconfigured.
+    pub configured_with: Option<ConfiguredWith>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfiguredWith {
+    pub bitstream: PathBuf,
+    pub bitstream_sha256: String,
+}
+
+/// Reads the state; a missing file is an unconfigured board.
+pub fn read(path: &Path) -> Result<PersistedState, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PersistedState {
+            configured_with: None,
+        }),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+pub fn write(path: &Path, state: &PersistedState) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
+    std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
+}

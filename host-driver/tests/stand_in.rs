@@ -1,0 +1,333 @@
+//! `crew-host flash` and `infer --backend board|auto` as processes against the
+//! frontpanel-sim stand-in library (OK_FRONTPANEL_LIB): flashing a simulation bitstream,
+//! running on the flashed board in the next process, refusals, every injected fault with
+//! its exit code and message, and the library search that never looks in the working
+//! directory.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use common::{rng, stand_in, write_safetensors};
+use rust_hdl_ok_frontpanel_sys::{LIBRARY_ENV, LIBRARY_FILE_NAME};
+
+/// A crew-host process on the stand-in whose configuration lives in `state`.
+fn crew_host(state: &Path, faults: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(args)
+        .env(LIBRARY_ENV, stand_in::library())
+        .env(frontpanel_sim::STATE_ENV, state)
+        .env(frontpanel_sim::FAULTS_ENV, faults)
+        .env_remove("CREW_SERIAL")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The simulation bitstream, generated once per test process.
+fn bitstream() -> &'static Path {
+    static BIT: OnceLock<PathBuf> = OnceLock::new();
+    BIT.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stand-in-cli");
+        stand_in::simulation_bitstream(&dir)
+    })
+}
+
+/// A tiny sequence-to-sequence model shaped like g2p (the bundled description with 8-wide
+/// embeddings, 16 hidden units and 4 decoder steps, random weights), compiled: fast to
+/// load into the simulated board, and it converts words.
+fn small_package(dir: &Path) -> PathBuf {
+    let g2p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en/model.toml");
+    let description = std::fs::read_to_string(g2p)
+        .unwrap()
+        .replace("checkpoint20.npz", "tiny.safetensors")
+        .replace("max_steps = 20", "max_steps = 4");
+    std::fs::write(dir.join("model.toml"), description).unwrap();
+    let (source_vocab, target_vocab, embed, hidden) = (29, 74, 8, 16);
+    let mut r = rng(7);
+    let mut tensors = common::Tensors::new();
+    for (name, shape) in [
+        ("enc_emb", vec![source_vocab, embed]),
+        ("dec_emb", vec![target_vocab, embed]),
+        ("enc_w_ih", vec![3 * hidden, embed]),
+        ("enc_w_hh", vec![3 * hidden, hidden]),
+        ("enc_b_ih", vec![3 * hidden]),
+        ("enc_b_hh", vec![3 * hidden]),
+        ("dec_w_ih", vec![3 * hidden, embed]),
+        ("dec_w_hh", vec![3 * hidden, hidden]),
+        ("dec_b_ih", vec![3 * hidden]),
+        ("dec_b_hh", vec![3 * hidden]),
+        ("fc_w", vec![target_vocab, hidden]),
+        ("fc_b", vec![target_vocab]),
+    ] {
+        tensors.insert(name.into(), common::random(&mut r, &shape, 0.5));
+    }
+    write_safetensors(&dir.join("tiny.safetensors"), &tensors);
+    let pkg = dir.join("tiny.crew");
+    let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(["compile", p(&dir.join("model.toml")), "-o", p(&pkg), "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    pkg
+}
+
+/// A stand-in flashed with the simulation bitstream; its state file.
+fn flashed(dir: &Path) -> PathBuf {
+    let state = dir.join("stand-in.json");
+    let out = crew_host(&state, "", &["flash", p(bitstream())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("serial SIM00001 (frontpanel-sim stand-in): configured with"),
+        "{}",
+        text(&out)
+    );
+    state
+}
+
+#[test]
+fn flash_then_infer_in_the_next_process_is_bit_exact_with_device_and_engine_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = flashed(dir.path());
+    let pkg = small_package(dir.path());
+    let out = crew_host(
+        &state,
+        "",
+        &["infer", p(&pkg), "--backend", "board", "--words", "ab,c"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("(frontpanel-sim stand-in): loaded and verified"),
+        "{all}"
+    );
+    assert!(all.contains("board: 2/2 words bit-exact"), "{all}");
+    assert!(all.contains("us per word on the device"), "{all}");
+
+    let out = crew_host(
+        &state,
+        "",
+        &[
+            "infer",
+            p(&pkg),
+            "--backend",
+            "board",
+            "--json",
+            "--words",
+            "ab",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let word = &v["words"][0];
+    assert_eq!(word["bit_exact"], true, "{v}");
+    let device_us = word["device_time_us"].as_f64().unwrap();
+    let engine_us = word["design_time_us"].as_f64().unwrap();
+    // The word's runs cross USB (inputs, start, polls, outputs): the device takes longer
+    // than the engine alone, by at least one USB call per run.
+    assert!(engine_us > 0.0, "{v}");
+    assert!(device_us > engine_us + 1000.0, "{v}");
+    eprintln!("stand-in: {device_us:.1} us per word on the device, engine {engine_us:.1} us");
+
+    // The sim backend reports under the same cost model.
+    let out = crew_host(
+        &state,
+        "",
+        &[
+            "infer",
+            p(&pkg),
+            "--backend",
+            "sim",
+            "--json",
+            "--words",
+            "ab",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sim_device_us = v["words"][0]["device_time_us"].as_f64().unwrap();
+    assert!(sim_device_us > engine_us + 1000.0, "{v}");
+    eprintln!("sim backend: {sim_device_us:.1} us per word on the device");
+}
+
+#[test]
+#[ignore = "needs the Verilator backend: the 0.9 MB g2p image takes about 9 minutes through \
+            the event-driven simulated board"]
+fn flash_then_infer_hello_world_gives_the_reference_phonemes() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = flashed(dir.path());
+    let words = ["infer", "--words", "hello,world", "--json", "--backend"];
+    let run = |backend: &str| {
+        let mut args = words.to_vec();
+        args.push(backend);
+        let out = crew_host(&state, "", &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v
+    };
+    let reference = run("reference");
+    let board = run("board");
+    for (k, word) in ["hello", "world"].iter().enumerate() {
+        assert_eq!(board["words"][k]["word"], *word);
+        assert_eq!(board["words"][k]["bit_exact"], true, "{board}");
+        assert_eq!(
+            board["words"][k]["phonemes"], reference[k]["phonemes"],
+            "{board}\n{reference}"
+        );
+        eprintln!(
+            "{word}: {} ({} us on the device, engine {} us)",
+            board["words"][k]["phonemes"],
+            board["words"][k]["device_time_us"],
+            board["words"][k]["design_time_us"]
+        );
+    }
+}
+
+#[test]
+fn an_unconfigured_stand_in_answers_as_an_unconfigured_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = small_package(dir.path());
+    let state = dir.path().join("never-flashed.json");
+    let out = crew_host(
+        &state,
+        "",
+        &["infer", p(&pkg), "--backend", "board", "--words", "a"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("does not run a CREW bitstream: design id 0x0000"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_bitstream_for_another_board_model_is_refused_before_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = flashed(dir.path());
+    let configured = std::fs::read(&state).unwrap();
+    let other = dir.path().join("other-board.bit");
+    std::fs::copy(bitstream(), &other).unwrap();
+    let manifest = std::fs::read_to_string(bitstream().with_extension("json")).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    m["board_model"] = "XEM6310-LX45".into();
+    std::fs::write(other.with_extension("json"), m.to_string()).unwrap();
+    let out = crew_host(&state, "", &["flash", p(&other)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("is built for XEM6310-LX45, the board is a XEM7010-A50"),
+        "{}",
+        text(&out)
+    );
+    // The board still runs the earlier configuration.
+    assert_eq!(std::fs::read(&state).unwrap(), configured);
+}
+
+#[test]
+fn each_injected_fault_ends_in_its_exit_code_and_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = flashed(dir.path());
+    let pkg = small_package(dir.path());
+    for (fault, message) in [
+        (
+            "disappear-after-bytes=1024",
+            "okFrontPanel_WriteToBlockPipeIn failed: DeviceNotOpen (-8)",
+        ),
+        ("short-pipe=512", "the pipe moved 512 of"),
+        (
+            "timeout=ReadFromBlockPipeOut",
+            "okFrontPanel_ReadFromBlockPipeOut failed: Timeout (-2)",
+        ),
+        (
+            "fail-update-wire-outs=2",
+            "okFrontPanel_UpdateWireOuts failed: Failed (-1)",
+        ),
+    ] {
+        let out = crew_host(
+            &state,
+            fault,
+            &["infer", p(&pkg), "--backend", "board", "--words", "a"],
+        );
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{fault}: {all}");
+        assert!(all.contains(message), "{fault}: {all}");
+        assert!(!all.contains("loaded and verified"), "{fault}: {all}");
+        eprintln!(
+            "{fault}: {}",
+            all.lines().find(|l| l.starts_with("error")).unwrap_or("")
+        );
+    }
+    // A fault list the stand-in cannot read: no handle, and the stand-in says why.
+    let out = crew_host(
+        &state,
+        "melt=1",
+        &["infer", p(&pkg), "--backend", "board", "--words", "a"],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown fault \"melt\""),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_library_planted_in_the_working_directory_is_never_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = small_package(dir.path());
+    let planted = dir.path().join(LIBRARY_FILE_NAME);
+    std::fs::copy(stand_in::library(), &planted).unwrap();
+    let state = dir.path().join("planted.json");
+    for args in [
+        vec!["infer", p(&pkg), "--backend", "board", "--words", "a"],
+        vec!["devices"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
+            .args(&args)
+            .current_dir(dir.path())
+            .env_remove(LIBRARY_ENV)
+            .env_remove("FP_PATH")
+            .env(frontpanel_sim::STATE_ENV, &state)
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert!(!all.contains(frontpanel_sim::SERIAL), "{args:?}: {all}");
+        assert!(!all.contains(p(&planted)), "{args:?}: {all}");
+    }
+}
+
+#[test]
+fn auto_names_the_places_it_looked_in_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = small_package(dir.path());
+    let missing = dir.path().join("no").join(LIBRARY_FILE_NAME);
+    let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(["infer", p(&pkg), "--backend", "auto", "--words", "a"])
+        .env(LIBRARY_ENV, &missing)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    let line = all
+        .lines()
+        .find(|l| l.starts_with("auto: no board answered"))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(
+        line.contains(&format!("looked in: {}", missing.display())),
+        "{line}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+}
