@@ -2,7 +2,7 @@
 //! frontpanel-sim stand-in library (OK_FRONTPANEL_LIB): flashing a simulation bitstream,
 //! running on the flashed board in the next process, refusals, every injected fault with
 //! its exit code and message, and the library search that never looks in the working
-//! directory.
+//! directory; and the stand-in's own identity and ConfigureFPGA codes, called directly.
 
 mod common;
 
@@ -330,4 +330,80 @@ fn auto_names_the_places_it_looked_in_on_one_line() {
         "{line}"
     );
     assert_eq!(out.status.code(), Some(0), "{all}");
+}
+
+#[test]
+fn the_stand_in_identifies_itself_and_configure_fpga_refuses_with_frontpanel_codes() {
+    use rust_hdl_ok_frontpanel_sys::{ErrorName, FrontPanelLibrary, OkHandle};
+    use std::sync::Arc;
+    // In this process the stand-in has no state file: nothing persists.
+    let library = Arc::new(FrontPanelLibrary::load_from(&stand_in::library()).unwrap());
+    assert!(library.is_simulated());
+    assert_eq!(library.api_version(), (5, 0, 0));
+    let handle = OkHandle::try_with_library(library).unwrap();
+    assert_eq!(handle.device_serials().unwrap(), [frontpanel_sim::SERIAL]);
+    assert!(handle.try_open_with_serial("SIM00002").is_err());
+    handle.try_open_with_serial(frontpanel_sim::SERIAL).unwrap();
+    assert_eq!(handle.try_board_model().unwrap(), "XEM7010-A50");
+    assert_eq!(handle.try_serial_number().unwrap(), frontpanel_sim::SERIAL);
+    assert_eq!(handle.try_device_id().unwrap(), frontpanel_sim::DEVICE_ID);
+
+    let design_id = || {
+        handle.try_update_wire_outs().unwrap();
+        handle
+            .try_get_wire_out(crew_spec::regmap::WIRE_OUT_DESIGN_ID as i32)
+            .unwrap()
+    };
+    let refused = |bit: &Path| {
+        handle
+            .try_configure_fpga(bit)
+            .unwrap_err()
+            .code()
+            .and_then(ErrorName::from_code)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.bit");
+    std::fs::copy(bitstream(), &good).unwrap();
+    let manifest_text = std::fs::read_to_string(bitstream().with_extension("json")).unwrap();
+    std::fs::write(good.with_extension("json"), &manifest_text).unwrap();
+    assert_eq!(design_id(), 0, "unconfigured");
+    handle.try_configure_fpga(&good).unwrap();
+    assert_eq!(design_id(), crew_spec::regmap::DESIGN_ID);
+
+    // An unreadable file: the FPGA keeps its design.
+    assert_eq!(
+        refused(&dir.path().join("absent.bit")),
+        Some(ErrorName::FileError)
+    );
+    assert_eq!(design_id(), crew_spec::regmap::DESIGN_ID);
+
+    let variant = |name: &str, contents: &[u8], edit: &dyn Fn(&mut serde_json::Value)| {
+        let bit = dir.path().join(format!("{name}.bit"));
+        std::fs::write(&bit, contents).unwrap();
+        let mut m: serde_json::Value = serde_json::from_str(&manifest_text).unwrap();
+        edit(&mut m);
+        std::fs::write(bit.with_extension("json"), m.to_string()).unwrap();
+        bit
+    };
+    let contents = std::fs::read(bitstream()).unwrap();
+    let other_board = variant("other-board", &contents, &|m| {
+        m["board_model"] = "XEM6310-LX45".into()
+    });
+    let changed = variant("changed", b"another file", &|_| {});
+    let other_engine = variant("other-engine", &contents, &|m| {
+        m["engine"]["lanes"] = 8.into()
+    });
+    let no_manifest = dir.path().join("no-manifest.bit");
+    std::fs::write(&no_manifest, &contents).unwrap();
+    for (bit, code) in [
+        (&other_board, ErrorName::InvalidBitstream),
+        (&changed, ErrorName::InvalidBitstream),
+        (&no_manifest, ErrorName::InvalidBitstream),
+        (&other_engine, ErrorName::UnsupportedFeature),
+    ] {
+        handle.try_configure_fpga(&good).unwrap();
+        assert_eq!(refused(bit), Some(code), "{}", bit.display());
+        // A failed download leaves the FPGA unconfigured.
+        assert_eq!(design_id(), 0, "{}", bit.display());
+    }
 }
