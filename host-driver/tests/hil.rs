@@ -122,8 +122,6 @@ fn hil_small_gru_runs_are_bit_exact_with_the_reference() {
 }
 
 #[test]
-#[ignore = "needs the Verilator backend: the 0.9 MB g2p image takes about 9 minutes through \
-            the event-driven simulated board; scripts/hil.sh runs it"]
 fn hil_g2p_words_are_bit_exact_with_the_reference() {
     let (_one, device) = open("hil_g2p_words_are_bit_exact_with_the_reference");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en");

@@ -165,8 +165,6 @@ fn flash_then_infer_in_the_next_process_is_bit_exact_with_device_and_engine_time
 }
 
 #[test]
-#[ignore = "needs the Verilator backend: the 0.9 MB g2p image takes about 9 minutes through \
-            the event-driven simulated board"]
 fn flash_then_infer_hello_world_gives_the_reference_phonemes() {
     let dir = tempfile::tempdir().unwrap();
     let state = flashed(dir.path());
