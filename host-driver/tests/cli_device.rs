@@ -229,3 +229,82 @@ fn sim_backend_reports_truncated_transfers_timeouts_and_corrupt_packages() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("corrupt.crew"), "{}", text(&out));
 }
+
+/// `infer --json` on the tiny g2p package with extra arguments and environment.
+fn infer_tiny(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let pkg = common::tiny_g2p_package(dir);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crew-host"));
+    cmd.args([
+        "infer",
+        p(&pkg),
+        "--backend",
+        "sim",
+        "--json",
+        "--words",
+        "ab",
+    ])
+    .args(extra)
+    .env_remove("CREW_SIMULATOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn bit_exact_words(out: &Output) -> u64 {
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)));
+    v["summary"]["bit_exact_words"].as_u64().unwrap()
+}
+
+#[test]
+fn both_simulators_run_infer_bit_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for simulator in ["verilator", "rust-hdl"] {
+        let out = infer_tiny(dir.path(), &["--simulator", simulator], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(bit_exact_words(&out), 1, "{simulator}: {}", text(&out));
+    }
+    let out = infer_tiny(dir.path(), &[], &[("CREW_SIMULATOR", "icarus")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown simulator `icarus`"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn without_verilator_the_sim_backend_says_so_and_falls_back_to_rust_hdl() {
+    let dir = tempfile::tempdir().unwrap();
+    // A PATH without verilator, g++ and make.
+    let empty = tempfile::tempdir().unwrap();
+    let out = infer_tiny(dir.path(), &[], &[("PATH", p(empty.path()))]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("falls back to rust-hdl").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(stderr.contains("apt-get install verilator"), "{stderr}");
+    assert_eq!(bit_exact_words(&out), 1);
+}
+
+#[test]
+fn vcd_writes_a_waveform_of_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("run.vcd");
+    let out = infer_tiny(dir.path(), &["--vcd", p(&vcd)], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let wave = std::fs::read_to_string(&vcd).unwrap();
+    assert!(wave.contains("$enddefinitions"), "a VCD header");
+    assert!(
+        wave.contains("ui_clk") && wave.contains("engine"),
+        "the design's signals"
+    );
+    assert!(
+        wave.lines().filter(|l| l.starts_with('#')).count() > 1000,
+        "many time steps"
+    );
+}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{rng, stand_in, write_safetensors};
+use common::stand_in;
 use rust_hdl_ok_frontpanel_sys::{LIBRARY_ENV, LIBRARY_FILE_NAME};
 
 /// A crew-host process on the stand-in whose configuration lives in `state`.
@@ -47,45 +47,6 @@ fn bitstream() -> &'static Path {
     })
 }
 
-/// A tiny sequence-to-sequence model shaped like g2p (the bundled description with 8-wide
-/// embeddings, 16 hidden units and 4 decoder steps, random weights), compiled: fast to
-/// load into the simulated board, and it converts words.
-fn small_package(dir: &Path) -> PathBuf {
-    let g2p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en/model.toml");
-    let description = std::fs::read_to_string(g2p)
-        .unwrap()
-        .replace("checkpoint20.npz", "tiny.safetensors")
-        .replace("max_steps = 20", "max_steps = 4");
-    std::fs::write(dir.join("model.toml"), description).unwrap();
-    let (source_vocab, target_vocab, embed, hidden) = (29, 74, 8, 16);
-    let mut r = rng(7);
-    let mut tensors = common::Tensors::new();
-    for (name, shape) in [
-        ("enc_emb", vec![source_vocab, embed]),
-        ("dec_emb", vec![target_vocab, embed]),
-        ("enc_w_ih", vec![3 * hidden, embed]),
-        ("enc_w_hh", vec![3 * hidden, hidden]),
-        ("enc_b_ih", vec![3 * hidden]),
-        ("enc_b_hh", vec![3 * hidden]),
-        ("dec_w_ih", vec![3 * hidden, embed]),
-        ("dec_w_hh", vec![3 * hidden, hidden]),
-        ("dec_b_ih", vec![3 * hidden]),
-        ("dec_b_hh", vec![3 * hidden]),
-        ("fc_w", vec![target_vocab, hidden]),
-        ("fc_b", vec![target_vocab]),
-    ] {
-        tensors.insert(name.into(), common::random(&mut r, &shape, 0.5));
-    }
-    write_safetensors(&dir.join("tiny.safetensors"), &tensors);
-    let pkg = dir.join("tiny.crew");
-    let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
-        .args(["compile", p(&dir.join("model.toml")), "-o", p(&pkg), "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    pkg
-}
-
 /// A stand-in flashed with the simulation bitstream; its state file.
 fn flashed(dir: &Path) -> PathBuf {
     let state = dir.join("stand-in.json");
@@ -103,7 +64,7 @@ fn flashed(dir: &Path) -> PathBuf {
 fn flash_then_infer_in_the_next_process_is_bit_exact_with_device_and_engine_time() {
     let dir = tempfile::tempdir().unwrap();
     let state = flashed(dir.path());
-    let pkg = small_package(dir.path());
+    let pkg = common::tiny_g2p_package(dir.path());
     let out = crew_host(
         &state,
         "",
@@ -198,7 +159,7 @@ fn flash_then_infer_hello_world_gives_the_reference_phonemes() {
 #[test]
 fn an_unconfigured_stand_in_answers_as_an_unconfigured_board() {
     let dir = tempfile::tempdir().unwrap();
-    let pkg = small_package(dir.path());
+    let pkg = common::tiny_g2p_package(dir.path());
     let state = dir.path().join("never-flashed.json");
     let out = crew_host(
         &state,
@@ -239,7 +200,7 @@ fn a_bitstream_for_another_board_model_is_refused_before_configuration() {
 fn each_injected_fault_ends_in_its_exit_code_and_message() {
     let dir = tempfile::tempdir().unwrap();
     let state = flashed(dir.path());
-    let pkg = small_package(dir.path());
+    let pkg = common::tiny_g2p_package(dir.path());
     for (fault, message) in [
         (
             "disappear-after-bytes=1024",
@@ -286,7 +247,7 @@ fn each_injected_fault_ends_in_its_exit_code_and_message() {
 #[test]
 fn a_library_planted_in_the_working_directory_is_never_loaded() {
     let dir = tempfile::tempdir().unwrap();
-    let pkg = small_package(dir.path());
+    let pkg = common::tiny_g2p_package(dir.path());
     let planted = dir.path().join(LIBRARY_FILE_NAME);
     std::fs::copy(stand_in::library(), &planted).unwrap();
     let state = dir.path().join("planted.json");
@@ -311,7 +272,7 @@ fn a_library_planted_in_the_working_directory_is_never_loaded() {
 #[test]
 fn auto_names_the_places_it_looked_in_on_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let pkg = small_package(dir.path());
+    let pkg = common::tiny_g2p_package(dir.path());
     let missing = dir.path().join("no").join(LIBRARY_FILE_NAME);
     let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
         .args(["infer", p(&pkg), "--backend", "auto", "--words", "a"])

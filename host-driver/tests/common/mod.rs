@@ -4,7 +4,8 @@
 pub mod stand_in;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -71,4 +72,53 @@ pub fn write_safetensors(path: &Path, tensors: &Tensors) {
         })
         .collect();
     std::fs::write(path, safetensors::serialize(views, &None).unwrap()).unwrap();
+}
+
+/// A tiny sequence-to-sequence model shaped like g2p (the bundled description with 8-wide
+/// embeddings, 16 hidden units and 4 decoder steps, random weights), compiled: fast to
+/// load into the simulated board, and it converts words.
+pub fn tiny_g2p_package(dir: &Path) -> PathBuf {
+    let g2p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en/model.toml");
+    let description = std::fs::read_to_string(g2p)
+        .unwrap()
+        .replace("checkpoint20.npz", "tiny.safetensors")
+        .replace("max_steps = 20", "max_steps = 4");
+    std::fs::write(dir.join("model.toml"), description).unwrap();
+    let (source_vocab, target_vocab, embed, hidden) = (29, 74, 8, 16);
+    let mut r = rng(7);
+    let mut tensors = Tensors::new();
+    for (name, shape) in [
+        ("enc_emb", vec![source_vocab, embed]),
+        ("dec_emb", vec![target_vocab, embed]),
+        ("enc_w_ih", vec![3 * hidden, embed]),
+        ("enc_w_hh", vec![3 * hidden, hidden]),
+        ("enc_b_ih", vec![3 * hidden]),
+        ("enc_b_hh", vec![3 * hidden]),
+        ("dec_w_ih", vec![3 * hidden, embed]),
+        ("dec_w_hh", vec![3 * hidden, hidden]),
+        ("dec_b_ih", vec![3 * hidden]),
+        ("dec_b_hh", vec![3 * hidden]),
+        ("fc_w", vec![target_vocab, hidden]),
+        ("fc_b", vec![target_vocab]),
+    ] {
+        tensors.insert(name.into(), random(&mut r, &shape, 0.5));
+    }
+    write_safetensors(&dir.join("tiny.safetensors"), &tensors);
+    let pkg = dir.join("tiny.crew");
+    let out = Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args([
+            "compile",
+            dir.join("model.toml").to_str().unwrap(),
+            "-o",
+            pkg.to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pkg
 }
