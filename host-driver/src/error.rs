@@ -1,16 +1,19 @@
 //! Typed errors of the library, at the bottom of the import graph: this file uses no other
-//! module of the crate except the transport's error ([`TransportError`], itself at the
-//! bottom). One type per layer, each a variant of [`Error`]:
+//! module of the crate except the transport layer's errors ([`TransportError`],
+//! [`UsbError`]; transport/ imports nothing of the crate). One type per layer, each a
+//! variant of [`Error`]:
 //!
 //! - model import, package and compile problems: [`Error`]'s own variants;
 //! - running a package on any backend (driver, reference, lockstep): [`RunError`];
-//! - bitstream manifests: [`BitstreamError`]; USB enumeration: [`UsbError`];
+//! - bitstream manifests: [`BitstreamError`];
+//! - the transports and USB enumeration: [`TransportError`], [`UsbError`] (defined in
+//!   transport/, re-exported here);
 //! - the benchmark: [`BenchError`].
 //!
 //! [`Error::class`] is the one classification of every error into the exit codes of
-//! `crew-host` (0 ok, 1 device/runtime, 2 bitstream/build/model/input, 3 environment); the
-//! CLI maps the class to the number and adds a hint. Every message names the file and the
-//! part of it at fault.
+//! `crew-host` (0 ok, 1 device/runtime and run-time input, 2 bitstream/build/model/command
+//! line, 3 environment); the CLI maps the class to the number and adds a hint. Every
+//! message names the file and the part of it at fault.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,6 +22,7 @@ use crew_spec::image::DRAM_WORDS;
 use crew_spec::package::PackageError;
 use crew_spec::regmap::{self, ErrorCode};
 
+pub use crate::transport::usb::UsbError;
 pub use crate::transport::TransportError;
 
 /// What kind of problem an error is; the CLI maps it to an exit code.
@@ -274,19 +278,6 @@ impl BitstreamError {
             _ => ErrorClass::Bitstream,
         }
     }
-}
-
-/// USB enumeration failed.
-#[derive(Debug, thiserror::Error)]
-pub enum UsbError {
-    /// libusb cannot start (no USB subsystem, as in most containers).
-    #[error("USB is not available: libusb failed to initialise ({error}){}", reason.as_ref().map(|r| format!("; {r}")).unwrap_or_default())]
-    Unavailable {
-        error: rusb::Error,
-        reason: Option<String>,
-    },
-    #[error("listing USB devices failed: {0}")]
-    List(rusb::Error),
 }
 
 /// Benchmark failures of its own (compiling g2p_en and the reference report [`Error`]s).

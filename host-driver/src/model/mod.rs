@@ -1,32 +1,12 @@
 //! The float model the compiler starts from: layers with their float weights, embeddings
-//! and decoding, built from a TOML model description or from PyTorch tensor names.
-//!
-//! # Model description (TOML)
-//! ```toml
-//! name = "g2p_en"
-//! checkpoint = "checkpoint20.npz"          # relative to the description file
-//! [quantization]                           # all optional
-//! granularity = "per-row"                  # per-tensor (default) | per-row
-//! index_width = "per-column"               # per-column (default) | per-layer
-//! max_unique = 0                           # K > 0: non-uniform int16 tables of <= K entries
-//! [[embeddings]]
-//! name = "enc_emb"                         # tensor name unless `tensor` is given
-//! [[layers]]
-//! name = "encoder"
-//! kind = "gru"                             # gru | lstm | linear
-//! weight_ih = "enc_w_ih"                   # linear: weight = "...", bias = "..."
-//! weight_hh = "enc_w_hh"
-//! bias_ih = "enc_b_ih"                     # biases optional (zero)
-//! bias_hh = "enc_b_hh"
-//! input = { embedding = "enc_emb" }        # or { layer = "decoder" } | { scale = 0.02 }
-//! granularity = "per-row"                  # optional per-layer override
-//! [decoding]                               # optional; without it layers run in sequence
-//! kind = "seq2seq"
-//! ...
-//! ```
+//! and decoding. Built from a TOML model description (`description.rs`) or from PyTorch
+//! tensor names in a checkpoint (`pytorch.rs`); tensors come from [`checkpoint`]; the
+//! float forward pass is [`float`].
 
 pub mod checkpoint;
+mod description;
 pub mod float;
+mod pytorch;
 
 use std::path::{Path, PathBuf};
 
@@ -128,43 +108,6 @@ pub enum Decoding {
     Seq2seq(Seq2Seq),
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DescEmbedding {
-    name: String,
-    tensor: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DescLayer {
-    name: String,
-    kind: Kind,
-    weight: Option<String>,
-    bias: Option<String>,
-    weight_ih: Option<String>,
-    weight_hh: Option<String>,
-    bias_ih: Option<String>,
-    bias_hh: Option<String>,
-    input: Option<InputSource>,
-    granularity: Option<Granularity>,
-    index_width: Option<IndexWidth>,
-    max_unique: Option<usize>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Description {
-    name: String,
-    checkpoint: PathBuf,
-    #[serde(default)]
-    quantization: QuantSettings,
-    #[serde(default)]
-    embeddings: Vec<DescEmbedding>,
-    layers: Vec<DescLayer>,
-    decoding: Option<Decoding>,
-}
-
 /// One layer with float weights. `weights[p]` / `biases[p]` for pass p (0 = x, 1 = h).
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -196,177 +139,7 @@ pub struct Model {
     pub decoding: Option<Decoding>,
 }
 
-fn desc_err(path: &Path, message: impl Into<String>) -> Error {
-    Error::Description {
-        path: path.into(),
-        message: message.into(),
-    }
-}
-
 impl Model {
-    /// Loads a model description (a `.toml` file, or a directory holding `model.toml`).
-    pub fn from_description(path: &Path) -> Result<Model> {
-        let path = if path.is_dir() {
-            path.join("model.toml")
-        } else {
-            path.to_path_buf()
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let desc: Description =
-            toml::from_str(&text).map_err(|e| desc_err(&path, e.to_string()))?;
-        let ckpt_path = path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(&desc.checkpoint);
-        let ckpt = Checkpoint::load(&ckpt_path)?;
-        let mut embeddings = Vec::new();
-        for e in &desc.embeddings {
-            let tensor = e.tensor.as_deref().unwrap_or(&e.name);
-            embeddings.push(Embedding {
-                name: e.name.clone(),
-                table: ckpt.matrix(tensor, None, None)?.clone(),
-            });
-        }
-        let mut layers = Vec::new();
-        for l in &desc.layers {
-            let need = |field: &Option<String>, what: &str| {
-                field.clone().ok_or_else(|| {
-                    desc_err(
-                        &path,
-                        format!("layer {}: {:?} layers need `{what}`", l.name, l.kind),
-                    )
-                })
-            };
-            let quant = QuantSettings {
-                granularity: l.granularity.unwrap_or(desc.quantization.granularity),
-                index_width: l.index_width.unwrap_or(desc.quantization.index_width),
-                max_unique: l.max_unique.unwrap_or(desc.quantization.max_unique),
-            };
-            let layer = match l.kind {
-                Kind::Linear => linear_layer(
-                    &ckpt,
-                    &l.name,
-                    &need(&l.weight, "weight")?,
-                    l.bias.as_deref(),
-                    quant,
-                )?,
-                Kind::Gru | Kind::Lstm => recurrent_layer(
-                    &ckpt,
-                    &l.name,
-                    l.kind,
-                    [
-                        &need(&l.weight_ih, "weight_ih")?,
-                        &need(&l.weight_hh, "weight_hh")?,
-                    ],
-                    [l.bias_ih.as_deref(), l.bias_hh.as_deref()],
-                    quant,
-                )?,
-            };
-            layers.push(Layer {
-                input: l.input.clone(),
-                ..layer
-            });
-        }
-        let model = Model {
-            name: desc.name,
-            source: path.clone(),
-            layers,
-            embeddings,
-            decoding: desc.decoding,
-        };
-        model.check().map_err(|m| desc_err(&path, m))?;
-        Ok(model)
-    }
-
-    /// Builds a model from the PyTorch-named layer(s) under `prefix` in a checkpoint:
-    /// nn.GRU / nn.LSTM (`weight_ih_l0` ..., stacked layers l0, l1, ... run in sequence),
-    /// GRUCell / LSTMCell (`weight_ih` ...) or nn.Linear (`weight`, `bias`).
-    pub fn from_checkpoint(path: &Path, prefix: &str, quant: QuantSettings) -> Result<Model> {
-        let ckpt = Checkpoint::load(path)?;
-        let name = |suffix: &str| {
-            if prefix.is_empty() {
-                suffix.to_string()
-            } else {
-                format!("{}.{suffix}", prefix.trim_end_matches('.'))
-            }
-        };
-        let opt = |n: String| ckpt.contains(&n).then_some(n);
-        let mut layers = Vec::new();
-        if ckpt.contains(&name("weight_ih_l0")) {
-            if ckpt.contains(&name("weight_ih_l0_reverse")) {
-                return Err(ckpt_err(
-                    path,
-                    format!("{prefix}: bidirectional RNNs are not supported"),
-                ));
-            }
-            let mut k = 0;
-            while ckpt.contains(&name(&format!("weight_ih_l{k}"))) {
-                let (w_ih, w_hh) = (
-                    name(&format!("weight_ih_l{k}")),
-                    name(&format!("weight_hh_l{k}")),
-                );
-                let kind = recurrent_kind(&ckpt, &w_ih, &w_hh)?;
-                layers.push(recurrent_layer(
-                    &ckpt,
-                    &format!("{}_l{k}", display_prefix(prefix)),
-                    kind,
-                    [&w_ih, &w_hh],
-                    [
-                        opt(name(&format!("bias_ih_l{k}"))).as_deref(),
-                        opt(name(&format!("bias_hh_l{k}"))).as_deref(),
-                    ],
-                    quant,
-                )?);
-                k += 1;
-            }
-        } else if ckpt.contains(&name("weight_ih")) {
-            let (w_ih, w_hh) = (name("weight_ih"), name("weight_hh"));
-            let kind = recurrent_kind(&ckpt, &w_ih, &w_hh)?;
-            layers.push(recurrent_layer(
-                &ckpt,
-                &display_prefix(prefix),
-                kind,
-                [&w_ih, &w_hh],
-                [
-                    opt(name("bias_ih")).as_deref(),
-                    opt(name("bias_hh")).as_deref(),
-                ],
-                quant,
-            )?);
-        } else if ckpt.contains(&name("weight")) {
-            layers.push(linear_layer(
-                &ckpt,
-                &display_prefix(prefix),
-                &name("weight"),
-                opt(name("bias")).as_deref(),
-                quant,
-            )?);
-        } else {
-            return Err(Error::MissingTensor {
-                path: path.into(),
-                name: format!(
-                    "{} (or {}, {})",
-                    name("weight_ih_l0"),
-                    name("weight_ih"),
-                    name("weight")
-                ),
-                available: ckpt.tensors.keys().cloned().collect(),
-            });
-        }
-        for k in 1..layers.len() {
-            layers[k].input = Some(InputSource::Layer(layers[k - 1].name.clone()));
-        }
-        let model = Model {
-            name: display_prefix(prefix),
-            source: path.into(),
-            layers,
-            embeddings: Vec::new(),
-            decoding: None,
-        };
-        model.check().map_err(|m| ckpt_err(path, m))?;
-        Ok(model)
-    }
-
     pub fn layer_index(&self, name: &str) -> Option<usize> {
         self.layers.iter().position(|l| l.name == name)
     }
@@ -473,35 +246,10 @@ impl Model {
     }
 }
 
-fn display_prefix(prefix: &str) -> String {
-    let p = prefix.trim_end_matches('.');
-    if p.is_empty() {
-        "layer".into()
-    } else {
-        p.into()
-    }
-}
-
 fn ckpt_err(path: &Path, message: impl Into<String>) -> Error {
     Error::Checkpoint {
         path: path.into(),
         message: message.into(),
-    }
-}
-
-/// GRU (3H rows) or LSTM (4H rows), from the shapes of weight_ih and weight_hh.
-fn recurrent_kind(ckpt: &Checkpoint, w_ih: &str, w_hh: &str) -> Result<Kind> {
-    let hh = ckpt.matrix(w_hh, None, None)?;
-    let h = hh.cols();
-    match hh.rows() {
-        r if r == 3 * h => Ok(Kind::Gru),
-        r if r == 4 * h => Ok(Kind::Lstm),
-        _ => Err(Error::TensorShape {
-            path: ckpt.path.clone(),
-            name: w_hh.into(),
-            found: hh.shape.clone(),
-            expected: format!("[3*H or 4*H, H] (input weights {w_ih})"),
-        }),
     }
 }
 

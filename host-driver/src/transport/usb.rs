@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use crate::error::UsbError;
-
 /// Opal Kelly's USB vendor id.
 pub const OPAL_KELLY_VENDOR_ID: u16 = 0x151F;
 const DESCRIPTOR_TIMEOUT: Duration = Duration::from_millis(500);
@@ -36,6 +34,19 @@ pub struct UsbBoard {
     /// The serial number descriptor, when readable.
     pub serial: Option<String>,
     pub access: Access,
+}
+
+/// USB enumeration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UsbError {
+    /// libusb cannot start (no USB subsystem, as in most containers).
+    #[error("USB is not available: libusb failed to initialise ({error}){}", reason.as_ref().map(|r| format!("; {r}")).unwrap_or_default())]
+    Unavailable {
+        error: rusb::Error,
+        reason: Option<String>,
+    },
+    #[error("listing USB devices failed: {0}")]
+    List(rusb::Error),
 }
 
 /// Lists Opal Kelly devices. A system without USB is an error saying why.
