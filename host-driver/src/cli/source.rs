@@ -107,7 +107,7 @@ pub fn compile_model(
         max_unique: opts.max_unique,
         calibration,
     };
-    Ok(compile(model, &options, progress)?)
+    compile(model, &options, progress)
 }
 
 /// The package for MODEL: read, or compiled in memory.

@@ -282,7 +282,7 @@ mod tests {
             records: vec![1, 2, 3],
             epilogue: vec![4, 5, 6],
         };
-        assert_eq!(b.push_layer(header, &[pass.clone()]), Ok(0x100));
+        assert_eq!(b.push_layer(header, std::slice::from_ref(&pass)), Ok(0x100));
         assert_eq!(b.push_layer(header, &[pass]), Ok(0x100 + 10));
         let d = LayerDescriptor::from_words(&b.words()[10..14]).unwrap();
         assert_eq!(d.passes[0].records_addr, 0x100 + 14);
