@@ -110,7 +110,10 @@ impl Error {
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::Io { .. } | Error::Usb(_) => ErrorClass::Environment,
-            Error::Input { .. } | Error::RunInput(_) => ErrorClass::Runtime,
+            Error::Input { .. } => ErrorClass::Runtime,
+            // A tensor that does not fit the model is a model/input problem (exit 2), as
+            // the README says, not a device failure.
+            Error::RunInput(_) => ErrorClass::Model,
             Error::Run(e) => e.class(),
             Error::Bitstream(e) => e.class(),
             Error::Bench(e) => e.class(),

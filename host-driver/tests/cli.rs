@@ -128,13 +128,13 @@ fn plain_tensor_inference_matches_the_library() {
     assert_eq!(y, sequence_integer(&mut reference, &package, &x).unwrap());
     assert_eq!(y.shape, vec![7, 16]);
 
-    // A wrong input width is a run-time error (exit 1).
+    // A wrong input width is a model/input problem (exit 2, issue 12).
     let bad = dir.path().join("bad.npy");
     write_npy(&bad, &Tensor::new(vec![2, 5], vec![0.0; 10])).unwrap();
     let out = crew_host(&["infer", p(&pkg), "--input", p(&bad), "--output", p(&yp)]);
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
