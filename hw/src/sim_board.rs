@@ -665,7 +665,13 @@ impl SimBoard {
     fn step(&mut self) -> Result<(), SimBoardError> {
         let ui_edge = self.ui_next_ps <= self.ti_next_ps;
         let ti_edge = self.ti_next_ps <= self.ui_next_ps;
-        if self.inputs_changed || (ui_edge && self.ui_high) || (ti_edge && self.ti_high) {
+        // A clock that is high must fall before it can rise again. Changed inputs settle
+        // before the edge; before a ti_clk-only edge a compiled model does that within
+        // the edge's own evaluation (the DDR3 model samples nothing there), which saves
+        // an evaluation per ti_clk edge while the DRAM answers every UI cycle.
+        let settle_inputs =
+            self.inputs_changed && (ui_edge || !self.circuit.propagates_inputs_before_edges());
+        if settle_inputs || (ui_edge && self.ui_high) || (ti_edge && self.ti_high) {
             self.circuit.set_clocks(false, false);
             self.ui_high = false;
             self.ti_high = false;
@@ -681,6 +687,7 @@ impl SimBoard {
         self.circuit.set_clocks(ui_edge, ti_edge);
         self.ui_high = ui_edge;
         self.ti_high = ti_edge;
+        self.inputs_changed = false;
         self.settle()?;
         self.circuit
             .trace_dump(self.ui_next_ps.min(self.ti_next_ps));

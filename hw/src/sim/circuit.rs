@@ -31,6 +31,12 @@ pub trait Circuit: Send {
     fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool);
     /// Propagates the inputs set since the last call; false if the design did not settle.
     fn settle(&mut self) -> bool;
+    /// Whether inputs changed together with a rising clock are propagated before the
+    /// edge is evaluated (Verilator evaluates logic fed by top-level inputs before the
+    /// clocked blocks of the same `eval`); rust-hdl needs a settle in between.
+    fn propagates_inputs_before_edges(&self) -> bool {
+        false
+    }
     /// Writes the traced signals at `time_ps`, when a trace is open.
     fn trace_dump(&mut self, _time_ps: u64) {}
     /// The rust-hdl model, for co-simulation hooks (None for compiled backends).
@@ -307,6 +313,9 @@ impl Circuit for VerilatorCircuit {
     }
     fn settle(&mut self) -> bool {
         self.model.eval();
+        true
+    }
+    fn propagates_inputs_before_edges(&self) -> bool {
         true
     }
     fn trace_dump(&mut self, time_ps: u64) {
