@@ -11,7 +11,7 @@ use std::process::Command;
 use crew_hw::crew_engine::CrewEngine;
 use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::dense_engine::DenseEngine;
-use crew_hw::dense_testbench::{DenseSim, LayerSim};
+use crew_hw::engine_testbench::{DenseSim, LayerSim};
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{
     build_dense_layer, build_layer, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage, PassMatrix,

@@ -17,6 +17,7 @@
 
 use crate::cell_unit::{CellUnit, MAX_HIDDEN};
 use crate::engine::port::EngineRunPort;
+use crate::engine::Engine;
 use crate::gather_lane::GatherLane;
 use crate::mig_port::MigMaster;
 use crate::word_fifo::WordFifo;
@@ -1669,5 +1670,20 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewEngine<L, ACC_BITS> {
             self.iss_left.d.next = 0.into();
             self.e_slot.d.next = 0.into();
         }
+    }
+}
+
+impl<const L: usize, const ACC_BITS: usize> Engine for CrewEngine<L, ACC_BITS> {
+    fn clock(&mut self) -> &mut Signal<In, Clock> {
+        &mut self.clock
+    }
+    fn run_port(&self) -> &EngineRunPort {
+        &self.run
+    }
+    fn run_port_mut(&mut self) -> &mut EngineRunPort {
+        &mut self.run
+    }
+    fn dram(&mut self) -> &mut MigMaster {
+        &mut self.dram
     }
 }

@@ -17,6 +17,7 @@
 use crate::cell_unit::{CellUnit, MAX_HIDDEN};
 use crate::crew_engine::{IssueState, MainState, MAX_INPUTS, READ_FIFO_WORDS};
 use crate::engine::port::EngineRunPort;
+use crate::engine::Engine;
 use crate::mac_lane::MacLane;
 use crate::mig_port::MigMaster;
 use crate::word_fifo::WordFifo;
@@ -65,6 +66,7 @@ pub struct DenseEngine<const L: usize = 16, const ACC_BITS: usize = 6> {
     k_max_inputs: Constant<Bits<32>>,
     k_max_hidden: Constant<Bits<32>>,
     k_magic: Constant<Bits<32>>,
+    k_acc_last: Constant<Bits<16>>,
     k_subs: Constant<Bits<5>>,
     k_lane_bits: Constant<Bits<8>>,
     k_dense_flag: Constant<Bits<8>>,
@@ -235,6 +237,7 @@ impl<const L: usize, const ACC_BITS: usize> DenseEngine<L, ACC_BITS> {
             k_max_inputs: Constant::new((MAX_INPUTS as u32).to_bits()),
             k_max_hidden: Constant::new((MAX_HIDDEN as u32).to_bits()),
             k_magic: Constant::new(LAYER_MAGIC.to_bits()),
+            k_acc_last: Constant::new((((1usize << ACC_BITS) - 1) as u32).to_bits()),
             k_subs: Constant::new(((16 / L) as u32).to_bits()),
             k_lane_bits: Constant::new(((8 * L) as u32).to_bits()),
             k_dense_flag: Constant::new((FLAG_DENSE as u32).to_bits()),
@@ -630,7 +633,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseEngine<L, ACC_BITS> {
             MainState::Drain => {
                 self.iss.d.next = IssueState::Idle;
                 self.rt.d.next = DenseRouteState::Idle;
-                if self.inflight.q.val() == 0 {
+                // Zero the accumulators (an aborted pass leaves partial sums).
+                self.e_slot.d.next = self.e_slot.q.val() + 1;
+                if (self.inflight.q.val() == 0) & (self.e_slot.q.val() >= self.k_acc_last.val()) {
                     self.rd_fifo.clear.next = true;
                     self.wq_data.clear.next = true;
                     self.wq_addr.clear.next = true;
@@ -746,7 +751,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseEngine<L, ACC_BITS> {
         if (self.main.q.val() == MainState::Idle)
             & self.run.start.val()
             & (self.run.steps.val() != 0)
-            & (self.run.desc_addr.val() + 4 > self.k_dram_words.val())
+            & ((self.run.desc_addr.val() >= self.k_dram_words.val())
+                | (self.run.desc_addr.val() + 4 > self.k_dram_words.val()))
         {
             self.fail.next = true;
             self.fail_code.next = self.k_err_addr.val();
@@ -1057,6 +1063,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseEngine<L, ACC_BITS> {
             self.lanes[l].clear_addr.next = bit_cast::<ACC_BITS, 16>(self.e1_slot.q.val());
             self.lanes[l].acc_clear.next =
                 self.e1_valid.q.val() & (self.e1_lane.q.val().index() == l);
+            if self.main.q.val() == MainState::Drain {
+                self.lanes[l].clear_addr.next = bit_cast::<ACC_BITS, 16>(self.e_slot.q.val());
+                self.lanes[l].acc_clear.next = true;
+            }
             if self.e1_lane.q.val().index() == l {
                 self.e_acc.next = self.lanes[l].acc_out.val();
             }
@@ -1166,6 +1176,22 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseEngine<L, ACC_BITS> {
             self.iss.d.next = IssueState::Idle;
             self.rt.d.next = DenseRouteState::Idle;
             self.iss_left.d.next = 0.into();
+            self.e_slot.d.next = 0.into();
         }
+    }
+}
+
+impl<const L: usize, const ACC_BITS: usize> Engine for DenseEngine<L, ACC_BITS> {
+    fn clock(&mut self) -> &mut Signal<In, Clock> {
+        &mut self.clock
+    }
+    fn run_port(&self) -> &EngineRunPort {
+        &self.run
+    }
+    fn run_port_mut(&mut self) -> &mut EngineRunPort {
+        &mut self.run
+    }
+    fn dram(&mut self) -> &mut MigMaster {
+        &mut self.dram
     }
 }

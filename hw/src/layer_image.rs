@@ -113,14 +113,21 @@ pub fn build_dense_layer(
 ) -> LayerImage {
     let mut words = vec![0u128; LAYER_DESC_WORDS];
     let mut descs = vec![];
+    let mut unique = vec![];
     for p in passes {
         let records_addr = base + words.len() as u32;
+        let mut col_unique = vec![];
         for c in 0..p.cols {
             let column: Vec<i8> = (0..p.rows)
                 .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
                 .collect();
+            let mut values = column.clone();
+            values.sort_unstable();
+            values.dedup();
+            col_unique.push(values.len());
             words.extend(encode_dense_column(&column));
         }
+        unique.push(col_unique);
         let records_words = base + words.len() as u32 - records_addr;
         let epilogue_addr = base + words.len() as u32;
         words.extend(p.epilogue.iter().map(|r| r.to_word()));
@@ -145,7 +152,7 @@ pub fn build_dense_layer(
         base,
         words,
         desc_addr: base,
-        unique: vec![],
+        unique,
     }
 }
 

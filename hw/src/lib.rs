@@ -8,7 +8,6 @@ pub mod cosim;
 pub mod crew_engine;
 pub mod ddr3_model;
 pub mod dense_engine;
-pub mod dense_testbench;
 pub mod engine;
 pub mod engine_testbench;
 pub mod gather_lane;

@@ -6,8 +6,7 @@ mod common;
 use common::*;
 use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::dense_engine::DenseEngine;
-use crew_hw::dense_testbench::{DenseSim, LayerSim};
-use crew_hw::engine_testbench::{RunReport, RunRequest};
+use crew_hw::engine_testbench::{DenseSim, LayerSim, RunReport, RunRequest};
 use crew_hw::layer_image::{
     build_dense_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
 };
