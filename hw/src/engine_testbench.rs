@@ -3,9 +3,9 @@
 //! read results and counters. Used by tests and the benchmark for either engine; the
 //! simulated board (host bridge + engine + DDR model) is built elsewhere.
 
-use crate::crew_engine::CrewEngine;
 use crate::ddr3_model::{Ddr3Model, Ddr3Timing};
-use crate::dense_engine::DenseEngine;
+use crate::engine::crew::CrewEngine;
+use crate::engine::dense::DenseEngine;
 use crate::engine::port::EngineRunPort;
 use crate::engine::Engine;
 use crate::mig_port::MigMaster;

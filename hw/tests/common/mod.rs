@@ -3,9 +3,9 @@
 //! engines under test ([`Crew`], [`Dense`]) for test bodies that run on both.
 #![allow(dead_code)]
 
-use crew_hw::crew_engine::CrewEngine;
 use crew_hw::ddr3_model::Ddr3Timing;
-use crew_hw::dense_engine::DenseEngine;
+use crew_hw::engine::crew::CrewEngine;
+use crew_hw::engine::dense::DenseEngine;
 use crew_hw::engine::Engine;
 use crew_hw::engine_testbench::{EngineDdrSim, EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{
