@@ -15,24 +15,7 @@ pub struct DenseDatapath<const L: usize, const ACC_BITS: usize> {
     pub clock: Signal<In, Clock>,
     /// From the engine core.
     pub core: DatapathPort,
-    lanes: [MacLane<ACC_BITS>; L],
-    k_lanes: Constant<Bits<16>>,
-    k_subs: Constant<Bits<5>>,
-    k_lane_bits: Constant<Bits<8>>,
-    /// The first cycle of a pass only reads the first column's x.
-    primed: DFF<Bit>,
-    consumed: DFF<Bits<32>>,
-    // MAC sequencing: sub-word step, bit offset in the word, first output, slot.
-    m_sub: DFF<Bits<5>>,
-    m_bit: DFF<Bits<8>>,
-    m_obase: DFF<Bits<16>>,
-    m_slot: DFF<Bits<16>>,
-    m1_valid: DFF<Bit>,
-    m_issue: Signal<Local, Bit>,
-    m_col_end: Signal<Local, Bit>,
-    m_word_end: Signal<Local, Bit>,
-    m_nvalid: Signal<Local, Bits<16>>,
-    col_end: Signal<Local, Bit>,
+    // Output values (assigned to the port once, see `datapath_port.rs`).
     word_pop_v: Signal<Local, Bit>,
     fail_v: Signal<Local, Bit>,
     busy_inc_v: Signal<Local, Bit>,
@@ -40,17 +23,36 @@ pub struct DenseDatapath<const L: usize, const ACC_BITS: usize> {
     mults_inc_v: Signal<Local, Bits<32>>,
     x_col_v: Signal<Local, Bits<16>>,
     acc_v: Signal<Local, Bits<32>>,
+    lanes: [MacLane<ACC_BITS>; L],
+    k_lanes: Constant<Bits<16>>,
+    k_subs: Constant<Bits<5>>,
+    k_lane_bits: Constant<Bits<8>>,
+    /// The first cycle of a pass only reads the first column's x.
+    primed: DFF<Bit>,
+    consumed: DFF<Bits<32>>,
+    // MAC sequencing: sub-word step (word end), bit offset in the word, first output
+    // (column end), slot; a MAC issued.
+    m_sub: DFF<Bits<5>>,
+    m_word_end: Signal<Local, Bit>,
+    m_bit: DFF<Bits<8>>,
+    m_obase: DFF<Bits<16>>,
+    m_col_end: Signal<Local, Bit>,
+    m_slot: DFF<Bits<16>>,
+    m_issue: Signal<Local, Bit>,
+    m1_valid: DFF<Bit>,
+    m_nvalid: Signal<Local, Bits<16>>,
+    col_end: Signal<Local, Bit>,
 }
 
 impl<const L: usize, const ACC_BITS: usize> Default for DenseDatapath<L, ACC_BITS> {
     fn default() -> Self {
         DenseDatapath {
-            clock: Default::default(),
-            core: Default::default(),
-            lanes: array_init::array_init(|_| MacLane::default()),
             k_lanes: Constant::new((L as u32).to_bits()),
             k_subs: Constant::new(((16 / L) as u32).to_bits()),
             k_lane_bits: Constant::new(((8 * L) as u32).to_bits()),
+            clock: Default::default(),
+            core: Default::default(),
+            lanes: array_init::array_init(|_| MacLane::default()),
             primed: Default::default(),
             consumed: Default::default(),
             m_sub: Default::default(),
@@ -135,6 +137,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
         if self.col_end.val() {
             self.x_col_v.next = self.core.col.val() + 1;
         }
+        self.core.x_col.next = self.x_col_v.val();
         self.core.x_sel.next = self.core.col.val().get_bits::<4>(0);
         for l in 0..L {
             self.lanes[l].s0_valid.next = self.m_issue.val() & (self.m_nvalid.val().index() > l);
@@ -163,10 +166,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
         self.core.consumed.next = self.consumed.d.val();
 
         // Outputs once (see `datapath_port.rs`).
-        self.core.x_col.next = self.x_col_v.val();
         self.core.word_pop.next = self.word_pop_v.val();
         self.core.fail.next = self.fail_v.val();
-        self.core.mults_inc.next = self.mults_inc_v.val();
         self.core.busy_inc.next = self.busy_inc_v.val();
         self.core.adds_inc.next = self.adds_inc_v.val();
 
@@ -187,6 +188,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
             }
         }
         self.core.acc.next = self.acc_v.val();
+        self.core.mults_inc.next = self.mults_inc_v.val();
         self.core.drained.next = !self.m1_valid.q.val();
     }
 }

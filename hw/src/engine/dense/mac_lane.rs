@@ -9,7 +9,7 @@
 use crate::engine::common::magnitude::MagnitudeProduct;
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct MacLane<const ACC_BITS: usize> {
     /// UI clock; all ports are in this domain.
     pub clock: Signal<In, Clock>,
@@ -27,40 +27,14 @@ pub struct MacLane<const ACC_BITS: usize> {
     /// Accumulator read data (one cycle after the read address).
     pub acc_out: Signal<Out, Bits<32>>,
     acc: RAM<Bits<32>, ACC_BITS>,
+    mul: MagnitudeProduct,
     s1_valid: DFF<Bit>,
     s1_slot: DFF<Bits<ACC_BITS>>,
     s1_product: DFF<Bits<32>>,
     fwd: DFF<Bit>,
     fwd_value: DFF<Bits<32>>,
-    mul: MagnitudeProduct,
     base: Signal<Local, Bits<32>>,
     sum: Signal<Local, Bits<32>>,
-}
-
-impl<const ACC_BITS: usize> Default for MacLane<ACC_BITS> {
-    fn default() -> Self {
-        MacLane {
-            clock: Default::default(),
-            s0_valid: Default::default(),
-            s0_x: Default::default(),
-            s0_w: Default::default(),
-            s0_slot: Default::default(),
-            epi_rd: Default::default(),
-            epi_addr: Default::default(),
-            acc_clear: Default::default(),
-            clear_addr: Default::default(),
-            acc_out: Default::default(),
-            acc: Default::default(),
-            s1_valid: Default::default(),
-            s1_slot: Default::default(),
-            s1_product: Default::default(),
-            fwd: Default::default(),
-            fwd_value: Default::default(),
-            mul: Default::default(),
-            base: Default::default(),
-            sum: Default::default(),
-        }
-    }
 }
 
 impl<const ACC_BITS: usize> Logic for MacLane<ACC_BITS> {
