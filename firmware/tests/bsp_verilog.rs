@@ -3,8 +3,7 @@
 //! every module resolves (vendor cores are black boxes), processes elaborate, and
 //! `check -assert` finds no driver conflicts or undriven wires.
 
-use std::process::Command;
-
+use crew_hw::synth_check::yosys_check;
 use crew_spec::regmap::{
     CONTROL_SOFT_RESET, PIPE_IN_DRAM, STATUS_CALIB_DONE, WIRE_IN_CONTROL, WIRE_IN_XFER_ADDR_LO,
     WIRE_OUT_STATUS,
@@ -81,34 +80,6 @@ impl Logic for BspTop {
     }
 }
 
-fn yosys_check(verilog: &str) -> String {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::write(dir.path().join("top.v"), verilog).expect("write top.v");
-    let output = match Command::new("yosys")
-        .current_dir(dir.path())
-        .arg("-p")
-        .arg("read_verilog top.v; hierarchy -check -top top; proc; check -assert")
-        .output()
-    {
-        Ok(output) => output,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => panic!(
-            "yosys is not installed (needed to check the generated Verilog); \
-             run scripts/test.sh, which installs it"
-        ),
-        Err(error) => panic!("cannot run yosys: {error}"),
-    };
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "yosys rejected the Verilog:\n{log}"
-    );
-    log
-}
-
 #[test]
 fn xem7010_host_interface_and_mig_verilog_passes_yosys() {
     let mut uut = BspTop::default();
@@ -126,6 +97,6 @@ fn xem7010_host_interface_and_mig_verilog_passes_yosys() {
             "no {module} in the generated Verilog"
         );
     }
-    let log = yosys_check(&verilog);
+    let log = yosys_check(&verilog).unwrap_or_else(|e| panic!("{e}"));
     assert!(log.contains("Found and reported 0 problems"), "{log}");
 }

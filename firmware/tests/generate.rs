@@ -4,26 +4,10 @@
 
 use crew_firmware::bitstream::{generate, read_manifest, GENERATED_FILES, MANIFEST_FILE};
 use crew_firmware::top::board_engine_info;
+use crew_hw::synth_check::yosys_check_in;
 use crew_spec::regmap;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
-
-fn yosys(dir: &Path, script: &str) -> String {
-    let output = Command::new("yosys")
-        .current_dir(dir)
-        .arg("-p")
-        .arg(script)
-        .output()
-        .expect("yosys is needed to check the generated Verilog (scripts/test.sh installs it)");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "yosys rejected the design:\n{log}");
-    log
-}
 
 #[test]
 fn top_verilog_passes_yosys_checks() {
@@ -37,11 +21,8 @@ fn top_verilog_passes_yosys_checks() {
             "endpoint {name} at {addr:#04x} missing"
         );
     }
-    let log = yosys(
-        dir.path(),
-        "read_verilog -lib vendor_stubs.v; read_verilog top.v; \
-         hierarchy -check -top top; proc; check -assert",
-    );
+    let log = yosys_check_in(dir.path(), &["top.v"], &["vendor_stubs.v"])
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(log.contains("Found and reported 0 problems"), "{log}");
     for module in [
         "okHost",

@@ -1,6 +1,6 @@
 //! The engine configuration the XEM7010 build and the simulated board share.
 
-use crate::crew_engine::CrewEngine;
+use crate::engine::crew::CrewEngine;
 use crate::host_bridge::EngineInfo;
 use crew_spec::regmap;
 

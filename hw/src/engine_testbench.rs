@@ -1,39 +1,43 @@
-//! Simulation top for the engine alone: `CrewEngine` with its MIG port joined to the
-//! DDR3 model, driven by `SimHarness`, plus a host-side API to load images, run layers and
-//! read results and counters. Used by tests and the benchmark; the simulated board
-//! (host bridge + engine + DDR model) is built elsewhere.
+//! Simulation top for one engine alone: the engine with its MIG port joined to the DDR3
+//! model, driven by `SimHarness`, plus a host-side API to load images, run layers and
+//! read results and counters. Used by tests and the benchmark for either engine; the
+//! simulated board (host bridge + engine + DDR model) is built elsewhere.
 
-use crate::crew_engine::CrewEngine;
 use crate::ddr3_model::{Ddr3Model, Ddr3Timing};
+use crate::engine::crew::CrewEngine;
+use crate::engine::dense::DenseEngine;
+use crate::engine::port::EngineRunPort;
+use crate::engine::Engine;
 use crate::mig_port::MigMaster;
 use crate::sim_harness::{Clocked, SimHarness, SimHarnessError};
 use crew_spec::regmap::ErrorCode;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
-pub struct EngineTestbench<const L: usize = 16, const ACC_BITS: usize = 6> {
+pub struct EngineTestbench<E: Engine = CrewEngine> {
     /// UI clock of engine and DDR model.
     pub clock: Signal<In, Clock>,
-    pub engine: CrewEngine<L, ACC_BITS>,
+    pub engine: E,
     pub ddr: Ddr3Model,
 }
 
-impl<const L: usize, const ACC_BITS: usize> Logic for EngineTestbench<L, ACC_BITS> {
-    #[hdl_gen]
+// Written out instead of `#[hdl_gen]` (which needs concrete fields): the testbench is
+// only simulated, never turned into Verilog.
+impl<E: Engine> Logic for EngineTestbench<E> {
     fn update(&mut self) {
-        self.engine.clock.next = self.clock.val();
+        self.engine.clock().next = self.clock.val();
         self.ddr.clock.next = self.clock.val();
-        MigMaster::join(&mut self.engine.dram, &mut self.ddr.mig);
+        MigMaster::join(self.engine.dram(), &mut self.ddr.mig);
     }
 }
 
-impl<const L: usize, const ACC_BITS: usize> Clocked for EngineTestbench<L, ACC_BITS> {
+impl<E: Engine> Clocked for EngineTestbench<E> {
     fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
         &mut self.clock
     }
 }
 
-/// Addresses and length of one run (word addresses, see RULES.md run semantics).
+/// Addresses and length of one run (word addresses, see docs/engine.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct RunRequest {
     pub desc_addr: u32,
@@ -63,64 +67,99 @@ impl RunReport {
     }
 }
 
-/// Engine + DDR3 model under one-thread simulation.
-pub struct EngineSim<const L: usize = 16, const ACC_BITS: usize = 6> {
-    pub harness: SimHarness<EngineTestbench<L, ACC_BITS>>,
+/// An engine + DDR3 model simulation that runs layers.
+pub trait LayerSim {
+    /// The DDR3 model's storage (load images and vectors, read results).
+    fn ddr(&mut self) -> &mut Ddr3Model;
+    /// Starts a run and ticks until `done` (at most `max_cycles`).
+    fn run(&mut self, req: RunRequest, max_cycles: u64) -> Result<RunReport, SimHarnessError>;
 }
 
-impl<const L: usize, const ACC_BITS: usize> EngineSim<L, ACC_BITS> {
+/// One engine + DDR3 model under one-thread simulation.
+pub struct EngineDdrSim<E: Engine> {
+    pub harness: SimHarness<EngineTestbench<E>>,
+}
+
+/// The CREW engine + DDR3 model.
+pub type EngineSim<const L: usize = 16, const ACC_BITS: usize = 6> =
+    EngineDdrSim<CrewEngine<L, ACC_BITS>>;
+/// The dense baseline engine + DDR3 model.
+pub type DenseSim<const L: usize = 16, const ACC_BITS: usize = 6> =
+    EngineDdrSim<DenseEngine<L, ACC_BITS>>;
+
+impl<E: Engine> EngineDdrSim<E> {
     pub fn new(timing: Ddr3Timing) -> Result<Self, SimHarnessError> {
         let top = EngineTestbench {
             clock: Default::default(),
-            engine: CrewEngine::new(),
+            engine: E::default(),
             ddr: Ddr3Model::new(timing),
         };
         let mut harness = SimHarness::new(top)?;
         harness.run_until(10_000, |t| t.ddr.mig.calib_done.val())?;
-        Ok(EngineSim { harness })
+        Ok(EngineDdrSim { harness })
     }
 
     pub fn ddr(&mut self) -> &mut Ddr3Model {
         &mut self.harness.uut.ddr
     }
 
+    /// The engine's run port (read status and counters).
+    pub fn run_port(&self) -> &EngineRunPort {
+        self.harness.uut.engine.run_port()
+    }
+
+    /// Gives the start pulse of a run (one cycle) and returns without waiting for `done`.
+    pub fn start(&mut self, req: RunRequest) -> Result<(), SimHarnessError> {
+        let p = self.harness.uut.engine.run_port_mut();
+        p.desc_addr.next = req.desc_addr.to_bits();
+        p.in_addr.next = req.in_addr.to_bits();
+        p.out_addr.next = req.out_addr.to_bits();
+        p.state_addr.next = req.state_addr.to_bits();
+        p.steps.next = (req.steps as u32).to_bits();
+        p.start.next = true;
+        self.harness.tick()?;
+        self.harness.uut.engine.run_port_mut().start.next = false;
+        Ok(())
+    }
+
     /// Starts a run and ticks until `done` (at most `max_cycles`).
     pub fn run(&mut self, req: RunRequest, max_cycles: u64) -> Result<RunReport, SimHarnessError> {
-        let e = &mut self.harness.uut.engine;
-        e.run.desc_addr.next = req.desc_addr.to_bits();
-        e.run.in_addr.next = req.in_addr.to_bits();
-        e.run.out_addr.next = req.out_addr.to_bits();
-        e.run.state_addr.next = req.state_addr.to_bits();
-        e.run.steps.next = (req.steps as u32).to_bits();
-        e.run.start.next = true;
-        self.harness.tick()?;
-        self.harness.uut.engine.run.start.next = false;
+        self.start(req)?;
         let mut wall = 1;
-        if !self.harness.uut.engine.run.done.val() {
+        if !self.run_port().done.val() {
             wall += self
                 .harness
-                .run_until(max_cycles, |t| t.engine.run.done.val())?;
+                .run_until(max_cycles, |t| t.engine.run_port().done.val())?;
         }
         // Let the DDR model retire the writes the engine handed over before `done`.
         self.harness.run_until(10_000, |t| t.ddr.is_idle())?;
-        let e = &self.harness.uut.engine;
+        let p = self.run_port();
         Ok(RunReport {
-            error: e.run.error.val().index() as u8,
-            cycles: e.run.cycles.val().index() as u32,
-            busy_cycles: e.run.busy_cycles.val().index() as u32,
-            stall_cycles: e.run.stall_cycles.val().index() as u32,
-            dram_words: e.run.dram_words.val().index() as u32,
-            mults: e.run.mults.val().index() as u32,
-            adds: e.run.adds.val().index() as u32,
+            error: p.error.val().index() as u8,
+            cycles: p.cycles.val().index() as u32,
+            busy_cycles: p.busy_cycles.val().index() as u32,
+            stall_cycles: p.stall_cycles.val().index() as u32,
+            dram_words: p.dram_words.val().index() as u32,
+            mults: p.mults.val().index() as u32,
+            adds: p.adds.val().index() as u32,
             wall_cycles: wall,
         })
     }
 
     /// Pulses `abort` for one cycle.
     pub fn abort(&mut self) -> Result<(), SimHarnessError> {
-        self.harness.uut.engine.run.abort.next = true;
+        self.harness.uut.engine.run_port_mut().abort.next = true;
         self.harness.tick()?;
-        self.harness.uut.engine.run.abort.next = false;
+        self.harness.uut.engine.run_port_mut().abort.next = false;
         Ok(())
+    }
+}
+
+impl<E: Engine> LayerSim for EngineDdrSim<E> {
+    fn ddr(&mut self) -> &mut Ddr3Model {
+        EngineDdrSim::ddr(self)
+    }
+    fn run(&mut self, req: RunRequest, max_cycles: u64) -> Result<RunReport, SimHarnessError> {
+        EngineDdrSim::run(self, req, max_cycles)
     }
 }

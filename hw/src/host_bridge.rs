@@ -678,18 +678,8 @@ mod tests {
             DEFAULT_WATCHDOG_CYCLES,
         );
         bridge.connect_all();
-        let dir = std::env::temp_dir().join(format!("crew_bridge_{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("top.v"), generate_verilog(&bridge)).unwrap();
-        let out = std::process::Command::new("yosys")
-            .current_dir(&dir)
-            .arg("-p")
-            .arg("read_verilog top.v; hierarchy -check -top top; proc; check -assert")
-            .output()
-            .expect("yosys is needed (scripts/test.sh installs it)");
-        let log = String::from_utf8_lossy(&out.stdout).to_string();
-        let _ = std::fs::remove_dir_all(&dir);
-        assert!(out.status.success(), "{log}");
+        let log = crate::synth_check::yosys_check(&generate_verilog(&bridge))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(log.contains("Found and reported 0 problems"), "{log}");
     }
 }

@@ -89,22 +89,29 @@ pub fn build_dense_layer(
     passes: &[PassMatrix],
     base: u32,
 ) -> LayerImage {
+    let mut unique = vec![];
     let encoded: Vec<PassWords> = passes
         .iter()
         .map(|p| {
+            let mut col_unique = vec![];
             let records = (0..p.cols)
                 .flat_map(|c| {
                     let column: Vec<i8> = (0..p.rows)
                         .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
                         .collect();
+                    let mut values = column.clone();
+                    values.sort_unstable();
+                    values.dedup();
+                    col_unique.push(values.len());
                     encode_dense_column(&column)
                 })
                 .collect();
+            unique.push(col_unique);
             pass_words(p, records)
         })
         .collect();
     let header = layer_header(kind, false, true, n_in, n_hidden);
-    place(header, &encoded, base, vec![])
+    place(header, &encoded, base, unique)
 }
 
 fn pass_words(p: &PassMatrix, records: Vec<u128>) -> PassWords {

@@ -5,12 +5,12 @@
 mod common;
 use common::*;
 use crew_hw::ddr3_model::Ddr3Timing;
-use crew_hw::dense_engine::DenseEngine;
-use crew_hw::dense_testbench::{DenseSim, LayerSim};
-use crew_hw::engine_testbench::{RunReport, RunRequest};
+use crew_hw::engine::dense::DenseEngine;
+use crew_hw::engine_testbench::{DenseSim, LayerSim, RunReport, RunRequest};
 use crew_hw::layer_image::{
     build_dense_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
 };
+use crew_hw::synth_check::yosys_check;
 use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind};
 use crew_spec::regmap::ErrorCode;
 use rand::Rng;
@@ -175,21 +175,6 @@ fn dense_engine_verilog_passes_yosys_checks() {
     let mut uut: DenseEngine = DenseEngine::new();
     uut.connect_all();
     let verilog = generate_verilog(&uut);
-    let dir = std::env::temp_dir().join(format!("dense_engine_yosys_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("top.v");
-    std::fs::write(&path, &verilog).unwrap();
-    let out = std::process::Command::new("yosys")
-        .arg("-q")
-        .arg("-p")
-        .arg(format!(
-            "read_verilog {}; hierarchy -check -top top; proc; check -assert",
-            path.display()
-        ))
-        .output()
-        .expect("yosys runs (scripts/test.sh installs it)");
-    let log =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && !log.contains("ERROR"), "{log}");
-    std::fs::remove_dir_all(&dir).ok();
+    let log = yosys_check(&verilog).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!log.contains("ERROR"), "{log}");
 }

@@ -1,17 +1,25 @@
-//! FC layers on the engine vs the dense integer reference.
+//! FC layers on the engine vs the dense integer reference; every test but the int16 one
+//! runs on both engines (`on_both_engines!`).
 
 mod common;
 use common::*;
 
-#[test]
-fn fc_small_mixed_widths_matches_reference() {
+on_both_engines!(
+    fc_small_mixed_widths_matches_reference,
+    fc_all_unique_256_and_all_single_value_columns,
+    fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs,
+    fc_counters_count_work,
+    back_to_back_runs_in_one_simulation,
+);
+
+fn fc_small_mixed_widths_matches_reference<T: EngineUnderTest>() {
     let mut r = rng(1);
     let (n_in, n_out) = (21, 37);
-    let (p, img) = fc_layer(&mut r, n_in, n_out, false, |c| {
+    let (p, img) = fc_layer_on::<T>(&mut r, n_in, n_out, false, |c| {
         [1, 2, 3, 5, 17, 100, 256][c % 7]
     });
     let xs: Vec<Vec<i8>> = (0..2).map(|_| random_vector(&mut r, n_in)).collect();
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
     assert!(rep.ok(), "error {}", rep.error);
     for (t, x) in xs.iter().enumerate() {
@@ -19,12 +27,11 @@ fn fc_small_mixed_widths_matches_reference() {
     }
 }
 
-#[test]
-fn fc_all_unique_256_and_all_single_value_columns() {
+fn fc_all_unique_256_and_all_single_value_columns<T: EngineUnderTest>() {
     let mut r = rng(2);
     let (n_in, n_out) = (9, 300);
     // Columns alternate u = 256 (8-bit indices) and u = 1 (no index part).
-    let (p, img) = fc_layer(
+    let (p, img) = fc_layer_on::<T>(
         &mut r,
         n_in,
         n_out,
@@ -33,7 +40,7 @@ fn fc_all_unique_256_and_all_single_value_columns() {
     );
     assert!(img.unique[0].iter().any(|&u| u == 256));
     let xs = vec![random_vector(&mut r, n_in)];
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(outs[0], dense(&p, &xs[0]));
@@ -41,11 +48,10 @@ fn fc_all_unique_256_and_all_single_value_columns() {
     assert_eq!(rep.adds as usize, n_in * n_out);
 }
 
-#[test]
-fn fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs() {
+fn fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs<T: EngineUnderTest>() {
     let mut r = rng(3);
     for (n_in, n_out) in [(5, 1), (7, 16), (12, 17), (33, 45)] {
-        let (p, img) = fc_layer(&mut r, n_in, n_out, false, |c| 1 + (c * 37) % 60);
+        let (p, img) = fc_layer_on::<T>(&mut r, n_in, n_out, false, |c| 1 + (c * 37) % 60);
         let mut xs = vec![vec![0i8; n_in], random_vector(&mut r, n_in)];
         xs[1][0] = -128;
         xs.push(
@@ -53,7 +59,7 @@ fn fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs() {
                 .map(|i| if i % 2 == 0 { 0 } else { 127 })
                 .collect(),
         );
-        let mut sim = new_sim();
+        let mut sim = new_sim_on::<T>();
         let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
         assert!(rep.ok(), "{n_in}x{n_out}: error {}", rep.error);
         for (t, x) in xs.iter().enumerate() {
@@ -65,6 +71,7 @@ fn fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs() {
     }
 }
 
+/// CREW only: the dense layout has int8 weights.
 #[test]
 fn fc_wide_int16_entries() {
     let mut r = rng(4);
@@ -79,18 +86,16 @@ fn fc_wide_int16_entries() {
     }
 }
 
-#[test]
-fn fc_counters_count_work() {
+fn fc_counters_count_work<T: EngineUnderTest>() {
     let mut r = rng(5);
     let (n_in, n_out) = (16, 64);
-    let (p, img) = fc_layer(&mut r, n_in, n_out, false, |_| 20);
+    let (p, img) = fc_layer_on::<T>(&mut r, n_in, n_out, false, |_| 20);
     let xs = vec![random_vector(&mut r, n_in)];
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
     assert!(rep.ok());
     assert_eq!(outs[0], dense(&p, &xs[0]));
-    let uniques: usize = img.unique[0].iter().sum();
-    assert_eq!(rep.mults as usize, uniques);
+    assert_eq!(rep.mults as usize, T::fc_mults(&img, n_in, n_out));
     assert_eq!(rep.adds as usize, n_in * n_out);
     assert_eq!(rep.busy_cycles as usize, n_in * n_out / 16);
     // Descriptor + x + records + epilogue read, outputs written.
@@ -99,11 +104,10 @@ fn fc_counters_count_work() {
     assert!(rep.cycles as u64 <= rep.wall_cycles && rep.cycles > 0);
 }
 
-#[test]
-fn back_to_back_runs_in_one_simulation() {
+fn back_to_back_runs_in_one_simulation<T: EngineUnderTest>() {
     let mut r = rng(6);
-    let (p, img) = fc_layer(&mut r, 20, 50, false, |_| 30);
-    let mut sim = new_sim();
+    let (p, img) = fc_layer_on::<T>(&mut r, 20, 50, false, |_| 30);
+    let mut sim = new_sim_on::<T>();
     for _ in 0..2 {
         let xs = vec![random_vector(&mut r, 20)];
         let (rep, outs) = run_fc(&mut sim, &img, 50, &xs);

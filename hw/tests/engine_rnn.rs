@@ -1,20 +1,29 @@
 //! GRU and LSTM steps on the engine vs the integer reference (dense matrices,
-//! numerics::requantize and Luts::gru_cell / lstm_cell), state carried across steps.
+//! numerics::requantize and Luts::gru_cell / lstm_cell), state carried across steps; on
+//! both engines (`on_both_engines!`).
 
 mod common;
 use common::*;
+
+on_both_engines!(
+    gru_several_steps_match_reference,
+    lstm_several_steps_match_reference,
+    gru_saturating_gates_and_single_unit,
+    gru_g2p_shaped_step_matches_reference,
+    lstm_second_run_continues_from_written_state,
+    gru_second_run_continues_from_written_state,
+);
 use crew_spec::image::LayerKind;
 use rand::Rng;
 
-#[test]
-fn gru_several_steps_match_reference() {
+fn gru_several_steps_match_reference<T: EngineUnderTest>() {
     let mut r = rng(11);
     let (n_in, hid, steps) = (24, 20, 3);
-    let (passes, img) = rnn_layer(&mut r, LayerKind::Gru, n_in, hid, |c| 1 + (c * 13) % 90);
+    let (passes, img) = rnn_layer_on::<T>(&mut r, LayerKind::Gru, n_in, hid, |c| 1 + (c * 13) % 90);
     let xs: Vec<Vec<i8>> = (0..steps).map(|_| random_vector(&mut r, n_in)).collect();
     let h0 = random_vector(&mut r, hid);
     let (hs_ref, _) = rnn_reference(LayerKind::Gru, &passes, &xs, &h0, &[]);
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, hs, h_state, _) = run_rnn(&mut sim, &img, false, &xs, &h0, &[]);
     assert!(rep.ok(), "error {}", rep.error);
     for t in 0..steps {
@@ -26,16 +35,16 @@ fn gru_several_steps_match_reference() {
     assert!(hs_ref[0].iter().any(|&v| v.abs() < 100));
 }
 
-#[test]
-fn lstm_several_steps_match_reference() {
+fn lstm_several_steps_match_reference<T: EngineUnderTest>() {
     let mut r = rng(12);
     let (n_in, hid, steps) = (19, 18, 3);
-    let (passes, img) = rnn_layer(&mut r, LayerKind::Lstm, n_in, hid, |c| 2 + (c * 29) % 120);
+    let (passes, img) =
+        rnn_layer_on::<T>(&mut r, LayerKind::Lstm, n_in, hid, |c| 2 + (c * 29) % 120);
     let xs: Vec<Vec<i8>> = (0..steps).map(|_| random_vector(&mut r, n_in)).collect();
     let h0 = random_vector(&mut r, hid);
     let c0: Vec<i32> = (0..hid).map(|_| r.gen_range(-70_000..70_000)).collect();
     let (hs_ref, c_ref) = rnn_reference(LayerKind::Lstm, &passes, &xs, &h0, &c0);
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, hs, h_state, c_state) = run_rnn(&mut sim, &img, true, &xs, &h0, &c0);
     assert!(rep.ok(), "error {}", rep.error);
     for t in 0..steps {
@@ -46,39 +55,37 @@ fn lstm_several_steps_match_reference() {
     assert_ne!(c_ref, c0);
 }
 
-#[test]
-fn gru_saturating_gates_and_single_unit() {
+fn gru_saturating_gates_and_single_unit<T: EngineUnderTest>() {
     let mut r = rng(13);
     // H = 1 (3 rows, fewer than the lanes) and large multipliers that saturate.
     let (n_in, hid, steps) = (5, 1, 2);
-    let (mut passes, _) = rnn_layer(&mut r, LayerKind::Gru, n_in, hid, |_| 4);
+    let (mut passes, _) = rnn_layer_on::<T>(&mut r, LayerKind::Gru, n_in, hid, |_| 4);
     for p in passes.iter_mut() {
         for e in p.epilogue.iter_mut() {
             e.multiplier = 0x7FFF_FFFF;
             e.shift = 9;
         }
     }
-    let img =
-        crew_hw::layer_image::build_layer(LayerKind::Gru, false, n_in, hid, &passes, IMAGE_BASE);
+    let img = T::build_layer(LayerKind::Gru, false, n_in, hid, &passes, IMAGE_BASE);
     let xs: Vec<Vec<i8>> = (0..steps).map(|_| random_vector(&mut r, n_in)).collect();
     let h0 = vec![-77i8];
     let (hs_ref, _) = rnn_reference(LayerKind::Gru, &passes, &xs, &h0, &[]);
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, hs, _, _) = run_rnn(&mut sim, &img, false, &xs, &h0, &[]);
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(hs, hs_ref);
 }
 
 /// g2p_en-shaped GRU: 256 inputs, H = 256, 768 rows per pass, u_i ~ 100-130.
-#[test]
-fn gru_g2p_shaped_step_matches_reference() {
+fn gru_g2p_shaped_step_matches_reference<T: EngineUnderTest>() {
     let mut r = rng(14);
     let (n_in, hid, steps) = (256, 256, 2);
-    let (passes, img) = rnn_layer(&mut r, LayerKind::Gru, n_in, hid, |c| 100 + (c * 7) % 31);
+    let (passes, img) =
+        rnn_layer_on::<T>(&mut r, LayerKind::Gru, n_in, hid, |c| 100 + (c * 7) % 31);
     let xs: Vec<Vec<i8>> = (0..steps).map(|_| random_vector(&mut r, n_in)).collect();
     let h0 = random_vector(&mut r, hid);
     let (hs_ref, _) = rnn_reference(LayerKind::Gru, &passes, &xs, &h0, &[]);
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, hs, h_state, _) = run_rnn(&mut sim, &img, false, &xs, &h0, &[]);
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(hs, hs_ref);
@@ -90,11 +97,15 @@ fn gru_g2p_shaped_step_matches_reference() {
 /// DRAM (h and, for LSTM, every c word), so a missing or wrong write-back word changes
 /// the second run's h. H is not a multiple of 16 (33: nor of 4), so the last h and c
 /// words are partial.
-fn second_run_continues_from_written_state(kind: LayerKind, hid: usize, seed: u64) {
+fn second_run_continues_from_written_state<T: EngineUnderTest>(
+    kind: LayerKind,
+    hid: usize,
+    seed: u64,
+) {
     let mut r = rng(seed);
     let n_in = 21;
     let lstm = kind == LayerKind::Lstm;
-    let (passes, img) = rnn_layer(&mut r, kind, n_in, hid, |c| 2 + (c * 23) % 100);
+    let (passes, img) = rnn_layer_on::<T>(&mut r, kind, n_in, hid, |c| 2 + (c * 23) % 100);
     let xs1: Vec<Vec<i8>> = (0..1).map(|_| random_vector(&mut r, n_in)).collect();
     let xs2: Vec<Vec<i8>> = (0..2).map(|_| random_vector(&mut r, n_in)).collect();
     let h0 = random_vector(&mut r, hid);
@@ -107,7 +118,7 @@ fn second_run_continues_from_written_state(kind: LayerKind, hid: usize, seed: u6
     let h1_ref = hs1_ref[xs1.len() - 1].clone();
     let (hs2_ref, c2_ref) = rnn_reference(kind, &passes, &xs2, &h1_ref, &c1_ref);
 
-    let mut sim = new_sim();
+    let mut sim = new_sim_on::<T>();
     let (rep, hs1, h1, c1) = run_rnn(&mut sim, &img, lstm, &xs1, &h0, &c0);
     assert!(rep.ok(), "run 1 error {}", rep.error);
     assert_eq!(hs1, hs1_ref, "H={hid}: run 1 h outputs");
@@ -138,16 +149,14 @@ fn second_run_continues_from_written_state(kind: LayerKind, hid: usize, seed: u6
     );
 }
 
-#[test]
-fn lstm_second_run_continues_from_written_state() {
+fn lstm_second_run_continues_from_written_state<T: EngineUnderTest>() {
     for (k, hid) in [18, 20, 33].into_iter().enumerate() {
-        second_run_continues_from_written_state(LayerKind::Lstm, hid, 40 + k as u64);
+        second_run_continues_from_written_state::<T>(LayerKind::Lstm, hid, 40 + k as u64);
     }
 }
 
-#[test]
-fn gru_second_run_continues_from_written_state() {
+fn gru_second_run_continues_from_written_state<T: EngineUnderTest>() {
     for (k, hid) in [18, 33].into_iter().enumerate() {
-        second_run_continues_from_written_state(LayerKind::Gru, hid, 60 + k as u64);
+        second_run_continues_from_written_state::<T>(LayerKind::Gru, hid, 60 + k as u64);
     }
 }

@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crew_hw::crew_engine::CrewEngine;
+use crew_hw::engine::crew::CrewEngine;
 use crew_hw::ddr3_model::Ddr3Timing;
-use crew_hw::dense_engine::DenseEngine;
-use crew_hw::dense_testbench::{DenseSim, LayerSim};
+use crew_hw::engine::dense::DenseEngine;
+use crew_hw::engine_testbench::{DenseSim, LayerSim};
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
 use crew_spec::image::{
     bytes_to_words, encode_dense_column, words_to_bytes, EpilogueRow, LayerKind, WORD_BYTES,

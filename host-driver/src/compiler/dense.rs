@@ -1,4 +1,4 @@
-//! Dense int8 image for the baseline engine (`crew_hw::dense_engine`): the same quantized
+//! Dense int8 image for the baseline engine (`crew_hw::engine::dense`): the same quantized
 //! model as a compiled CREW package, laid out in the dense column format of
 //! `crew_spec::image` (layer flag `FLAG_DENSE`). Built from the package itself, so both
 //! engines see exactly the same int8 weights and epilogue rows; the CREW path is untouched.

@@ -53,7 +53,7 @@
 //!    b_i = 0 gives an empty part. Length: [`index_part_words`].
 //!
 //! # Dense column records (layer flag bit 1, [`FLAG_DENSE`]; added in format revision 2, [`DENSE_IMAGE_FORMAT_VERSION`])
-//! For the dense int8 baseline engine (`crew_hw::dense_engine`), a pass's records are the
+//! For the dense int8 baseline engine (`crew_hw::engine::dense`), a pass's records are the
 //! plain int8 weight matrix stored column-major (input-major, like CREW records): column i
 //! occupies [`dense_column_words`]`(n_out)` words from `records_addr + i *
 //! dense_column_words(n_out)`; byte k of word w of the column is W[16w + k, i] as int8;

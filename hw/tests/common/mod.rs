@@ -1,11 +1,16 @@
 //! Shared helpers of the engine tests: random quantized layers and an independent
-//! integer reference written from the dense matrices (not from the RTL).
+//! integer reference written from the dense matrices (not from the RTL), and the two
+//! engines under test ([`Crew`], [`Dense`]) for test bodies that run on both.
 #![allow(dead_code)]
 
 use crew_hw::ddr3_model::Ddr3Timing;
-use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
+use crew_hw::engine::crew::CrewEngine;
+use crew_hw::engine::dense::DenseEngine;
+use crew_hw::engine::Engine;
+use crew_hw::engine_testbench::{EngineDdrSim, EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{
-    build_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage, PassMatrix,
+    build_dense_layer, build_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
+    PassMatrix,
 };
 use crew_spec::image::{vector_words_i32, vector_words_i8, EpilogueRow, LayerKind};
 use crew_spec::numerics::{quantize_multiplier, requantize, Luts};
@@ -142,17 +147,102 @@ pub fn rnn_reference(
     (hs, c)
 }
 
+/// An engine under test and the image layout it reads.
+pub trait EngineUnderTest {
+    type Engine: Engine;
+    /// Whether column records start with a header (table size, index bits) the engine
+    /// checks; the dense layout has none.
+    const RECORD_HEADERS: bool;
+    /// The layer's DRAM image in this engine's layout (`wide`: int16 weights, CREW only).
+    fn build_layer(
+        kind: LayerKind,
+        wide: bool,
+        n_in: usize,
+        n_hidden: usize,
+        passes: &[PassMatrix],
+        base: u32,
+    ) -> LayerImage;
+    /// The `mults` counter after one step of the FC layer `img` (n_in x n_out).
+    fn fc_mults(img: &LayerImage, n_in: usize, n_out: usize) -> usize;
+}
+
+/// The CREW engine (board configuration): one multiply per unique weight of a column.
+pub struct Crew;
+/// The dense baseline engine, 16 lanes: one multiply per weight.
+pub struct Dense;
+
+impl EngineUnderTest for Crew {
+    type Engine = CrewEngine;
+    const RECORD_HEADERS: bool = true;
+    fn build_layer(
+        kind: LayerKind,
+        wide: bool,
+        n_in: usize,
+        n_hidden: usize,
+        passes: &[PassMatrix],
+        base: u32,
+    ) -> LayerImage {
+        build_layer(kind, wide, n_in, n_hidden, passes, base)
+    }
+    fn fc_mults(img: &LayerImage, _n_in: usize, _n_out: usize) -> usize {
+        img.unique[0].iter().sum()
+    }
+}
+
+impl EngineUnderTest for Dense {
+    type Engine = DenseEngine;
+    const RECORD_HEADERS: bool = false;
+    fn build_layer(
+        kind: LayerKind,
+        wide: bool,
+        n_in: usize,
+        n_hidden: usize,
+        passes: &[PassMatrix],
+        base: u32,
+    ) -> LayerImage {
+        assert!(!wide, "the dense engine has int8 weights only");
+        build_dense_layer(kind, n_in, n_hidden, passes, base)
+    }
+    fn fc_mults(_img: &LayerImage, n_in: usize, n_out: usize) -> usize {
+        n_in * n_out
+    }
+}
+
+/// Runs each generic test body `fn name<T: EngineUnderTest>()` on both engines, as the
+/// tests `name::crew` and `name::dense`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn crew() {
+                    super::$name::<$crate::common::Crew>();
+                }
+                #[test]
+                fn dense() {
+                    super::$name::<$crate::common::Dense>();
+                }
+            }
+        )*
+    };
+}
+
 pub fn new_sim() -> EngineSim {
     EngineSim::new(Ddr3Timing::default()).expect("simulation starts")
 }
 
-pub fn load(sim: &mut EngineSim, img: &LayerImage) {
+pub fn new_sim_on<T: EngineUnderTest>() -> EngineDdrSim<T::Engine> {
+    EngineDdrSim::new(Ddr3Timing::default()).expect("simulation starts")
+}
+
+pub fn load<E: Engine>(sim: &mut EngineDdrSim<E>, img: &LayerImage) {
     sim.ddr().load_words(img.base as u64, &img.words);
 }
 
 /// Runs an FC layer over `xs` and returns the int32 outputs per step.
-pub fn run_fc(
-    sim: &mut EngineSim,
+pub fn run_fc<E: Engine>(
+    sim: &mut EngineDdrSim<E>,
     img: &LayerImage,
     n_out: usize,
     xs: &[Vec<i8>],
@@ -184,8 +274,8 @@ pub fn run_fc(
 }
 
 /// Runs a GRU/LSTM layer; returns (report, h per step, final state h, final state c).
-pub fn run_rnn(
-    sim: &mut EngineSim,
+pub fn run_rnn<E: Engine>(
+    sim: &mut EngineDdrSim<E>,
     img: &LayerImage,
     lstm: bool,
     xs: &[Vec<i8>],
@@ -202,8 +292,8 @@ pub fn run_rnn(
 
 /// Like `run_rnn`, but starts from whatever state is at `STATE_ADDR` (e.g. the state a
 /// previous run wrote back); same return values.
-pub fn run_rnn_from_dram_state(
-    sim: &mut EngineSim,
+pub fn run_rnn_from_dram_state<E: Engine>(
+    sim: &mut EngineDdrSim<E>,
     img: &LayerImage,
     lstm: bool,
     xs: &[Vec<i8>],
@@ -245,7 +335,19 @@ pub fn run_rnn_from_dram_state(
     (rep, hs, h_state, c_state)
 }
 
+/// A random FC layer and its CREW image.
 pub fn fc_layer(
+    r: &mut ChaCha8Rng,
+    n_in: usize,
+    n_out: usize,
+    wide: bool,
+    unique: impl Fn(usize) -> usize,
+) -> (PassMatrix, LayerImage) {
+    fc_layer_on::<Crew>(r, n_in, n_out, wide, unique)
+}
+
+/// A random FC layer and its image for engine `T` (the same draws for either engine).
+pub fn fc_layer_on<T: EngineUnderTest>(
     r: &mut ChaCha8Rng,
     n_in: usize,
     n_out: usize,
@@ -258,11 +360,23 @@ pub fn fc_layer(
         weights: random_matrix(r, n_out, n_in, wide, unique),
         epilogue: random_epilogue(r, n_out, 100_000.0),
     };
-    let img = build_layer(LayerKind::Fc, wide, n_in, n_out, &[p.clone()], IMAGE_BASE);
+    let img = T::build_layer(LayerKind::Fc, wide, n_in, n_out, &[p.clone()], IMAGE_BASE);
     (p, img)
 }
 
+/// A random GRU/LSTM layer and its CREW image.
 pub fn rnn_layer(
+    r: &mut ChaCha8Rng,
+    kind: LayerKind,
+    n_in: usize,
+    hid: usize,
+    unique: impl Fn(usize) -> usize + Copy,
+) -> (Vec<PassMatrix>, LayerImage) {
+    rnn_layer_on::<Crew>(r, kind, n_in, hid, unique)
+}
+
+/// A random GRU/LSTM layer and its image for engine `T`.
+pub fn rnn_layer_on<T: EngineUnderTest>(
     r: &mut ChaCha8Rng,
     kind: LayerKind,
     n_in: usize,
@@ -286,6 +400,6 @@ pub fn rnn_layer(
             epilogue: random_epilogue(r, rows, acc_h),
         },
     ];
-    let img = build_layer(kind, false, n_in, hid, &passes, IMAGE_BASE);
+    let img = T::build_layer(kind, false, n_in, hid, &passes, IMAGE_BASE);
     (passes, img)
 }

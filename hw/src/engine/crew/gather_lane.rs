@@ -15,7 +15,7 @@ use rust_hdl::prelude::*;
 /// Bits of a product-table RAM address: buffer bit + 8 bits of word address.
 pub const PTAB_ADDR_BITS: usize = 9;
 
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct GatherLane<const ACC_BITS: usize> {
     /// UI clock; all ports are in this domain.
     pub clock: Signal<In, Clock>,
@@ -49,36 +49,6 @@ pub struct GatherLane<const ACC_BITS: usize> {
     raw: Signal<Local, Bits<32>>,
     half: Signal<Local, Bits<16>>,
     product: Signal<Local, Bits<32>>,
-}
-
-impl<const ACC_BITS: usize> Default for GatherLane<ACC_BITS> {
-    fn default() -> Self {
-        GatherLane {
-            clock: Default::default(),
-            pt_wr_addr: Default::default(),
-            pt_wr_en: Default::default(),
-            pt_wr_bank0: Default::default(),
-            pt_wr_bank1: Default::default(),
-            wide: Default::default(),
-            s0_valid: Default::default(),
-            s0_index: Default::default(),
-            s0_buf: Default::default(),
-            acc_rd_addr: Default::default(),
-            acc_wr_addr: Default::default(),
-            acc_clear: Default::default(),
-            acc_out: Default::default(),
-            bank0: Default::default(),
-            bank1: Default::default(),
-            acc: Default::default(),
-            s1: Default::default(),
-            slot: Default::default(),
-            word_addr: Default::default(),
-            sel: Default::default(),
-            raw: Default::default(),
-            half: Default::default(),
-            product: Default::default(),
-        }
-    }
 }
 
 impl<const ACC_BITS: usize> Logic for GatherLane<ACC_BITS> {

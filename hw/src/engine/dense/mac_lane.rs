@@ -1,14 +1,15 @@
-//! One multiply-accumulate lane of the dense int8 baseline engine (`dense_engine.rs`): an
-//! int8 x int8 multiplier (one DSP48 after synthesis) and the accumulators of the outputs
+//! One multiply-accumulate lane of the dense int8 baseline engine (`datapath.rs`): an
+//! int8 x int8 multiplier (`MagnitudeProduct`, one DSP48 after synthesis) and the accumulators of the outputs
 //! this lane owns (o mod M == lane), the same 32-bit wrapping accumulators as the CREW
 //! gather lanes. Two-stage pipeline: S0 multiplies and presents the accumulator read
 //! address; S1 adds the registered product into the accumulator and writes it back. A
 //! write in S1 to the slot S0 reads is forwarded, so back-to-back updates of one slot
 //! (layers with at most M outputs) need no stall.
 
+use crate::engine::common::magnitude::MagnitudeProduct;
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct MacLane<const ACC_BITS: usize> {
     /// UI clock; all ports are in this domain.
     pub clock: Signal<In, Clock>,
@@ -26,44 +27,14 @@ pub struct MacLane<const ACC_BITS: usize> {
     /// Accumulator read data (one cycle after the read address).
     pub acc_out: Signal<Out, Bits<32>>,
     acc: RAM<Bits<32>, ACC_BITS>,
+    mul: MagnitudeProduct,
     s1_valid: DFF<Bit>,
     s1_slot: DFF<Bits<ACC_BITS>>,
     s1_product: DFF<Bits<32>>,
     fwd: DFF<Bit>,
     fwd_value: DFF<Bits<32>>,
-    x_mag: Signal<Local, Bits<16>>,
-    w_mag: Signal<Local, Bits<16>>,
-    product: Signal<Local, Bits<32>>,
     base: Signal<Local, Bits<32>>,
     sum: Signal<Local, Bits<32>>,
-}
-
-impl<const ACC_BITS: usize> Default for MacLane<ACC_BITS> {
-    fn default() -> Self {
-        MacLane {
-            clock: Default::default(),
-            s0_valid: Default::default(),
-            s0_x: Default::default(),
-            s0_w: Default::default(),
-            s0_slot: Default::default(),
-            epi_rd: Default::default(),
-            epi_addr: Default::default(),
-            acc_clear: Default::default(),
-            clear_addr: Default::default(),
-            acc_out: Default::default(),
-            acc: Default::default(),
-            s1_valid: Default::default(),
-            s1_slot: Default::default(),
-            s1_product: Default::default(),
-            fwd: Default::default(),
-            fwd_value: Default::default(),
-            x_mag: Default::default(),
-            w_mag: Default::default(),
-            product: Default::default(),
-            base: Default::default(),
-            sum: Default::default(),
-        }
-    }
 }
 
 impl<const ACC_BITS: usize> Logic for MacLane<ACC_BITS> {
@@ -72,24 +43,15 @@ impl<const ACC_BITS: usize> Logic for MacLane<ACC_BITS> {
         dff_setup!(self, clock, s1_valid, s1_slot, s1_product, fwd, fwd_value);
         self.acc.read_clock.next = self.clock.val();
         self.acc.write_clock.next = self.clock.val();
-        // S0: signed 8 x 8 product from magnitudes (x = -128 has magnitude 128).
-        self.x_mag.next = bit_cast::<16, 8>(self.s0_x.val());
-        // 256 - v at 16 bits, not `0 - v` at 8 bits: the generated Verilog evaluates the
-        // subtraction at 32 bits before the cast (found by co-simulation in the CREW engine).
-        if self.s0_x.val().get_bit(7) {
-            self.x_mag.next = 256 - bit_cast::<16, 8>(self.s0_x.val());
-        }
-        self.w_mag.next = bit_cast::<16, 8>(self.s0_w.val());
+        // S0: signed 8 x 8 product (w sign-extended to 16 bits).
+        self.mul.x.next = self.s0_x.val();
+        self.mul.w.next = bit_cast::<16, 8>(self.s0_w.val());
         if self.s0_w.val().get_bit(7) {
-            self.w_mag.next = 256 - bit_cast::<16, 8>(self.s0_w.val());
-        }
-        self.product.next = self.x_mag.val() * self.w_mag.val();
-        if self.s0_x.val().get_bit(7) ^ self.s0_w.val().get_bit(7) {
-            self.product.next = 0 - (self.x_mag.val() * self.w_mag.val());
+            self.mul.w.next = bit_cast::<16, 8>(self.s0_w.val()) | 0xFF00;
         }
         self.s1_valid.d.next = self.s0_valid.val();
         self.s1_slot.d.next = self.s0_slot.val();
-        self.s1_product.d.next = self.product.val();
+        self.s1_product.d.next = self.mul.p.val();
         self.acc.read_address.next = self.s0_slot.val();
         if self.epi_rd.val() {
             self.acc.read_address.next = self.epi_addr.val();

@@ -1,0 +1,620 @@
+//! `EngineCore`: everything the two engines share, wired around a datapath port
+//! (`datapath_port.rs`). A descriptor-driven sequencer streams one layer's DRAM image
+//! (`crew_spec::image`) through the MIG port and runs FC, GRU or LSTM steps:
+//! - sequencer: start, descriptor check (with the address guard), run, finish, drain
+//!   after an error or abort (accumulators zeroed), the error code and `done`;
+//! - issuer: read commands for the run's regions (descriptor, state, per step: x vector,
+//!   records and epilogue rows of each pass), as far ahead as the read FIFO has room;
+//! - MIG arbiter and write queue: queued writes go first, then reads;
+//! - router: splits the returned words into descriptor registers, on-chip vectors
+//!   (x, h, c buffers), column records (to the datapath) and epilogue rows;
+//! - epilogue: bias, requantization (`numerics::requantize`) into the gate buffers of the
+//!   cell unit, or int32 outputs for FC layers, clearing the accumulators;
+//! - cell unit (`cell_unit.rs`): GRU/LSTM update, h/c written back;
+//! - performance counters.
+//! Errors stop the run with a `crew_spec::regmap::ErrorCode`; `done` pulses at the end.
+
+use crate::engine::common::cell_unit::CellUnit;
+use crate::engine::common::counters::RunCounters;
+use crate::engine::common::datapath_port::DatapathControl;
+use crate::engine::common::descriptor_check::DescriptorCheck;
+use crate::engine::common::epilogue::Epilogue;
+use crate::engine::common::issuer::ReadIssuer;
+use crate::engine::common::mig_arbiter::{MigArbiter, WRITE_QUEUE_WORDS};
+use crate::engine::common::vector_buffers::VectorBuffers;
+use crate::engine::port::EngineRunPort;
+use crate::mig_port::MigMaster;
+use crew_spec::image::{DRAM_WORDS, LAYER_MAGIC};
+use crew_spec::regmap::ErrorCode;
+use rust_hdl::prelude::*;
+
+/// Largest n_in (x vector) the input buffer holds.
+pub const MAX_INPUTS: usize = 2048;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+pub enum MainState {
+    Idle,
+    Desc,
+    Check,
+    Run,
+    Finish,
+    Drain,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+pub enum RouteState {
+    Idle,
+    Desc,
+    StateH,
+    StateC,
+    X,
+    Records,
+    EpiWait,
+    Epi,
+    EpiDrain,
+    End,
+}
+
+/// The layer flags (descriptor header byte 1) an engine accepts: `flags & mask == value`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct LayoutFlags {
+    pub mask: u8,
+    pub value: u8,
+}
+
+#[derive(LogicBlock)]
+pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
+    /// UI clock (~100 MHz); every port is in this domain.
+    pub clock: Signal<In, Clock>,
+    /// Run command from the host bridge, status and counters back (see `engine::port`).
+    pub run: EngineRunPort,
+    /// MIG user interface, master side (UI clock domain).
+    pub dram: MigMaster,
+    /// To the engine's datapath.
+    pub datapath: DatapathControl,
+    issuer: ReadIssuer,
+    arbiter: MigArbiter,
+    buffers: VectorBuffers,
+    epilogue: Epilogue,
+    counters: RunCounters,
+    check: DescriptorCheck,
+    cell_unit: CellUnit,
+
+    k_lanes: Constant<Bits<16>>,
+    k_magic: Constant<Bits<32>>,
+    k_acc_last: Constant<Bits<16>>,
+    k_wq_epi_room: Constant<Bits<5>>,
+    k_wq_room: Constant<Bits<5>>,
+    k_dram_words: Constant<Bits<32>>,
+    k_err_desc: Constant<Bits<8>>,
+    k_err_shape: Constant<Bits<8>>,
+    k_err_addr: Constant<Bits<8>>,
+    k_err_record: Constant<Bits<8>>,
+    k_err_abort: Constant<Bits<8>>,
+
+    // Sequencer: run parameters and the decoded descriptor.
+    main: DFF<MainState>,
+    err: DFF<Bits<8>>,
+    done_r: DFF<Bit>,
+    r_in: DFF<Bits<32>>,
+    r_state: DFF<Bits<32>>,
+    r_steps: DFF<Bits<16>>,
+    hdr: DFF<Bits<64>>,
+    magic_ok: DFF<Bit>,
+    pd0: DFF<Bits<128>>,
+    pd1: DFF<Bits<128>>,
+    rnn: DFF<Bit>,
+    lstm: DFF<Bit>,
+    wide: DFF<Bit>,
+    nin0: DFF<Bits<16>>,
+    hid: DFF<Bits<16>>,
+    nout0: DFF<Bits<16>>,
+    nout1: DFF<Bits<16>>,
+    // Router, and the epilogue row it feeds (lane, slot, gate, unit).
+    rt: DFF<RouteState>,
+    rt_cnt: DFF<Bits<16>>,
+    rt_step: DFF<Bits<16>>,
+    rt_pass: DFF<Bit>,
+    e_lane: DFF<Bits<5>>,
+    e_slot: DFF<Bits<16>>,
+    e_gate: DFF<Bits<2>>,
+    e_unit: DFF<Bits<10>>,
+
+    running: Signal<Local, Bit>,
+    rt_pop: Signal<Local, Bit>,
+    fail: Signal<Local, Bit>,
+    fail_code: Signal<Local, Bits<8>>,
+    flush: Signal<Local, Bit>,
+    vw8_h: Signal<Local, Bits<32>>,
+    vw32_h: Signal<Local, Bits<32>>,
+    vw8_in: Signal<Local, Bits<32>>,
+    cur_nin: Signal<Local, Bits<16>>,
+    cur_nout: Signal<Local, Bits<16>>,
+    cur_words: Signal<Local, Bits<32>>,
+    head: Signal<Local, Bits<128>>,
+    pass_start: Signal<Local, Bit>,
+}
+
+impl<const L: usize, const ACC_BITS: usize> EngineCore<L, ACC_BITS> {
+    /// The core of an engine with L lanes of 2^ACC_BITS accumulators that reads layers
+    /// whose flags match `flags`.
+    pub fn new(flags: LayoutFlags) -> Self {
+        EngineCore {
+            clock: Default::default(),
+            run: Default::default(),
+            dram: Default::default(),
+            datapath: Default::default(),
+            issuer: Default::default(),
+            arbiter: Default::default(),
+            buffers: Default::default(),
+            epilogue: Default::default(),
+            counters: Default::default(),
+            check: DescriptorCheck::new(L << ACC_BITS, flags),
+            cell_unit: Default::default(),
+            k_lanes: Constant::new((L as u32).to_bits()),
+            k_magic: Constant::new(LAYER_MAGIC.to_bits()),
+            k_acc_last: Constant::new((((1usize << ACC_BITS) - 1) as u32).to_bits()),
+            k_wq_epi_room: Constant::new((WRITE_QUEUE_WORDS - 4).to_bits()),
+            k_wq_room: Constant::new((WRITE_QUEUE_WORDS - 1).to_bits()),
+            k_dram_words: Constant::new((DRAM_WORDS as u32).to_bits()),
+            k_err_desc: Constant::new((ErrorCode::BadDescriptor as u8 as u32).to_bits()),
+            k_err_shape: Constant::new((ErrorCode::ShapeTooLarge as u8 as u32).to_bits()),
+            k_err_addr: Constant::new((ErrorCode::AddressOutOfRange as u8 as u32).to_bits()),
+            k_err_record: Constant::new((ErrorCode::BadRecord as u8 as u32).to_bits()),
+            k_err_abort: Constant::new((ErrorCode::Aborted as u8 as u32).to_bits()),
+            main: Default::default(),
+            err: Default::default(),
+            done_r: Default::default(),
+            r_in: Default::default(),
+            r_state: Default::default(),
+            r_steps: Default::default(),
+            hdr: Default::default(),
+            magic_ok: Default::default(),
+            pd0: Default::default(),
+            pd1: Default::default(),
+            rnn: Default::default(),
+            lstm: Default::default(),
+            wide: Default::default(),
+            nin0: Default::default(),
+            hid: Default::default(),
+            nout0: Default::default(),
+            nout1: Default::default(),
+            rt: Default::default(),
+            rt_cnt: Default::default(),
+            rt_step: Default::default(),
+            rt_pass: Default::default(),
+            e_lane: Default::default(),
+            e_slot: Default::default(),
+            e_gate: Default::default(),
+            e_unit: Default::default(),
+            running: Signal::default(),
+            rt_pop: Signal::default(),
+            fail: Signal::default(),
+            fail_code: Signal::default(),
+            flush: Signal::default(),
+            vw8_h: Signal::default(),
+            vw32_h: Signal::default(),
+            vw8_in: Signal::default(),
+            cur_nin: Signal::default(),
+            cur_nout: Signal::default(),
+            cur_words: Signal::default(),
+            head: Signal::default(),
+            pass_start: Signal::default(),
+        }
+    }
+}
+
+impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, pd0, pd1, rnn,
+            lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step, rt_pass, e_lane, e_slot,
+            e_gate, e_unit
+        );
+        clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
+        self.done_r.d.next = false;
+
+        // ---------------------------------------------------------------- shared values
+        self.running.next = self.main.q.val() == MainState::Run;
+        self.vw8_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 15) >> 4;
+        self.vw32_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 3) >> 2;
+        self.vw8_in.next = (bit_cast::<32, 16>(self.nin0.q.val()) + 15) >> 4;
+        if self.rt_pass.q.val() {
+            self.cur_nin.next = self.hid.q.val();
+            self.cur_nout.next = self.nout1.q.val();
+            self.cur_words.next = self.pd1.q.val().get_bits::<32>(96);
+        } else {
+            self.cur_nin.next = self.nin0.q.val();
+            self.cur_nout.next = self.nout0.q.val();
+            self.cur_words.next = self.pd0.q.val().get_bits::<32>(96);
+        }
+        self.run.busy.next = self.main.q.val() != MainState::Idle;
+        self.run.done.next = self.done_r.q.val();
+        self.run.error.next = self.err.q.val();
+        self.run.cycles.next = self.counters.cycles.val();
+        self.run.busy_cycles.next = self.counters.busy_cycles.val();
+        self.run.stall_cycles.next = self.counters.stall_cycles.val();
+        self.run.dram_words.next = self.counters.dram_words.val();
+        self.run.mults.next = self.counters.mult_count.val();
+        self.run.adds.next = self.counters.add_count.val();
+        self.fail.next = false;
+        self.fail_code.next = 0.into();
+        self.flush.next = false;
+        self.rt_pop.next = false;
+        self.pass_start.next = false;
+        self.counters.clear.next = false;
+        self.issuer.start.next = false;
+        self.issuer.decoded.next = false;
+        self.issuer.stop.next = false;
+        self.epilogue.run_start.next = false;
+        self.cell_unit.run_start.next = false;
+        self.cell_unit.out_addr.next = self.run.out_addr.val();
+        self.cell_unit.state_addr.next = self.r_state.q.val();
+        self.cell_unit.lstm.next = self.lstm.q.val();
+        self.cell_unit.hidden.next = self.hid.q.val();
+        self.cell_unit.start.next = false;
+        self.cell_unit.last_step.next = false;
+        self.cell_unit.abort.next = self.main.q.val() == MainState::Drain;
+
+        // ---------------------------------------------------------------- sequencer
+        self.check.hdr.next = self.hdr.q.val();
+        self.check.magic_ok.next = self.magic_ok.q.val();
+        self.check.pd0.next = self.pd0.q.val();
+        self.check.pd1.next = self.pd1.q.val();
+        match self.main.q.val() {
+            MainState::Idle => {
+                if self.run.start.val() {
+                    self.r_in.d.next = self.run.in_addr.val();
+                    self.r_state.d.next = self.run.state_addr.val();
+                    self.r_steps.d.next = self.run.steps.val();
+                    self.epilogue.run_start.next = true;
+                    self.cell_unit.run_start.next = true;
+                    self.err.d.next = 0.into();
+                    self.counters.clear.next = true;
+                    self.rt_step.d.next = 0.into();
+                    self.rt_pass.d.next = false;
+                    self.rt_cnt.d.next = 0.into();
+                    self.flush.next = true;
+                    if self.run.steps.val() == 0 {
+                        self.done_r.d.next = true;
+                    } else {
+                        self.main.d.next = MainState::Desc;
+                        self.issuer.start.next = true;
+                        self.rt.d.next = RouteState::Desc;
+                    }
+                }
+            }
+            MainState::Desc => {
+                if self.rt.q.val() == RouteState::Idle {
+                    self.main.d.next = MainState::Check;
+                }
+            }
+            MainState::Check => {
+                self.rnn.d.next = self.hdr.q.val().get_bits::<8>(0) != 0;
+                self.lstm.d.next = self.hdr.q.val().get_bits::<8>(0) == 2;
+                self.wide.d.next = self.hdr.q.val().get_bit(8);
+                self.nin0.d.next = self.hdr.q.val().get_bits::<16>(16);
+                self.hid.d.next = self.hdr.q.val().get_bits::<16>(32);
+                self.nout0.d.next = self.pd0.q.val().get_bits::<16>(80);
+                self.nout1.d.next = self.pd1.q.val().get_bits::<16>(80);
+                self.main.d.next = MainState::Run;
+                if self.check.bad.val() {
+                    self.fail.next = true;
+                    self.fail_code.next = self.k_err_desc.val();
+                } else if self.check.too_large.val() {
+                    self.fail.next = true;
+                    self.fail_code.next = self.k_err_shape.val();
+                }
+                // The issuer and router start on the decoded registers next cycle.
+                self.issuer.decoded.next = true;
+                if self.hdr.q.val().get_bits::<8>(0) != 0 {
+                    self.rt.d.next = RouteState::StateH;
+                } else {
+                    self.rt.d.next = RouteState::X;
+                }
+            }
+            MainState::Run => {
+                if self.rt.q.val() == RouteState::End {
+                    self.main.d.next = MainState::Finish;
+                }
+            }
+            MainState::Finish => {
+                if !self.cell_unit.busy.val()
+                    & (self.arbiter.queued.val() == 0)
+                    & !self.epilogue.busy.val()
+                {
+                    self.done_r.d.next = true;
+                    self.main.d.next = MainState::Idle;
+                }
+            }
+            MainState::Drain => {
+                self.issuer.stop.next = true;
+                self.rt.d.next = RouteState::Idle;
+                // Zero the accumulators (an aborted pass leaves partial sums).
+                self.e_slot.d.next = self.e_slot.q.val() + 1;
+                if self.arbiter.reads_done.val() & (self.e_slot.q.val() >= self.k_acc_last.val()) {
+                    self.flush.next = true;
+                    self.done_r.d.next = true;
+                    self.main.d.next = MainState::Idle;
+                }
+            }
+        }
+        self.counters.active.next = self.main.q.val() != MainState::Idle;
+
+        // ---------------------------------------------------------------- issuer, MIG
+        self.issuer.desc_addr.next = self.run.desc_addr.val();
+        self.issuer.in_addr.next = self.r_in.q.val();
+        self.issuer.desc_phase.next = self.main.q.val() == MainState::Desc;
+        self.issuer.running.next = self.running.val();
+        self.issuer.rnn.next = self.rnn.q.val();
+        self.issuer.lstm.next = self.lstm.q.val();
+        self.issuer.state_addr.next = self.r_state.q.val();
+        self.issuer.steps.next = self.r_steps.q.val();
+        self.issuer.pd0.next = self.pd0.q.val();
+        self.issuer.pd1.next = self.pd1.q.val();
+        self.issuer.vw8_h.next = self.vw8_h.val();
+        self.issuer.vw32_h.next = self.vw32_h.val();
+        self.issuer.vw8_in.next = self.vw8_in.val();
+        self.issuer.read.next = self.arbiter.read.val();
+        if self.issuer.addr_fail.val() {
+            self.fail.next = true;
+            self.fail_code.next = self.k_err_addr.val();
+        }
+        // The descriptor must lie in DRAM; the first test also catches `desc_addr + 4`
+        // wrapping around at 32 bits.
+        if (self.main.q.val() == MainState::Idle)
+            & self.run.start.val()
+            & (self.run.steps.val() != 0)
+            & ((self.run.desc_addr.val() >= self.k_dram_words.val())
+                | (self.run.desc_addr.val() + 4 > self.k_dram_words.val()))
+        {
+            self.fail.next = true;
+            self.fail_code.next = self.k_err_addr.val();
+        }
+        MigMaster::link(&mut self.dram, &mut self.arbiter.dram);
+        self.arbiter.read_pending.next = self.issuer.read_pending.val();
+        self.arbiter.read_addr.next = self.issuer.read_addr.val();
+        self.arbiter.drain.next = self.main.q.val() == MainState::Drain;
+        self.counters.dram_word.next = self.arbiter.command.val();
+
+        // ---------------------------------------------------------------- router
+        self.head.next = self.arbiter.word.val();
+        self.buffers.word.next = self.head.val();
+        self.buffers.addr.next = self.rt_cnt.q.val();
+        self.buffers.x_write.next = false;
+        self.buffers.h_write.next = false;
+        self.buffers.c_write.next = false;
+        self.epilogue.take.next = false;
+        self.epilogue.word.next = self.head.val();
+        self.epilogue.lane.next = self.e_lane.q.val();
+        self.epilogue.slot.next = self.e_slot.q.val();
+        self.epilogue.gate.next = self.e_gate.q.val();
+        self.epilogue.unit.next = self.e_unit.q.val();
+        self.epilogue.row.next = self.rt_cnt.q.val().get_bits::<2>(0);
+        self.epilogue.last.next = self.rt_cnt.q.val() + 1 == self.cur_nout.val();
+        match self.rt.q.val() {
+            RouteState::Desc => {
+                if !self.arbiter.empty.val() {
+                    self.rt_pop.next = true;
+                    self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
+                    if self.rt_cnt.q.val() == 0 {
+                        self.hdr.d.next = self.head.val().get_bits::<64>(0);
+                        self.magic_ok.d.next =
+                            self.head.val().get_bits::<32>(96) == self.k_magic.val();
+                    }
+                    if self.rt_cnt.q.val() == 1 {
+                        self.pd0.d.next = self.head.val();
+                    }
+                    if self.rt_cnt.q.val() == 2 {
+                        self.pd1.d.next = self.head.val();
+                    }
+                    if self.rt_cnt.q.val() == 3 {
+                        self.rt.d.next = RouteState::Idle;
+                        self.rt_cnt.d.next = 0.into();
+                    }
+                }
+            }
+            RouteState::StateH => {
+                if !self.arbiter.empty.val() {
+                    self.rt_pop.next = true;
+                    self.buffers.h_write.next = true;
+                    self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_h.val() {
+                        self.rt_cnt.d.next = 0.into();
+                        if self.lstm.q.val() {
+                            self.rt.d.next = RouteState::StateC;
+                        } else {
+                            self.rt.d.next = RouteState::X;
+                        }
+                    }
+                }
+            }
+            RouteState::StateC => {
+                if !self.arbiter.empty.val() {
+                    self.rt_pop.next = true;
+                    self.buffers.c_write.next = true;
+                    self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw32_h.val() {
+                        self.rt_cnt.d.next = 0.into();
+                        self.rt.d.next = RouteState::X;
+                    }
+                }
+            }
+            RouteState::X => {
+                if !self.arbiter.empty.val() {
+                    self.rt_pop.next = true;
+                    self.buffers.x_write.next = true;
+                    self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_in.val() {
+                        self.rt_cnt.d.next = 0.into();
+                        self.rt.d.next = RouteState::Records;
+                        self.rt_pass.d.next = false;
+                        self.pass_start.next = true;
+                    }
+                }
+            }
+            RouteState::Records => {
+                self.rt_pop.next = self.datapath.word_pop.val();
+                if self.datapath.fail.val() {
+                    self.fail.next = true;
+                    self.fail_code.next = self.k_err_record.val();
+                }
+            }
+            RouteState::EpiWait => {
+                if self.datapath.drained.val() & (self.rt_pass.q.val() | !self.cell_unit.busy.val()) {
+                    self.rt.d.next = RouteState::Epi;
+                    self.rt_cnt.d.next = 0.into();
+                    self.e_lane.d.next = 0.into();
+                    self.e_slot.d.next = 0.into();
+                    self.e_gate.d.next = 0.into();
+                    self.e_unit.d.next = 0.into();
+                }
+            }
+            RouteState::Epi => {
+                if !self.arbiter.empty.val()
+                    & (self.rnn.q.val() | (self.arbiter.queued.val() < self.k_wq_epi_room.val()))
+                {
+                    self.rt_pop.next = true;
+                    self.epilogue.take.next = true;
+                    self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
+                    self.e_lane.d.next = self.e_lane.q.val() + 1;
+                    if bit_cast::<16, 5>(self.e_lane.q.val()) + 1 == self.k_lanes.val() {
+                        self.e_lane.d.next = 0.into();
+                        self.e_slot.d.next = self.e_slot.q.val() + 1;
+                    }
+                    self.e_unit.d.next = self.e_unit.q.val() + 1;
+                    if bit_cast::<16, 10>(self.e_unit.q.val()) + 1 == self.hid.q.val() {
+                        self.e_unit.d.next = 0.into();
+                        self.e_gate.d.next = self.e_gate.q.val() + 1;
+                    }
+                    if self.rt_cnt.q.val() + 1 == self.cur_nout.val() {
+                        self.rt.d.next = RouteState::EpiDrain;
+                    }
+                }
+            }
+            RouteState::EpiDrain => {
+                if !self.epilogue.busy.val() {
+                    if self.rnn.q.val() & !self.rt_pass.q.val() {
+                        self.rt_pass.d.next = true;
+                        self.rt.d.next = RouteState::Records;
+                        self.rt_cnt.d.next = 0.into();
+                        self.pass_start.next = true;
+                    } else {
+                        self.cell_unit.start.next = self.rnn.q.val();
+                        self.cell_unit.last_step.next = self.rt_step.q.val() + 1 == self.r_steps.q.val();
+                        self.rt_step.d.next = self.rt_step.q.val() + 1;
+                        self.rt_pass.d.next = false;
+                        self.rt_cnt.d.next = 0.into();
+                        if self.rt_step.q.val() + 1 == self.r_steps.q.val() {
+                            self.rt.d.next = RouteState::End;
+                        } else {
+                            self.rt.d.next = RouteState::X;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if (self.rt.q.val() == RouteState::Records) & self.datapath.col_end.val() {
+            self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
+            if self.rt_cnt.q.val() + 1 == self.cur_nin.val() {
+                self.rt.d.next = RouteState::EpiWait;
+                if self.datapath.consumed.val() != self.cur_words.val() {
+                    self.fail.next = true;
+                    self.fail_code.next = self.k_err_record.val();
+                }
+            }
+        }
+        // A stall: a state that needs read data has none.
+        self.counters.stall.next = self.running.val()
+            & self.arbiter.empty.val()
+            & ((self.rt.q.val() == RouteState::StateH)
+                | (self.rt.q.val() == RouteState::StateC)
+                | (self.rt.q.val() == RouteState::X)
+                | ((self.rt.q.val() == RouteState::Records) & self.datapath.wants_word.val())
+                | (self.rt.q.val() == RouteState::Epi));
+
+        // ---------------------------------------------------------------- datapath port
+        self.datapath.running.next = self.running.val();
+        self.datapath.records.next = self.rt.q.val() == RouteState::Records;
+        self.datapath.epi_wait.next = self.rt.q.val() == RouteState::EpiWait;
+        self.datapath.pass_start.next = self.pass_start.val();
+        self.datapath.pass.next = self.rt_pass.q.val();
+        self.datapath.wide.next = self.wide.q.val();
+        self.datapath.col.next = self.rt_cnt.q.val();
+        self.datapath.n_in.next = self.cur_nin.val();
+        self.datapath.n_out.next = self.cur_nout.val();
+        self.datapath.pass_words.next = self.cur_words.val();
+        self.datapath.word.next = self.head.val();
+        self.datapath.word_valid.next = !self.arbiter.empty.val();
+        self.buffers.col.next = self.datapath.x_col.val();
+        self.buffers.sel.next = self.datapath.x_sel.val();
+        self.buffers.pass.next = self.rt_pass.q.val();
+        self.datapath.x_byte.next = self.buffers.x_value.val();
+        self.datapath.epi_read.next = self.rt.q.val() == RouteState::Epi;
+        self.datapath.epi_slot.next = self.e_slot.q.val();
+        self.datapath.clear.next = self.epilogue.clear.val();
+        self.datapath.clear_slot.next = self.epilogue.clear_slot.val();
+        self.datapath.clear_lane.next = self.epilogue.clear_lane.val();
+        self.datapath.drain.next = self.main.q.val() == MainState::Drain;
+        self.counters.busy.next = self.datapath.busy_inc.val();
+        self.counters.adds.next = self.datapath.adds_inc.val();
+        self.counters.mults.next = self.datapath.mults_inc.val();
+
+        // ---------------------------------------------------------------- epilogue, cell
+        self.epilogue.out_addr.next = self.run.out_addr.val();
+        self.epilogue.rnn.next = self.rnn.q.val();
+        self.epilogue.acc.next = self.datapath.acc.val();
+        self.cell_unit.gw_en.next = self.epilogue.gate_write.val();
+        self.cell_unit.gw_pass.next = self.rt_pass.q.val();
+        self.cell_unit.gw_gate.next = self.epilogue.gate_gate.val();
+        self.cell_unit.gw_unit.next = bit_cast::<9, 10>(self.epilogue.gate_unit.val());
+        self.cell_unit.gw_value.next = self.epilogue.gate_value.val();
+        self.cell_unit.wr_room.next = self.arbiter.queued.val() < self.k_wq_room.val();
+        // Results to the write queue: FC words from the epilogue, h and c from the cell.
+        self.arbiter.push.next = self.cell_unit.wr_push.val() | self.epilogue.fc_push.val();
+        self.arbiter.write_word.next = self.cell_unit.wr_data.val();
+        self.arbiter.write_addr.next = self.cell_unit.wr_addr.val();
+        if self.epilogue.fc_push.val() {
+            self.arbiter.write_word.next = self.epilogue.fc_word.val();
+            self.arbiter.write_addr.next = self.epilogue.fc_addr.val();
+        }
+        self.buffers.cell_busy.next = self.cell_unit.busy.val();
+        self.buffers.cell_h_wr_en.next = self.cell_unit.h_wr_en.val();
+        self.buffers.cell_h_wr_addr.next = self.cell_unit.h_wr_addr.val();
+        self.buffers.cell_h_wr_data.next = self.cell_unit.h_wr_data.val();
+        self.buffers.cell_c_wr_en.next = self.cell_unit.c_wr_en.val();
+        self.buffers.cell_c_wr_addr.next = self.cell_unit.c_wr_addr.val();
+        self.buffers.cell_c_wr_data.next = self.cell_unit.c_wr_data.val();
+        self.buffers.cell_h_rd_addr.next = self.cell_unit.h_rd_addr.val();
+        self.buffers.cell_c_rd_addr.next = self.cell_unit.c_rd_addr.val();
+        self.cell_unit.h_rd_data.next = self.buffers.h_rd_data.val();
+        self.cell_unit.c_rd_data.next = self.buffers.c_rd_data.val();
+
+        // ---------------------------------------------------------------- errors, abort
+        if self.run.abort.val()
+            & (self.main.q.val() != MainState::Idle)
+            & (self.main.q.val() != MainState::Drain)
+        {
+            self.fail.next = true;
+            self.fail_code.next = self.k_err_abort.val();
+        }
+        self.issuer.halt.next = self.fail.val();
+        if self.fail.val() {
+            self.err.d.next = self.fail_code.val();
+            if self.main.q.val() == MainState::Idle {
+                self.done_r.d.next = true;
+            } else {
+                self.main.d.next = MainState::Drain;
+            }
+            self.rt.d.next = RouteState::Idle;
+            self.e_slot.d.next = 0.into();
+        }
+        self.arbiter.flush.next = self.flush.val();
+        self.arbiter.pop.next = self.rt_pop.val();
+        self.datapath.flush.next = self.flush.val();
+    }
+}
+
+crate::synth_test!(EngineCore::<4, 3>::new(LayoutFlags { mask: 0, value: 0 }));
