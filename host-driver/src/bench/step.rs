@@ -170,7 +170,7 @@ fn g2p(package: &Package, layer: &str) -> Result<CompiledStep> {
     let mut reference = Reference::new();
     reference.load(package)?;
     let mut state = LayerState::zeros(info.kind.spec(), info.n_hidden);
-    reference.run(index, &[x.clone()], &mut state)?;
+    reference.run(index, std::slice::from_ref(&x), &mut state)?;
     Ok(CompiledStep {
         package: package.clone(),
         method: Method::FullStep,
