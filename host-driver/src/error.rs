@@ -286,8 +286,8 @@ impl BitstreamError {
 /// Benchmark failures of its own (compiling g2p_en and the reference report [`Error`]s).
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    #[error("simulation: {0:?}")]
-    Sim(crew_hw::sim_harness::SimHarnessError),
+    #[error("simulation: {0}")]
+    Sim(crew_hw::sim::engine::VerilatedEngineError),
     #[error("{engine} stopped with error code {code} on {workload}")]
     Engine {
         engine: &'static str,
@@ -301,14 +301,15 @@ pub enum BenchError {
 impl BenchError {
     pub fn class(&self) -> ErrorClass {
         match self {
+            BenchError::Sim(crew_hw::sim::engine::VerilatedEngineError::Verilator(_))
+            | BenchError::Synth(_) => ErrorClass::Environment,
             BenchError::Sim(_) | BenchError::Engine { .. } => ErrorClass::Runtime,
-            BenchError::Synth(_) => ErrorClass::Environment,
         }
     }
 }
 
-impl From<crew_hw::sim_harness::SimHarnessError> for Error {
-    fn from(e: crew_hw::sim_harness::SimHarnessError) -> Self {
+impl From<crew_hw::sim::engine::VerilatedEngineError> for Error {
+    fn from(e: crew_hw::sim::engine::VerilatedEngineError) -> Self {
         Error::Bench(BenchError::Sim(e))
     }
 }

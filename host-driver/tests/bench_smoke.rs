@@ -9,7 +9,6 @@ fn tiny_bench_runs_bit_exact_with_consistent_counters() {
     let workloads = tiny_workloads();
     let opts = BenchOptions {
         workloads: workloads.clone(),
-        sim_columns: (8, 16),
         synth: false,
         cache_dir: std::env::temp_dir(),
         seed: 5,
@@ -23,7 +22,7 @@ fn tiny_bench_runs_bit_exact_with_consistent_counters() {
             "{}",
             w.name
         );
-        // Dense: one MAC per weight of the step (extrapolated to all columns).
+        // Dense: one MAC per weight of the step.
         let rows = w.kind.gates() * w.hidden;
         let cols = w.n_in + if w.kind.passes() == 2 { w.hidden } else { 0 };
         assert!(

@@ -1,7 +1,8 @@
-//! CREW vs dense int8 (TPU-like) baseline: both engines' RTL simulated on the same DDR3
-//! model (1.6 GB/s), per workload: cycles per step, DRAM bytes, multiplications,
-//! additions, efficiency vs the roofline, an energy estimate and yosys resource estimates.
-//! Decisions (workload shapes, extrapolation, energy table, engine sizes) are in
+//! CREW vs dense int8 (TPU-like) baseline: both engines' RTL (their generated Verilog under
+//! Verilator) simulated on the same DDR3 model (1.6 GB/s), one whole step per workload:
+//! cycles, DRAM bytes, multiplications, additions, efficiency vs the roofline, an energy
+//! estimate and yosys resource estimates. Decisions (workload shapes, how layers the
+//! engine cannot run as one layer are simulated, energy table, engine sizes) are in
 //! docs/dense-baseline.md.
 
 mod report;
@@ -13,41 +14,42 @@ pub use report::{csv, markdown, svg, PAPER_ENERGY_RATIO, PAPER_SPEEDUP};
 pub use synth::{parse_stat, synth_cached};
 pub use workloads::{standard_workloads, tiny_workloads};
 
-use step::{g2p_step, synthetic_step};
+use step::workload_step;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crew_hw::engine::crew::CrewEngine;
 use crew_hw::ddr3_model::Ddr3Timing;
+use crew_hw::engine::common::cell_unit::MAX_HIDDEN;
+use crew_hw::engine::common::core::MAX_INPUTS;
+use crew_hw::engine::crew::CrewEngine;
 use crew_hw::engine::dense::DenseEngine;
-use crew_hw::engine_testbench::{DenseSim, LayerSim};
-use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
-use crew_spec::image::{
-    bytes_to_words, encode_dense_column, words_to_bytes, EpilogueRow, LayerKind, WORD_BYTES,
-};
-use crew_spec::layout::{ImageBuilder, LayerHeader, PassWords, RunLayout};
+use crew_hw::engine_testbench::{RunReport, RunRequest};
+use crew_hw::sim::engine::VerilatedEngine;
+use crew_spec::image::{bytes_to_words, words_to_bytes, LayerKind, WORD_BYTES};
+use crew_spec::layout::RunLayout;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
 use crate::backend::reference::Reference;
-use crate::backend::{Accelerator, LayerState};
+use crate::backend::{Accelerator, LayerState, StepOutputs};
 use crate::compiler::crew::CrewMatrix;
 use crate::compiler::dense::dense_image;
-use crate::compiler::quant;
-use crate::compiler::{compile, CompileOptions};
+use crate::compiler::package::Package;
+use crate::compiler::{compile, CompileOptions, DEFAULT_INPUT_SCALE};
 use crate::error::{BenchError, Error, Result};
-use crate::model::{IndexWidth, Model};
+use crate::model::checkpoint::Tensor;
+use crate::model::{IndexWidth, InputSource, Kind, Layer, Model, QuantSettings};
 
 /// CREW engine of the benchmark: 16 gather lanes, 512 accumulators per lane (8192 rows).
-pub type BenchCrew = EngineSim<16, 9>;
+pub type BenchCrew = CrewEngine<16, 9>;
 /// Dense baseline with the CREW engine's DSP budget: 4 MAC lanes (the CREW table unit has
 /// 4 multipliers; epilogue and cell unit are the same in both).
-pub type BenchDenseEqDsp = DenseSim<4, 11>;
+pub type BenchDenseEqDsp = DenseEngine<4, 11>;
 /// Dense baseline that matches the DRAM rate: 16 MAC lanes (one weight word per cycle).
-pub type BenchDenseEqBw = DenseSim<16, 9>;
+pub type BenchDenseEqBw = DenseEngine<16, 9>;
 /// Lanes of the engines above, for the roofline.
 pub const CREW_LANES: usize = 16;
 pub const DENSE_EQ_DSP_LANES: usize = 4;
@@ -66,15 +68,26 @@ pub const PJ_ADD32: f64 = 0.1;
 const IMAGE_BASE: u32 = 0x100;
 /// Run-time vectors ([`RunLayout`]) start here, far above every benchmark image.
 const RUN_BASE: u64 = 0x100_0000;
+/// Longest run (engine cycles) before the benchmark gives up on an engine.
+const MAX_RUN_CYCLES: u64 = 50_000_000;
 
 /// Where a workload's weights come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// A layer of the bundled g2p_en model (compiled by crew-host), one full step.
+    /// A layer of the bundled g2p_en model (compiled by crew-host).
     G2p { layer: &'static str },
-    /// Synthetic Laplacian weights with this layer shape, simulated as FC passes over a
-    /// fraction of the columns and extrapolated.
+    /// A float layer of this shape with Laplacian weights, compiled by crew-host.
     Synthetic,
+}
+
+/// How a workload's step is simulated: always every column of the step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// One step of the layer as the engine runs it (all passes and the cell unit).
+    FullStep,
+    /// Each pass of the step as an FC layer (all its columns; no cell unit, int32 rows
+    /// written to DRAM), because the engine cannot run the layer itself: `why`.
+    FcPasses { why: String },
 }
 
 /// One benchmark workload: one step of one layer.
@@ -108,15 +121,13 @@ impl Workload {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     pub workloads: Vec<Workload>,
-    /// Columns simulated for synthetic workloads (two sizes, fitted linearly).
-    pub sim_columns: (usize, usize),
     /// Run yosys for resource estimates (cached by Verilog hash in `cache_dir`).
     pub synth: bool,
     pub cache_dir: PathBuf,
     pub seed: u64,
 }
 
-/// One engine on one workload (per step; extrapolated for synthetic workloads).
+/// One engine on one workload (one step).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EngineStep {
     pub cycles: f64,
@@ -125,7 +136,7 @@ pub struct EngineStep {
     pub adds: f64,
     pub roofline_cycles: f64,
     pub energy_uj: f64,
-    /// Outputs equal the integer reference (on the simulated columns).
+    /// Outputs equal the integer reference.
     pub bit_exact: bool,
 }
 
@@ -138,8 +149,7 @@ impl EngineStep {
 #[derive(Debug, Clone)]
 pub struct WorkloadResult {
     pub workload: Workload,
-    /// Columns simulated (None: the full step).
-    pub simulated_columns: Option<(usize, usize)>,
+    pub method: Method,
     pub mean_unique: f64,
     pub crew: EngineStep,
     pub dense_eq_dsp: EngineStep,
@@ -172,6 +182,11 @@ pub enum BenchProgress {
         total: usize,
         name: String,
     },
+    /// Verilator compiled an engine (not in the build cache yet).
+    VerilatorBuild {
+        engine: String,
+        seconds: f64,
+    },
     Synth {
         engine: String,
         cached: bool,
@@ -184,67 +199,59 @@ const ENGINES: [&str; 3] = [
     "dense, 16 MACs (equal DRAM rate)",
 ];
 
+/// The three engines, each its Verilog under Verilator with its own DDR3 model.
+struct Engines {
+    crew: VerilatedEngine<BenchCrew>,
+    dense_eq_dsp: VerilatedEngine<BenchDenseEqDsp>,
+    dense_eq_bw: VerilatedEngine<BenchDenseEqBw>,
+}
+
 /// Runs the benchmark.
 pub fn run_bench(
     opts: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress),
 ) -> Result<BenchReport> {
-    let mut crew = BenchCrew::new(Ddr3Timing::default())?;
-    let mut eq_dsp = BenchDenseEqDsp::new(Ddr3Timing::default())?;
-    let mut eq_bw = BenchDenseEqBw::new(Ddr3Timing::default())?;
+    let mut engines = Engines {
+        crew: VerilatedEngine::new(Ddr3Timing::default())?,
+        dense_eq_dsp: VerilatedEngine::new(Ddr3Timing::default())?,
+        dense_eq_bw: VerilatedEngine::new(Ddr3Timing::default())?,
+    };
+    for (name, seconds) in ENGINES.iter().zip([
+        engines.crew.build_seconds(),
+        engines.dense_eq_dsp.build_seconds(),
+        engines.dense_eq_bw.build_seconds(),
+    ]) {
+        if let Some(seconds) = seconds {
+            progress(BenchProgress::VerilatorBuild {
+                engine: name.to_string(),
+                seconds,
+            });
+        }
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut results = vec![];
     let mut simulated_cycles = 0u64;
-    let mut g2p: Option<crate::compiler::package::Package> = None;
+    let mut g2p = None;
     for (index, w) in opts.workloads.iter().enumerate() {
         progress(BenchProgress::Workload {
             index,
             total: opts.workloads.len(),
             name: w.name.into(),
         });
-        let r = match &w.source {
-            Source::G2p { layer } => {
-                if g2p.is_none() {
-                    let model = Model::from_description(
-                        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en/model.toml"),
-                    )?;
-                    g2p = Some(compile(
-                        &model,
-                        &CompileOptions {
-                            load_addr: IMAGE_BASE,
-                            ..Default::default()
-                        },
-                        &mut |_| {},
-                    )?);
-                }
-                g2p_step(
-                    g2p.as_ref().unwrap(),
-                    w,
-                    layer,
-                    &mut crew,
-                    &mut eq_dsp,
-                    &mut eq_bw,
-                    &mut simulated_cycles,
-                )?
-            }
-            Source::Synthetic => synthetic_step(
-                w,
-                opts.sim_columns,
-                &mut rng,
-                &mut crew,
-                &mut eq_dsp,
-                &mut eq_bw,
-                &mut simulated_cycles,
-            )?,
-        };
-        results.push(r);
+        results.push(workload_step(
+            w,
+            &mut g2p,
+            &mut rng,
+            &mut engines,
+            &mut simulated_cycles,
+        )?);
     }
     let mut resources = BTreeMap::new();
     if opts.synth {
         let verilogs = [
-            generate_verilog_of(CrewEngine::<16, 9>::new()),
-            generate_verilog_of(DenseEngine::<4, 11>::new()),
-            generate_verilog_of(DenseEngine::<16, 9>::new()),
+            generate_verilog_of(BenchCrew::new()),
+            generate_verilog_of(BenchDenseEqDsp::new()),
+            generate_verilog_of(BenchDenseEqBw::new()),
         ];
         for (name, v) in ENGINES.iter().zip(verilogs) {
             let (res, cached) = synth_cached(&v, &opts.cache_dir)?;

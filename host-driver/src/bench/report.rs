@@ -21,9 +21,13 @@ pub fn markdown(rep: &BenchReport) -> String {
     s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for r in &rep.results {
         let w = &r.workload;
-        let sim = match r.simulated_columns {
-            None => "full step".to_string(),
-            Some((a, b)) => format!("{a}+{b} of {} cols, extrapolated", w.columns()),
+        let sim = match &r.method {
+            Method::FullStep => "full step".to_string(),
+            Method::FcPasses { why } => format!(
+                "all {} cols, as {} FC passes ({why})",
+                w.columns(),
+                w.kind.passes()
+            ),
         };
         s += &format!(
             "| {} | {:?} {}x{} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.2}x | {:.2}x | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0}% | {:.0}% | {:.0}% | {:.2}x | {} |\n",
@@ -61,7 +65,7 @@ pub fn markdown(rep: &BenchReport) -> String {
 
 /// CSV: one line per workload and engine.
 pub fn csv(rep: &BenchReport) -> String {
-    let mut s = String::from("workload,kind,n_in,hidden,engine,cycles_per_step,dram_bytes,mults,adds,roofline_cycles,efficiency,energy_uj,bit_exact,extrapolated\n");
+    let mut s = String::from("workload,kind,n_in,hidden,engine,cycles_per_step,dram_bytes,mults,adds,roofline_cycles,efficiency,energy_uj,bit_exact,method\n");
     for r in &rep.results {
         for (name, e) in ENGINES
             .iter()
@@ -82,7 +86,10 @@ pub fn csv(rep: &BenchReport) -> String {
                 e.efficiency(),
                 e.energy_uj,
                 e.bit_exact,
-                r.simulated_columns.is_some()
+                match r.method {
+                    Method::FullStep => "full step",
+                    Method::FcPasses { .. } => "FC passes",
+                }
             );
         }
     }

@@ -1,7 +1,7 @@
-//! One workload on the three engines: its images (CREW records and dense columns, placed
-//! by `crew_spec::layout::ImageBuilder`), one run each on the simulated engines, the
-//! outputs compared with the integer arithmetic, and the per-step figures (extrapolated
-//! from two column counts for synthetic layers).
+//! One workload on the three engines: the workload as a compiled package (g2p_en's, or a
+//! float model of Laplacian weights compiled by crew-host), its CREW and dense images, the
+//! runs of one whole step on each Verilated engine, their outputs compared with the integer
+//! reference, and the per-step figures.
 
 use super::*;
 
@@ -10,78 +10,195 @@ fn laplacian(r: &mut ChaCha8Rng, b: f64) -> f32 {
     (-b * u.signum() * (1.0 - 2.0 * u.abs()).ln()) as f32
 }
 
-/// Trained-like int8 weights: Laplacian floats (scale 1/sqrt(n_in)) quantized per tensor.
-fn laplacian_int8(r: &mut ChaCha8Rng, rows: usize, cols: usize, fan_in: usize) -> Vec<i8> {
+/// Trained-like float weights: Laplacian, scale 1/sqrt(fan-in).
+fn laplacian_tensor(r: &mut ChaCha8Rng, rows: usize, cols: usize, fan_in: usize) -> Tensor {
     let b = 1.0 / (fan_in as f64).sqrt();
-    let t = crate::model::checkpoint::Tensor::new(
+    Tensor::new(
         vec![rows, cols],
         (0..rows * cols).map(|_| laplacian(r, b)).collect(),
-    );
-    let scales = quant::weight_scales(&t, crate::model::Granularity::PerTensor);
-    quant::quantize_weights(&t, &scales)
+    )
 }
 
-/// Mean size of the per-column tables of a row-major int8 matrix.
-fn mean_unique(weights: &[i8], rows: usize, cols: usize) -> f64 {
+fn random_bias(r: &mut ChaCha8Rng, rows: usize) -> Vec<f32> {
+    (0..rows).map(|_| r.gen_range(-0.1..0.1)).collect()
+}
+
+fn random_i8(r: &mut ChaCha8Rng, n: usize) -> Vec<i8> {
+    (0..n).map(|_| r.gen()).collect()
+}
+
+/// Mean size of the per-column tables of a row-major int8 matrix, and its column count.
+fn unique_sum(weights: &[i8], rows: usize, cols: usize) -> (usize, usize) {
     let m = CrewMatrix::from_int8(weights, rows, cols, IndexWidth::PerColumn);
-    m.columns.iter().map(|c| c.table.len()).sum::<usize>() as f64 / cols as f64
+    (m.columns.iter().map(|c| c.table.len()).sum(), cols)
 }
 
-/// One FC pass as a CREW image and as a dense image, both at [`IMAGE_BASE`]; returns the
-/// two images' words and descriptor addresses.
-fn fc_images(
-    weights: &[i8],
-    rows: usize,
-    cols: usize,
-    epilogue: &[EpilogueRow],
-) -> [(Vec<u128>, u32); 2] {
-    let epilogue: Vec<u128> = epilogue.iter().map(|r| r.to_word()).collect();
-    let crew = CrewMatrix::from_int8(weights, rows, cols, IndexWidth::PerColumn).records();
-    let dense = (0..cols)
-        .flat_map(|i| {
-            let column: Vec<i8> = (0..rows).map(|o| weights[o * cols + i]).collect();
-            encode_dense_column(&column)
+/// One engine run of a step: layer, its input vector and its state before the run.
+struct StepRun {
+    layer: usize,
+    x: Vec<i8>,
+    state: LayerState,
+}
+
+/// A workload compiled: its package, how its step is simulated and the runs that make
+/// the step.
+struct CompiledStep {
+    package: Package,
+    method: Method,
+    runs: Vec<StepRun>,
+}
+
+/// Why the engine cannot run a recurrent layer of this shape as one layer, if it cannot.
+fn recurrent_misfit(w: &Workload) -> Option<String> {
+    if w.hidden > MAX_HIDDEN {
+        Some(format!("H {} > the cell unit's {MAX_HIDDEN}", w.hidden))
+    } else if w.n_in > MAX_INPUTS {
+        Some(format!("n_in {} > the x buffer's {MAX_INPUTS}", w.n_in))
+    } else {
+        None
+    }
+}
+
+fn compiled(model: &Model) -> Result<Package> {
+    compile(
+        model,
+        &CompileOptions {
+            load_addr: IMAGE_BASE,
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+}
+
+/// A synthetic workload as a float model, compiled: the layer itself, or (when the
+/// engine cannot run it as one layer) one FC layer per pass with that pass's weights.
+fn synthetic(w: &Workload, rng: &mut ChaCha8Rng) -> Result<CompiledStep> {
+    let rows = w.rows();
+    let fan_in = w.columns();
+    let quant = QuantSettings::default();
+    let input = Some(InputSource::Scale(DEFAULT_INPUT_SCALE));
+    let x = random_i8(rng, w.n_in);
+    let passes: Vec<(Tensor, Vec<f32>)> = (0..w.kind.passes())
+        .map(|p| {
+            let cols = if p == 0 { w.n_in } else { w.hidden };
+            (
+                laplacian_tensor(rng, rows, cols, fan_in),
+                random_bias(rng, rows),
+            )
         })
         .collect();
-    [(crew, false), (dense, true)].map(|(records, dense)| {
-        let mut image = ImageBuilder::new(IMAGE_BASE);
-        let header = LayerHeader {
-            kind: LayerKind::Fc,
-            wide_entries: false,
-            dense,
-            n_in: cols as u16,
-            n_hidden: rows as u16,
-        };
-        let pass = PassWords {
-            n_in: cols as u16,
-            n_out: rows as u16,
-            records,
-            epilogue: epilogue.clone(),
-        };
-        let desc = image
-            .push_layer(header, &[pass])
-            .expect("benchmark layers fit in DRAM");
-        (image.into_words(), desc)
+    let misfit = match w.kind {
+        LayerKind::Fc => None,
+        _ => recurrent_misfit(w),
+    };
+    let (layers, method, runs) = match misfit {
+        None => {
+            let kind = match w.kind {
+                LayerKind::Fc => Kind::Linear,
+                LayerKind::Gru => Kind::Gru,
+                LayerKind::Lstm => Kind::Lstm,
+            };
+            let mut state = LayerState::zeros(w.kind, w.hidden);
+            state.h = random_i8(rng, state.h.len());
+            let (weights, biases) = passes.into_iter().unzip();
+            let layer = Layer {
+                name: w.name.into(),
+                kind,
+                n_in: w.n_in,
+                n_hidden: w.hidden,
+                weights,
+                biases,
+                input,
+                quant,
+            };
+            let run = StepRun { layer: 0, x, state };
+            (vec![layer], Method::FullStep, vec![run])
+        }
+        Some(why) => {
+            let h = random_i8(rng, w.hidden);
+            let layers = passes
+                .into_iter()
+                .enumerate()
+                .map(|(p, (weight, bias))| Layer {
+                    name: format!("{} pass {p}", w.name),
+                    kind: Kind::Linear,
+                    n_in: weight.cols(),
+                    n_hidden: rows,
+                    weights: vec![weight],
+                    biases: vec![bias],
+                    input: input.clone(),
+                    quant,
+                })
+                .collect();
+            let runs = [x, h]
+                .into_iter()
+                .enumerate()
+                .map(|(layer, x)| StepRun {
+                    layer,
+                    x,
+                    state: LayerState::default(),
+                })
+                .collect();
+            (layers, Method::FcPasses { why }, runs)
+        }
+    };
+    let model = Model {
+        name: w.name.into(),
+        source: PathBuf::from("synthetic"),
+        layers,
+        embeddings: vec![],
+        decoding: None,
+    };
+    Ok(CompiledStep {
+        package: compiled(&model)?,
+        method,
+        runs,
     })
 }
 
-/// One run on a simulated engine: image and [inputs | state] written to its DDR model,
-/// the run, then state and outputs read back (bytes from `run.state_addr`).
-#[allow(clippy::too_many_arguments)]
-fn run_once(
-    sim: &mut dyn LayerSim,
+/// A g2p_en layer's step: the embedding of one grapheme/phoneme as x, h from a previous
+/// reference step.
+fn g2p(package: &Package, layer: &str) -> Result<CompiledStep> {
+    let index = package.layer_index(layer)?;
+    let info = &package.info.layers[index];
+    let emb = if layer == "encoder" {
+        "enc_emb"
+    } else {
+        "dec_emb"
+    };
+    let x = package.embedding(emb)?.row(3).to_vec();
+    let mut reference = Reference::new();
+    reference.load(package)?;
+    let mut state = LayerState::zeros(info.kind.spec(), info.n_hidden);
+    reference.run(index, std::slice::from_ref(&x), &mut state)?;
+    Ok(CompiledStep {
+        package: package.clone(),
+        method: Method::FullStep,
+        runs: vec![StepRun {
+            layer: index,
+            x,
+            state,
+        }],
+    })
+}
+
+/// One run on a Verilated engine: image and [inputs | state] written to its DDR model, the
+/// run, then state and outputs read back (bytes from `run.state_addr`).
+fn run_once<E>(
+    sim: &mut VerilatedEngine<E>,
     engine: &'static str,
     w: &Workload,
-    image: &[u128],
     desc_addr: u32,
     run: &RunLayout,
-    inputs: &[Vec<i8>],
-    h: &[i8],
+    step: &StepRun,
 ) -> Result<(RunReport, Vec<u8>)> {
-    sim.ddr().load_words(IMAGE_BASE as u64, image);
     sim.ddr().load_words(
         run.in_addr,
-        &bytes_to_words(&run.pack_inputs(inputs, h, &[])),
+        &bytes_to_words(&run.pack_inputs(
+            std::slice::from_ref(&step.x),
+            &step.state.h,
+            &step.state.c,
+        )),
     );
     let rep = sim.run(
         RunRequest {
@@ -91,7 +208,7 @@ fn run_once(
             state_addr: run.state_addr as u32,
             steps: run.steps as u16,
         },
-        50_000_000,
+        MAX_RUN_CYCLES,
     )?;
     if !rep.ok() {
         return Err(Error::Bench(BenchError::Engine {
@@ -106,37 +223,8 @@ fn run_once(
     Ok((rep, words_to_bytes(&back)))
 }
 
-fn step_from(
-    reps: (&RunReport, &RunReport),
-    cols: (usize, usize),
-    w: &Workload,
-    lanes: usize,
-    crew: bool,
-    bit_exact: bool,
-) -> EngineStep {
-    let passes = w.kind.passes() as f64;
-    let total = w.columns() as f64;
-    let fit = |a: f64, b: f64| {
-        let per_col = (b - a) / (cols.1 - cols.0) as f64;
-        let fixed = a - per_col * cols.0 as f64;
-        fixed * passes + per_col * total
-    };
-    let cycles = fit(reps.0.cycles as f64, reps.1.cycles as f64);
-    let words = fit(reps.0.dram_words as f64, reps.1.dram_words as f64);
-    let mults = fit(reps.0.mults as f64, reps.1.mults as f64);
-    let adds = fit(reps.0.adds as f64, reps.1.adds as f64);
-    finish_step(cycles, words, mults, adds, lanes, crew, bit_exact)
-}
-
-fn finish_step(
-    cycles: f64,
-    words: f64,
-    mults: f64,
-    adds: f64,
-    lanes: usize,
-    crew: bool,
-    bit_exact: bool,
-) -> EngineStep {
+fn finish_step(totals: &Totals, lanes: usize, crew: bool, bit_exact: bool) -> EngineStep {
+    let [cycles, words, mults, adds] = totals.0.map(|v| v as f64);
     let dram_bytes = words * WORD_BYTES as f64;
     let ops = if crew { adds } else { mults };
     let roofline_cycles = words.max(ops / lanes as f64);
@@ -161,166 +249,132 @@ fn finish_step(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn synthetic_step(
-    w: &Workload,
-    cols: (usize, usize),
-    rng: &mut ChaCha8Rng,
-    crew: &mut BenchCrew,
-    eq_dsp: &mut BenchDenseEqDsp,
-    eq_bw: &mut BenchDenseEqBw,
-    simulated: &mut u64,
-) -> Result<WorkloadResult> {
-    let rows = w.rows();
-    let mut reps: Vec<[RunReport; 3]> = vec![];
-    let mut exact = true;
-    let mut unique = 0.0;
-    for (k, &c) in [cols.0, cols.1].iter().enumerate() {
-        let c = c.min(w.columns());
-        let fan_in = w.columns();
-        let weights = laplacian_int8(rng, rows, c, fan_in);
-        let epilogue: Vec<EpilogueRow> = (0..rows)
-            .map(|_| EpilogueRow {
-                bias: rng.gen_range(-1000..1000),
-                multiplier: 0,
-                shift: 1,
-            })
-            .collect();
-        if k == 1 {
-            unique = mean_unique(&weights, rows, c);
+/// Sums of cycles, DRAM words, multiplications and additions over a step's runs.
+#[derive(Default)]
+struct Totals([u64; 4]);
+
+impl Totals {
+    fn add(&mut self, r: &RunReport) {
+        let v = [r.cycles, r.dram_words, r.mults, r.adds];
+        for (t, v) in self.0.iter_mut().zip(v) {
+            *t += v as u64;
         }
-        let x: Vec<i8> = (0..c).map(|_| rng.gen()).collect();
-        let want: Vec<i32> = (0..rows)
-            .map(|o| {
-                (0..c).fold(epilogue[o].bias, |a, i| {
-                    a.wrapping_add(weights[o * c + i] as i32 * x[i] as i32)
-                })
-            })
-            .collect();
-        let [(crew_img, crew_desc), (dense_img, dense_desc)] =
-            fc_images(&weights, rows, c, &epilogue);
-        let run = RunLayout::new(LayerKind::Fc, c, rows, 1, RUN_BASE);
-        let inputs = [x];
-        let (a, out_a) = run_once(crew, "CREW", w, &crew_img, crew_desc, &run, &inputs, &[])?;
-        let (b, out_b) = run_once(
-            eq_dsp,
-            "dense-4",
-            w,
-            &dense_img,
-            dense_desc,
-            &run,
-            &inputs,
-            &[],
-        )?;
-        let (d, out_d) = run_once(
-            eq_bw,
-            "dense-16",
-            w,
-            &dense_img,
-            dense_desc,
-            &run,
-            &inputs,
-            &[],
-        )?;
-        exact &= [out_a, out_b, out_d]
-            .iter()
-            .all(|back| run.read_accumulators(back, 0) == want);
-        *simulated += (a.wall_cycles + b.wall_cycles + d.wall_cycles) as u64;
-        reps.push([a, b, d]);
     }
-    let c = (cols.0.min(w.columns()), cols.1.min(w.columns()));
-    let full = c.1 == w.columns() && c.0 == c.1;
-    let step = |i: usize, lanes: usize, is_crew: bool| {
-        if full {
-            let r = &reps[1][i];
-            finish_step(
-                r.cycles as f64,
-                r.dram_words as f64,
-                r.mults as f64,
-                r.adds as f64,
-                lanes,
-                is_crew,
-                exact,
-            )
-        } else {
-            step_from((&reps[0][i], &reps[1][i]), c, w, lanes, is_crew, exact)
-        }
-    };
-    Ok(WorkloadResult {
-        workload: w.clone(),
-        simulated_columns: if full { None } else { Some(c) },
-        mean_unique: unique,
-        crew: step(0, CREW_LANES, true),
-        dense_eq_dsp: step(1, DENSE_EQ_DSP_LANES, false),
-        dense_eq_bw: step(2, DENSE_EQ_BW_LANES, false),
-    })
 }
 
+/// The step's runs on one engine; totals and whether every output equals the reference's.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn g2p_step(
-    package: &crate::compiler::package::Package,
+fn step_on<E>(
+    sim: &mut VerilatedEngine<E>,
+    engine: &'static str,
     w: &Workload,
-    layer: &str,
-    crew: &mut BenchCrew,
-    eq_dsp: &mut BenchDenseEqDsp,
-    eq_bw: &mut BenchDenseEqBw,
+    image: &[u128],
+    desc_addrs: &[u32],
+    step: &CompiledStep,
+    want: &[StepOutputs],
+    simulated: &mut u64,
+) -> Result<(Totals, bool)> {
+    sim.ddr().clear();
+    sim.ddr().load_words(IMAGE_BASE as u64, image);
+    let mut totals = Totals::default();
+    let mut exact = true;
+    for (run, want) in step.runs.iter().zip(want) {
+        let info = &step.package.info.layers[run.layer];
+        let layout = RunLayout::new(info.kind.spec(), info.n_in, info.n_hidden, 1, RUN_BASE);
+        let (rep, back) = run_once(sim, engine, w, desc_addrs[run.layer], &layout, run)?;
+        *simulated += rep.wall_cycles;
+        totals.add(&rep);
+        exact &= match want {
+            StepOutputs::Hidden(h) => layout.read_hidden(&back, 0) == h[0],
+            StepOutputs::Accumulators(a) => layout.read_accumulators(&back, 0) == a[0],
+        };
+    }
+    Ok((totals, exact))
+}
+
+/// One step of `w` on the three engines.
+pub(super) fn workload_step(
+    w: &Workload,
+    g2p_package: &mut Option<Package>,
+    rng: &mut ChaCha8Rng,
+    engines: &mut Engines,
     simulated: &mut u64,
 ) -> Result<WorkloadResult> {
-    let index = package.layer_index(layer)?;
-    let hid = w.hidden;
-    // Input: the embedding of the first grapheme/phoneme; h0 from a previous reference step.
-    let emb = if layer == "encoder" {
-        "enc_emb"
-    } else {
-        "dec_emb"
+    let step = match &w.source {
+        Source::G2p { layer } => {
+            if g2p_package.is_none() {
+                let model = Model::from_description(
+                    &Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en/model.toml"),
+                )?;
+                *g2p_package = Some(compiled(&model)?);
+            }
+            g2p(g2p_package.as_ref().unwrap(), layer)?
+        }
+        Source::Synthetic => synthetic(w, rng)?,
     };
-    let x = package.embedding(emb)?.row(3).to_vec();
+    let package = &step.package;
     let mut reference = Reference::new();
     reference.load(package)?;
-    let mut state = LayerState::zeros(w.kind, hid);
-    reference.run(index, &[x.clone()], &mut state)?;
-    let h0 = state.h.clone();
-    let out = reference.run(index, &[x.clone()], &mut state)?;
-    let want = out.hidden().expect("GRU outputs h")[0].clone();
-    let dense = dense_image(package, IMAGE_BASE)?;
+    let mut want = vec![];
+    let (mut unique, mut columns) = (0, 0);
+    for run in &step.runs {
+        let mut state = run.state.clone();
+        want.push(
+            reference
+                .run(run.layer, std::slice::from_ref(&run.x), &mut state)?
+                .outputs,
+        );
+        let (_, passes) = crate::compiler::dense::decode_layer(package, run.layer)?;
+        for p in &passes {
+            let (u, c) = unique_sum(&p.weights, p.n_out, p.n_in);
+            unique += u;
+            columns += c;
+        }
+    }
     let crew_words = package.container.image_words();
-    let unique = {
-        let (_, passes) = crate::compiler::dense::decode_layer(package, index)?;
-        let p = &passes[0];
-        mean_unique(&p.weights, p.n_out, p.n_in)
-    };
-    let run = RunLayout::new(w.kind, w.n_in, hid, 1, RUN_BASE);
-    let inputs = [x];
-    let mut one = |sim: &mut dyn LayerSim,
-                   engine: &'static str,
-                   words: &[u128],
-                   desc: u32|
-     -> Result<(RunReport, bool)> {
-        let (rep, back) = run_once(sim, engine, w, words, desc, &run, &inputs, &h0)?;
-        *simulated += rep.wall_cycles;
-        Ok((rep, run.read_hidden(&back, 0) == want))
-    };
-    let crew_desc = package.container.layers[index].desc_addr;
-    let (a, ea) = one(crew, "CREW", &crew_words, crew_desc)?;
-    let (b, eb) = one(eq_dsp, "dense-4", &dense.words, dense.desc_addrs[index])?;
-    let (d, ed) = one(eq_bw, "dense-16", &dense.words, dense.desc_addrs[index])?;
-    let f = |r: &RunReport, lanes, is_crew, exact| {
-        finish_step(
-            r.cycles as f64,
-            r.dram_words as f64,
-            r.mults as f64,
-            r.adds as f64,
-            lanes,
-            is_crew,
-            exact,
-        )
-    };
+    let crew_descs: Vec<u32> = package
+        .container
+        .layers
+        .iter()
+        .map(|l| l.desc_addr)
+        .collect();
+    let dense = dense_image(package, IMAGE_BASE)?;
+    let (a, ea) = step_on(
+        &mut engines.crew,
+        "CREW",
+        w,
+        &crew_words,
+        &crew_descs,
+        &step,
+        &want,
+        simulated,
+    )?;
+    let (b, eb) = step_on(
+        &mut engines.dense_eq_dsp,
+        "dense-4",
+        w,
+        &dense.words,
+        &dense.desc_addrs,
+        &step,
+        &want,
+        simulated,
+    )?;
+    let (d, ed) = step_on(
+        &mut engines.dense_eq_bw,
+        "dense-16",
+        w,
+        &dense.words,
+        &dense.desc_addrs,
+        &step,
+        &want,
+        simulated,
+    )?;
     Ok(WorkloadResult {
         workload: w.clone(),
-        simulated_columns: None,
-        mean_unique: unique,
-        crew: f(&a, CREW_LANES, true, ea),
-        dense_eq_dsp: f(&b, DENSE_EQ_DSP_LANES, false, eb),
-        dense_eq_bw: f(&d, DENSE_EQ_BW_LANES, false, ed),
+        method: step.method,
+        mean_unique: unique as f64 / columns.max(1) as f64,
+        crew: finish_step(&a, CREW_LANES, true, ea),
+        dense_eq_dsp: finish_step(&b, DENSE_EQ_DSP_LANES, false, eb),
+        dense_eq_bw: finish_step(&d, DENSE_EQ_BW_LANES, false, ed),
     })
 }

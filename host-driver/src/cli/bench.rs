@@ -1,5 +1,5 @@
 //! `crew-host bench --out DIR`: CREW vs dense int8 baseline in simulation (both engines'
-//! RTL + the DDR3 model); writes bench.md, bench.csv and bench.svg into DIR.
+//! Verilog under Verilator + the DDR3 model); writes bench.md, bench.csv and bench.svg into DIR.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -23,9 +23,6 @@ pub struct Args {
     /// Synthesis cache (default: DIR/.synth-cache).
     #[arg(long)]
     cache: Option<PathBuf>,
-    /// Columns simulated per synthetic layer: two sizes, fitted linearly.
-    #[arg(long, num_args = 2, value_names = ["C1", "C2"], default_values_t = [16, 48])]
-    columns: Vec<usize>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -40,7 +37,6 @@ pub fn run(a: Args) -> Result<()> {
         } else {
             standard_workloads()
         },
-        sim_columns: (a.columns[0], a.columns[1]),
         synth: !a.no_synth,
         cache_dir: a
             .cache
@@ -55,6 +51,9 @@ pub fn run(a: Args) -> Result<()> {
                 index + 1,
                 t0.elapsed().as_secs_f64()
             )
+        }
+        BenchProgress::VerilatorBuild { engine, seconds } => {
+            eprintln!("verilator: built {engine} in {seconds:.1} s")
         }
         BenchProgress::Synth { engine, cached } => eprintln!(
             "yosys synth_xilinx: {engine}{} ({:.0} s)",

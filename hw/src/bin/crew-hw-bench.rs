@@ -8,15 +8,14 @@
 //! `board_cycles_per_second`, UI cycles).
 
 use crew_hw::board_engine::BoardEngine;
-use crew_hw::ddr3_model::{Ddr3, Ddr3Timing, MigRequest};
+use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
-use crew_hw::sim::verilator::{BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel};
+use crew_hw::sim::engine::VerilatedEngine;
 use crew_hw::sim_board::{SimBoard, SimBoardConfig};
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::quantize_multiplier;
 use crew_spec::regmap;
-use rust_hdl::prelude::*;
 use std::time::Instant;
 
 const LANES: usize = 16;
@@ -100,133 +99,6 @@ fn run(
         report,
         seconds,
     })
-}
-
-/// The engine's generated Verilog under Verilator with the DDR3 model at its MIG port:
-/// the compiled counterpart of `EngineSim`.
-struct VerilatorEngine {
-    model: VerilatedModel,
-    ddr: Ddr3,
-    clock: PortIndex,
-    run_in: [PortIndex; 7],
-    busy: PortIndex,
-    done: PortIndex,
-    error: PortIndex,
-    cycles: PortIndex,
-    request: [PortIndex; 7],
-    response: [PortIndex; 6],
-}
-
-impl VerilatorEngine {
-    fn new(timing: Ddr3Timing) -> Result<VerilatorEngine, Box<dyn std::error::Error>> {
-        let mut engine = BoardEngine::new();
-        engine.connect_all();
-        let lib = VerilatedLibrary::for_block(&engine, BuildOptions::default(), None)?;
-        if let Some(s) = lib.build_seconds() {
-            eprintln!("verilator: built the engine model in {s:.1} s");
-        }
-        let p = |n: &str| lib.port(n);
-        let mut e = VerilatorEngine {
-            model: lib.instantiate(),
-            ddr: Ddr3::new(timing),
-            clock: p("clock")?,
-            run_in: [
-                p("run$start")?,
-                p("run$abort")?,
-                p("run$desc_addr")?,
-                p("run$in_addr")?,
-                p("run$out_addr")?,
-                p("run$state_addr")?,
-                p("run$steps")?,
-            ],
-            busy: p("run$busy")?,
-            done: p("run$done")?,
-            error: p("run$error")?,
-            cycles: p("run$cycles")?,
-            request: [
-                p("dram$address")?,
-                p("dram$command")?,
-                p("dram$enable")?,
-                p("dram$write_data_in")?,
-                p("dram$write_data_end")?,
-                p("dram$write_data_mask")?,
-                p("dram$write_enable")?,
-            ],
-            response: [
-                p("dram$read_data_out")?,
-                p("dram$read_data_end")?,
-                p("dram$read_data_valid")?,
-                p("dram$ready")?,
-                p("dram$write_fifo_not_full")?,
-                p("dram$calib_done")?,
-            ],
-        };
-        e.model.eval();
-        while !e.ddr.response().calib_done {
-            e.tick();
-        }
-        Ok(e)
-    }
-
-    fn tick(&mut self) {
-        let m = &mut self.model;
-        let r = &self.request;
-        let request = MigRequest {
-            address: m.get(r[0]) as u32,
-            command: m.get(r[1]) as u8,
-            enable: m.get(r[2]) != 0,
-            write_data: m.get(r[3]),
-            write_data_end: m.get(r[4]) != 0,
-            write_data_mask: m.get(r[5]) as u16,
-            write_enable: m.get(r[6]) != 0,
-        };
-        m.set(self.clock, 1);
-        m.eval();
-        self.ddr.clock_edge(&request);
-        let d = self.ddr.response();
-        let p = &self.response;
-        m.set(p[0], d.read_data);
-        m.set(p[1], d.read_data_end as u128);
-        m.set(p[2], d.read_data_valid as u128);
-        m.set(p[3], d.ready as u128);
-        m.set(p[4], d.write_fifo_not_full as u128);
-        m.set(p[5], d.calib_done as u128);
-        m.set(self.clock, 0);
-        m.eval();
-    }
-
-    /// Runs `req` to its done pulse; (engine cycles, harness cycles, error code).
-    fn run(&mut self, req: RunRequest) -> (u32, u64, u8) {
-        let values = [
-            1,
-            0,
-            req.desc_addr as u128,
-            req.in_addr as u128,
-            req.out_addr as u128,
-            req.state_addr as u128,
-            req.steps as u128,
-        ];
-        for (port, value) in self.run_in.iter().zip(values) {
-            self.model.set(*port, value);
-        }
-        self.tick();
-        self.model.set(self.run_in[0], 0);
-        let mut wall = 1;
-        while self.model.get(self.done) == 0 {
-            self.tick();
-            wall += 1;
-        }
-        // As EngineSim does: let the DDR model retire the engine's last writes.
-        while !self.ddr.is_idle() {
-            self.tick();
-        }
-        debug_assert_eq!(self.model.get(self.busy), 0);
-        (
-            self.model.get(self.cycles) as u32,
-            wall,
-            self.model.get(self.error) as u8,
-        )
-    }
 }
 
 fn set_u32(
@@ -366,25 +238,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The same GRU steps on the engine's Verilog under Verilator: same cycle counts.
-    let mut verilated = VerilatorEngine::new(Ddr3Timing::default())?;
+    let mut verilated = VerilatedEngine::<BoardEngine>::new(Ddr3Timing::default())?;
+    if let Some(s) = verilated.build_seconds() {
+        eprintln!("verilator: built the engine model in {s:.1} s");
+    }
     for (addr, words) in [
         (gru.base as u64, &gru.words),
         (0x40_0000, &pack_i8_vectors(&xs)),
         (0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]])),
     ] {
-        verilated.ddr.load_words(addr, words);
+        verilated.ddr().load_words(addr, words);
     }
     let t0 = Instant::now();
     let mut verilator_wall = 0;
     for (steps, rust_hdl) in [(1, &rows_out[0]), (8, &rows_out[1])] {
-        let (cycles, wall, error) = verilated.run(req(gru.desc_addr, steps));
-        assert_eq!(error, 0);
+        let report = verilated.run(req(gru.desc_addr, steps), 50_000_000)?;
+        assert!(report.ok(), "Verilator: engine error {}", report.error);
         assert_eq!(
-            cycles, rust_hdl.report.cycles,
-            "Verilator and rust-hdl disagree on the engine cycles of {}",
+            report, rust_hdl.report,
+            "Verilator and rust-hdl disagree on the engine counters of {}",
             rust_hdl.name
         );
-        verilator_wall += wall;
+        verilator_wall += report.wall_cycles;
     }
     println!(
         "cycles_per_second={:.0}",

@@ -2,5 +2,6 @@
 //! plumbing they share.
 
 pub mod circuit;
+pub mod engine;
 pub mod ports;
 pub mod verilator;

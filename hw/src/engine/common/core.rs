@@ -462,7 +462,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 }
             }
             RouteState::EpiWait => {
-                if self.datapath.drained.val() & (self.rt_pass.q.val() | !self.cell_unit.busy.val()) {
+                if self.datapath.drained.val() & (self.rt_pass.q.val() | !self.cell_unit.busy.val())
+                {
                     self.rt.d.next = RouteState::Epi;
                     self.rt_cnt.d.next = 0.into();
                     self.e_lane.d.next = 0.into();
@@ -502,7 +503,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                         self.pass_start.next = true;
                     } else {
                         self.cell_unit.start.next = self.rnn.q.val();
-                        self.cell_unit.last_step.next = self.rt_step.q.val() + 1 == self.r_steps.q.val();
+                        self.cell_unit.last_step.next =
+                            self.rt_step.q.val() + 1 == self.r_steps.q.val();
                         self.rt_step.d.next = self.rt_step.q.val() + 1;
                         self.rt_pass.d.next = false;
                         self.rt_cnt.d.next = 0.into();

@@ -1,0 +1,224 @@
+//! An engine alone (`CrewEngine` or `DenseEngine`: the same `clock`, `run` and `dram`
+//! ports) as its generated Verilog under Verilator, with the plain-Rust DDR3 model at its
+//! MIG port: the compiled counterpart of the rust-hdl testbenches
+//! (`engine_testbench::EngineSim`, `engine_testbench::DenseSim`), with the same host API
+//! (load and read DRAM words, run a [`RunRequest`] to done, read the counters). It
+//! reproduces their cycle counts exactly (`crew-hw-bench` asserts it).
+
+use crate::ddr3_model::{Ddr3, Ddr3Timing, MigRequest};
+use crate::engine_testbench::{RunReport, RunRequest};
+use crate::sim::verilator::{
+    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
+};
+use rust_hdl::prelude::*;
+use std::marker::PhantomData;
+
+/// UI cycles the DDR model may take to calibrate, and to retire the writes an engine
+/// handed over before `done`.
+const DDR_SETTLE_CYCLES: u64 = 10_000;
+
+/// Errors of a Verilated engine.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerilatedEngineError {
+    #[error(transparent)]
+    Verilator(#[from] VerilatorError),
+    #[error("{what} not reached within {max_cycles} cycles (at cycle {cycle})")]
+    Timeout {
+        what: &'static str,
+        max_cycles: u64,
+        cycle: u64,
+    },
+}
+
+/// The run port's inputs, in the order [`VerilatedEngine::run`] sets them.
+const RUN_INPUTS: [&str; 7] = [
+    "run$start",
+    "run$abort",
+    "run$desc_addr",
+    "run$in_addr",
+    "run$out_addr",
+    "run$state_addr",
+    "run$steps",
+];
+/// The run port's counters, in [`RunReport`] order.
+const RUN_COUNTERS: [&str; 6] = [
+    "run$cycles",
+    "run$busy_cycles",
+    "run$stall_cycles",
+    "run$dram_words",
+    "run$mults",
+    "run$adds",
+];
+/// The MIG master's outputs, in [`MigRequest`] order.
+const MIG_REQUEST: [&str; 7] = [
+    "dram$address",
+    "dram$command",
+    "dram$enable",
+    "dram$write_data_in",
+    "dram$write_data_end",
+    "dram$write_data_mask",
+    "dram$write_enable",
+];
+/// The MIG master's inputs, in `MigResponse` order.
+const MIG_RESPONSE: [&str; 6] = [
+    "dram$read_data_out",
+    "dram$read_data_end",
+    "dram$read_data_valid",
+    "dram$ready",
+    "dram$write_fifo_not_full",
+    "dram$calib_done",
+];
+
+/// Engine block `E` under Verilator + the DDR3 model, one UI clock cycle per [`tick`].
+///
+/// [`tick`]: VerilatedEngine::tick
+pub struct VerilatedEngine<E> {
+    model: VerilatedModel,
+    ddr: Ddr3,
+    clock: PortIndex,
+    run_inputs: [PortIndex; 7],
+    done: PortIndex,
+    error: PortIndex,
+    counters: [PortIndex; 6],
+    request: [PortIndex; 7],
+    response: [PortIndex; 6],
+    cycle: u64,
+    build_seconds: Option<f64>,
+    _engine: PhantomData<E>,
+}
+
+impl<E: Block + Default> VerilatedEngine<E> {
+    /// Builds `E`'s Verilog (or takes it from the build cache), instantiates it and ticks
+    /// until the DDR model is calibrated.
+    pub fn new(timing: Ddr3Timing) -> Result<Self, VerilatedEngineError> {
+        let mut engine = E::default();
+        engine.connect_all();
+        let lib = VerilatedLibrary::for_block(&engine, BuildOptions::default(), None)?;
+        let p = |name: &str| lib.port(name);
+        let ports = |names: &[&str]| names.iter().map(|n| p(n)).collect::<Result<Vec<_>, _>>();
+        let mut e = VerilatedEngine {
+            model: lib.instantiate(),
+            ddr: Ddr3::new(timing),
+            clock: p("clock")?,
+            run_inputs: ports(&RUN_INPUTS)?.try_into().unwrap(),
+            done: p("run$done")?,
+            error: p("run$error")?,
+            counters: ports(&RUN_COUNTERS)?.try_into().unwrap(),
+            request: ports(&MIG_REQUEST)?.try_into().unwrap(),
+            response: ports(&MIG_RESPONSE)?.try_into().unwrap(),
+            cycle: 0,
+            build_seconds: lib.build_seconds(),
+            _engine: PhantomData,
+        };
+        e.model.eval();
+        e.tick_until("DDR calibration", DDR_SETTLE_CYCLES, |e| {
+            e.ddr.response().calib_done
+        })?;
+        Ok(e)
+    }
+}
+
+impl<E> VerilatedEngine<E> {
+    /// Seconds Verilator took to build the model, or None when it came from the cache.
+    pub fn build_seconds(&self) -> Option<f64> {
+        self.build_seconds
+    }
+
+    /// The DDR3 model's storage (load images and vectors, read results).
+    pub fn ddr(&mut self) -> &mut Ddr3 {
+        &mut self.ddr
+    }
+
+    /// UI cycles simulated so far.
+    pub fn cycles(&self) -> u64 {
+        self.cycle
+    }
+
+    /// One UI clock cycle: the MIG request as settled before the rising edge goes to the
+    /// DDR model's edge, its registered response is seen from the falling edge on.
+    pub fn tick(&mut self) {
+        let (m, r) = (&mut self.model, &self.request);
+        let request = MigRequest {
+            address: m.get(r[0]) as u32,
+            command: m.get(r[1]) as u8,
+            enable: m.get(r[2]) != 0,
+            write_data: m.get(r[3]),
+            write_data_end: m.get(r[4]) != 0,
+            write_data_mask: m.get(r[5]) as u16,
+            write_enable: m.get(r[6]) != 0,
+        };
+        m.set(self.clock, 1);
+        m.eval();
+        self.ddr.clock_edge(&request);
+        let d = self.ddr.response();
+        let p = &self.response;
+        m.set(p[0], d.read_data);
+        m.set(p[1], d.read_data_end as u128);
+        m.set(p[2], d.read_data_valid as u128);
+        m.set(p[3], d.ready as u128);
+        m.set(p[4], d.write_fifo_not_full as u128);
+        m.set(p[5], d.calib_done as u128);
+        m.set(self.clock, 0);
+        m.eval();
+        self.cycle += 1;
+    }
+
+    /// Ticks until `reached` holds (checked before each cycle); returns the cycles taken.
+    fn tick_until(
+        &mut self,
+        what: &'static str,
+        max_cycles: u64,
+        mut reached: impl FnMut(&Self) -> bool,
+    ) -> Result<u64, VerilatedEngineError> {
+        let start = self.cycle;
+        while !reached(self) {
+            if self.cycle - start >= max_cycles {
+                return Err(VerilatedEngineError::Timeout {
+                    what,
+                    max_cycles,
+                    cycle: self.cycle,
+                });
+            }
+            self.tick();
+        }
+        Ok(self.cycle - start)
+    }
+
+    /// Starts a run, ticks until `done` (at most `max_cycles`), then until the DDR model
+    /// has retired the engine's writes, as `EngineSim::run` does.
+    pub fn run(
+        &mut self,
+        req: RunRequest,
+        max_cycles: u64,
+    ) -> Result<RunReport, VerilatedEngineError> {
+        let values = [
+            1,
+            0,
+            req.desc_addr as u128,
+            req.in_addr as u128,
+            req.out_addr as u128,
+            req.state_addr as u128,
+            req.steps as u128,
+        ];
+        for (port, value) in self.run_inputs.iter().zip(values) {
+            self.model.set(*port, value);
+        }
+        self.tick();
+        self.model.set(self.run_inputs[0], 0);
+        let done = self.done;
+        let wall_cycles =
+            1 + self.tick_until("run done", max_cycles, |e| e.model.get(done) != 0)?;
+        self.tick_until("DDR idle", DDR_SETTLE_CYCLES, |e| e.ddr.is_idle())?;
+        let c = self.counters.map(|p| self.model.get(p) as u32);
+        Ok(RunReport {
+            error: self.model.get(self.error) as u8,
+            cycles: c[0],
+            busy_cycles: c[1],
+            stall_cycles: c[2],
+            dram_words: c[3],
+            mults: c[4],
+            adds: c[5],
+            wall_cycles,
+        })
+    }
+}
