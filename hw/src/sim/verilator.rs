@@ -452,7 +452,7 @@ const VERILATOR_FLAGS: &[&str] = &[
     // Verilator's default make flags optimize for size (-Os); the hot model code
     // runs about twice as fast at -O2.
     "-MAKEFLAGS",
-    "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
+    "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
 ];
 
 /// Returns the library for this Verilog and shim, building it unless cached, and the
