@@ -1,6 +1,6 @@
 //! One-thread simulation driver for rust-hdl designs: toggles a clock, calls
 //! `simulate()` after each edge, counts cycles, optionally writes a VCD trace.
-//! Much faster than rust-hdl's threaded `Simulation` (see BRIEF.md section 5).
+//! Much faster than rust-hdl's threaded `Simulation`, which synchronizes a thread per clock.
 
 use rust_hdl::prelude::*;
 use std::io::Write;
