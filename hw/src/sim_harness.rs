@@ -1,6 +1,6 @@
 //! One-thread simulation driver for rust-hdl designs: toggles a clock, calls
 //! `simulate()` after each edge, counts cycles, optionally writes a VCD trace.
-//! Much faster than rust-hdl's threaded `Simulation`, which synchronizes a thread per clock.
+//! Much faster than rust-hdl's threaded `Simulation` for these designs.
 
 use rust_hdl::prelude::*;
 use std::io::Write;
