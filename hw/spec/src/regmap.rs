@@ -320,6 +320,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn docs_driver_md_lists_the_endpoint_table() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/driver.md"))
+                .expect("docs/driver.md");
+        assert!(
+            doc.contains(&endpoint_table_markdown()),
+            "docs/driver.md's endpoint table is stale; paste crew_spec::regmap::endpoint_table_markdown():\n{}",
+            endpoint_table_markdown()
+        );
+    }
+
+    #[test]
     fn design_endpoints_are_unique_and_in_range() {
         assert_eq!(check_endpoints(ENDPOINTS), Ok(()));
     }
