@@ -7,6 +7,7 @@ use crate::accelerator::Accelerator;
 use crate::board_engine::board_engine_info;
 use crate::ddr3_model::{MigRequest, MigResponse};
 use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
+use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
@@ -154,19 +155,7 @@ struct Ports {
     trigger_in: PortIndex,
     trigger_out: PortIndex,
     leds: PortIndex,
-    address: PortIndex,
-    command: PortIndex,
-    enable: PortIndex,
-    write_data_in: PortIndex,
-    write_data_end: PortIndex,
-    write_data_mask: PortIndex,
-    write_enable: PortIndex,
-    read_data_out: PortIndex,
-    read_data_end: PortIndex,
-    read_data_valid: PortIndex,
-    ready: PortIndex,
-    write_fifo_not_full: PortIndex,
-    calib_done: PortIndex,
+    dram: VerilatedMigMaster,
 }
 
 impl Ports {
@@ -194,19 +183,7 @@ impl Ports {
             trigger_in: p("host$trigger_in_command")?,
             trigger_out: p("host$trigger_out_events")?,
             leds: p("leds")?,
-            address: p("dram$address")?,
-            command: p("dram$command")?,
-            enable: p("dram$enable")?,
-            write_data_in: p("dram$write_data_in")?,
-            write_data_end: p("dram$write_data_end")?,
-            write_data_mask: p("dram$write_data_mask")?,
-            write_enable: p("dram$write_enable")?,
-            read_data_out: p("dram$read_data_out")?,
-            read_data_end: p("dram$read_data_end")?,
-            read_data_valid: p("dram$read_data_valid")?,
-            ready: p("dram$ready")?,
-            write_fifo_not_full: p("dram$write_fifo_not_full")?,
-            calib_done: p("dram$calib_done")?,
+            dram: VerilatedMigMaster::look_up(lib, "dram")?,
         })
     }
 }
@@ -287,25 +264,10 @@ impl Circuit for VerilatorCircuit {
         self.model.get(self.ports.leds) as u8
     }
     fn mig_request(&self) -> MigRequest {
-        let (m, p) = (&self.model, &self.ports);
-        MigRequest {
-            address: m.get(p.address) as u32,
-            command: m.get(p.command) as u8,
-            enable: m.get(p.enable) != 0,
-            write_data: m.get(p.write_data_in),
-            write_data_end: m.get(p.write_data_end) != 0,
-            write_data_mask: m.get(p.write_data_mask) as u16,
-            write_enable: m.get(p.write_enable) != 0,
-        }
+        self.ports.dram.request(&self.model)
     }
     fn set_mig_response(&mut self, r: &MigResponse) {
-        let (m, p) = (&mut self.model, &self.ports);
-        m.set(p.read_data_out, r.read_data);
-        m.set(p.read_data_end, r.read_data_end as u128);
-        m.set(p.read_data_valid, r.read_data_valid as u128);
-        m.set(p.ready, r.ready as u128);
-        m.set(p.write_fifo_not_full, r.write_fifo_not_full as u128);
-        m.set(p.calib_done, r.calib_done as u128);
+        self.ports.dram.respond(&mut self.model, r);
     }
     fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool) {
         self.model.set(self.ports.ui_clk, ui_clk as u128);

@@ -5,8 +5,9 @@
 //! (load and read DRAM words, run a [`RunRequest`] to done, read the counters). It
 //! reproduces their cycle counts exactly (`crew-hw-bench` asserts it).
 
-use crate::ddr3_model::{Ddr3, Ddr3Timing, MigRequest};
+use crate::ddr3_model::{Ddr3, Ddr3Timing};
 use crate::engine_testbench::{RunReport, RunRequest};
+use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
@@ -49,26 +50,6 @@ const RUN_COUNTERS: [&str; 6] = [
     "run$mults",
     "run$adds",
 ];
-/// The MIG master's outputs, in [`MigRequest`] order.
-const MIG_REQUEST: [&str; 7] = [
-    "dram$address",
-    "dram$command",
-    "dram$enable",
-    "dram$write_data_in",
-    "dram$write_data_end",
-    "dram$write_data_mask",
-    "dram$write_enable",
-];
-/// The MIG master's inputs, in `MigResponse` order.
-const MIG_RESPONSE: [&str; 6] = [
-    "dram$read_data_out",
-    "dram$read_data_end",
-    "dram$read_data_valid",
-    "dram$ready",
-    "dram$write_fifo_not_full",
-    "dram$calib_done",
-];
-
 /// Engine block `E` under Verilator + the DDR3 model, one UI clock cycle per [`tick`].
 ///
 /// [`tick`]: VerilatedEngine::tick
@@ -80,8 +61,7 @@ pub struct VerilatedEngine<E> {
     done: PortIndex,
     error: PortIndex,
     counters: [PortIndex; 6],
-    request: [PortIndex; 7],
-    response: [PortIndex; 6],
+    dram: VerilatedMigMaster,
     cycle: u64,
     build_seconds: Option<f64>,
     _engine: PhantomData<E>,
@@ -104,8 +84,7 @@ impl<E: Block + Default> VerilatedEngine<E> {
             done: p("run$done")?,
             error: p("run$error")?,
             counters: ports(&RUN_COUNTERS)?.try_into().unwrap(),
-            request: ports(&MIG_REQUEST)?.try_into().unwrap(),
-            response: ports(&MIG_RESPONSE)?.try_into().unwrap(),
+            dram: VerilatedMigMaster::look_up(&lib, "dram")?,
             cycle: 0,
             build_seconds: lib.build_seconds(),
             _engine: PhantomData,
@@ -137,27 +116,12 @@ impl<E> VerilatedEngine<E> {
     /// One UI clock cycle: the MIG request as settled before the rising edge goes to the
     /// DDR model's edge, its registered response is seen from the falling edge on.
     pub fn tick(&mut self) {
-        let (m, r) = (&mut self.model, &self.request);
-        let request = MigRequest {
-            address: m.get(r[0]) as u32,
-            command: m.get(r[1]) as u8,
-            enable: m.get(r[2]) != 0,
-            write_data: m.get(r[3]),
-            write_data_end: m.get(r[4]) != 0,
-            write_data_mask: m.get(r[5]) as u16,
-            write_enable: m.get(r[6]) != 0,
-        };
+        let m = &mut self.model;
+        let request = self.dram.request(m);
         m.set(self.clock, 1);
         m.eval();
         self.ddr.clock_edge(&request);
-        let d = self.ddr.response();
-        let p = &self.response;
-        m.set(p[0], d.read_data);
-        m.set(p[1], d.read_data_end as u128);
-        m.set(p[2], d.read_data_valid as u128);
-        m.set(p[3], d.ready as u128);
-        m.set(p[4], d.write_fifo_not_full as u128);
-        m.set(p[5], d.calib_done as u128);
+        self.dram.respond(m, &self.ddr.response());
         m.set(self.clock, 0);
         m.eval();
         self.cycle += 1;

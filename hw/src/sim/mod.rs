@@ -3,5 +3,6 @@
 
 pub mod circuit;
 pub mod engine;
+pub mod mig;
 pub mod ports;
 pub mod verilator;
