@@ -297,11 +297,25 @@ pub unsafe extern "system" fn okFrontPanel_ReadFromPipeOut(
     }
 }
 
-fn pipe_arguments(ep: c_int, block_size: c_int, len: c_long) -> Result<(u8, usize, usize), c_long> {
+/// The checks both block-pipe calls make: an open handle, valid endpoint, block size and
+/// length, and a buffer when the length is not zero. Safety: `raw` as for every export.
+unsafe fn pipe_arguments(
+    raw: *mut c_void,
+    ep: c_int,
+    block_size: c_int,
+    len: c_long,
+    data: *mut u8,
+) -> Result<(u8, usize, usize), c_long> {
+    if !is_open(raw) {
+        return Err(not_open().into());
+    }
     let ep = u8::try_from(ep).map_err(|_| c_long::from(ErrorName::InvalidEndpoint.code()))?;
     let block = usize::try_from(block_size)
         .map_err(|_| c_long::from(ErrorName::InvalidBlockSize.code()))?;
     let len = usize::try_from(len).map_err(|_| c_long::from(ErrorName::InvalidParameter.code()))?;
+    if data.is_null() && len > 0 {
+        return Err(ErrorName::InvalidParameter.code().into());
+    }
     Ok((ep, block, len))
 }
 
@@ -313,16 +327,10 @@ pub unsafe extern "system" fn okFrontPanel_WriteToBlockPipeIn(
     len: c_long,
     data: *mut u8,
 ) -> c_long {
-    if !is_open(raw) {
-        return not_open().into();
-    }
-    let (ep, block, len) = match pipe_arguments(ep, block_size, len) {
+    let (ep, block, len) = match pipe_arguments(raw, ep, block_size, len, data) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if data.is_null() && len > 0 {
-        return ErrorName::InvalidParameter.code().into();
-    }
     let bytes = if len == 0 {
         Vec::new()
     } else {
@@ -343,16 +351,10 @@ pub unsafe extern "system" fn okFrontPanel_ReadFromBlockPipeOut(
     len: c_long,
     data: *mut u8,
 ) -> c_long {
-    if !is_open(raw) {
-        return not_open().into();
-    }
-    let (ep, block, len) = match pipe_arguments(ep, block_size, len) {
+    let (ep, block, len) = match pipe_arguments(raw, ep, block_size, len, data) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if data.is_null() && len > 0 {
-        return ErrorName::InvalidParameter.code().into();
-    }
     let (returned, bytes) = on_device(move |d| {
         let mut buf = vec![0u8; len];
         let returned = d.block_pipe("ReadFromBlockPipeOut", len, |b| {
