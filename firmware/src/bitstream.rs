@@ -3,7 +3,7 @@
 //! gives byte-identical files), and optionally run Vivado in batch mode and copy the
 //! bitstream with its manifest into the bitstreams folder, named by design hash.
 
-use crate::top::CrewBoardTop;
+use crate::top::{BoardEngine, CrewBoardTop, DenseBoardTop};
 use crew_hw::host_bridge::EngineInfo;
 use crew_spec::regmap;
 use rust_hdl::prelude::*;
@@ -50,11 +50,24 @@ pub enum FirmwareError {
     FrontPanelHdlMissing(PathBuf),
     #[error("Vivado failed ({reason}); see the log {log}")]
     VivadoFailed { reason: String, log: PathBuf },
+    #[error(
+        "engine kind {0} is no board engine (expected one of: {})",
+        engine_kinds()
+    )]
+    UnknownEngine(u16),
     #[error("manifest {path}: {source}")]
     Manifest {
         path: PathBuf,
         source: serde_json::Error,
     },
+}
+
+fn engine_kinds() -> String {
+    let kinds: Vec<String> = BoardEngine::ALL
+        .iter()
+        .map(|e| format!("{} ({e})", e.kind_code()))
+        .collect();
+    kinds.join(", ")
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FirmwareError + '_ {
@@ -146,21 +159,30 @@ exit 0
     )
 }
 
-/// Generates the design for `engine`. `scratch` receives the BSP's MIG project file on
-/// the way (the BSP writes it to disk); nothing else touches the file system.
+/// The top's Verilog and XDC.
+fn top_sources<T: Block>(top: &T) -> (String, String) {
+    // The bridge crosses between ti_clk (from okHostClk) and the MIG UI clock (from
+    // SystemClk) only through synchronizers and asynchronous FIFOs.
+    let xdc = rust_hdl::fpga::toolchains::vivado::generate_xdc(top)
+        + "set_clock_groups -asynchronous \
+-group [get_clocks -include_generated_clocks okHostClk] \
+-group [get_clocks -include_generated_clocks SystemClk]\n";
+    (generate_verilog(top), xdc)
+}
+
+/// Generates the design of the board engine of kind `engine.kind`, reporting `engine` on
+/// the identity wires. `scratch` receives the BSP's MIG project file on the way (the BSP
+/// writes it to disk); nothing else touches the file system.
 pub fn generate_design(
     engine: EngineInfo,
     scratch: &Path,
 ) -> Result<GeneratedDesign, FirmwareError> {
-    let top = CrewBoardTop::new(engine);
-    let verilog = generate_verilog(&top);
+    let (verilog, xdc) = match BoardEngine::from_kind_code(engine.kind) {
+        Some(BoardEngine::Crew) => top_sources(&CrewBoardTop::new(engine)),
+        Some(BoardEngine::Dense) => top_sources(&DenseBoardTop::new(engine)),
+        None => return Err(FirmwareError::UnknownEngine(engine.kind)),
+    };
     let (design_v, stubs_v) = split_blackboxes(&verilog);
-    // The bridge crosses between ti_clk (from okHostClk) and the MIG UI clock (from
-    // SystemClk) only through synchronizers and asynchronous FIFOs.
-    let xdc = rust_hdl::fpga::toolchains::vivado::generate_xdc(&top)
-        + "set_clock_groups -asynchronous \
--group [get_clocks -include_generated_clocks okHostClk] \
--group [get_clocks -include_generated_clocks SystemClk]\n";
     std::fs::create_dir_all(scratch).map_err(io_err(scratch))?;
     let scratch_str = scratch.to_string_lossy().to_string();
     let mig_tcl_abs = add_mig_core_xem_7010(&scratch_str, VivadoOptions::default());

@@ -1,11 +1,12 @@
-//! `crew-firmware generate --out DIR [--vivado]`: writes the XEM7010 design (Verilog, XDC,
-//! MIG project, Vivado TCL, manifest) into DIR; with --vivado also builds the bitstream and
+//! `crew-firmware generate --out DIR [--engine crew|dense] [--vivado] [--simulation]`:
+//! writes the XEM7010 design holding the chosen engine (Verilog, XDC, MIG project, Vivado
+//! TCL, manifest naming the engine) into DIR; with --vivado also builds the bitstream and
 //! copies it with its manifest into the bitstreams folder; with --simulation also writes a
 //! simulation bitstream for the frontpanel-sim stand-in into DIR.
 
 use clap::{Parser, Subcommand};
 use crew_firmware::bitstream::{generate, run_vivado, write_simulation_bitstream, VivadoSetup};
-use crew_firmware::top::board_engine_info;
+use crew_firmware::top::BoardEngine;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,6 +24,10 @@ enum Cmd {
         /// Build folder.
         #[arg(long)]
         out: PathBuf,
+        /// The engine of the design: crew (the CREW engine) or dense (the dense int8
+        /// baseline); 16 lanes of 64 accumulators either way.
+        #[arg(long, default_value = "crew")]
+        engine: BoardEngine,
         /// Run Vivado (VIVADO_PATH, FP_PATH) and copy the bitstream into --bitstreams.
         #[arg(long)]
         vivado: bool,
@@ -41,11 +46,12 @@ fn main() -> ExitCode {
     match cli.command {
         Cmd::Generate {
             out,
+            engine,
             vivado,
             bitstreams,
             simulation,
         } => {
-            let manifest = match generate(board_engine_info(), &out) {
+            let manifest = match generate(engine.info(), &out) {
                 Ok(m) => m,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -53,8 +59,9 @@ fn main() -> ExitCode {
                 }
             };
             println!(
-                "generated {} (design hash {})",
+                "generated {} ({} engine, design hash {})",
                 out.display(),
+                manifest.engine.kind,
                 manifest.design_hash
             );
             if simulation {

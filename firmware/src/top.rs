@@ -1,7 +1,8 @@
 //! The XEM7010 top level: okHost and the FrontPanel endpoints at the register-map
 //! addresses, the MIG 7-series DDR3 controller fed by the 200 MHz differential system
 //! clock, the accelerator (host bridge + engine, `crew_hw::accelerator`), and the LEDs
-//! (active low on the board).
+//! (active low on the board). One top per board engine ([`CrewBoardTop`],
+//! [`DenseBoardTop`]), declared by one macro.
 //!
 //! The endpoint instances and their wiring are generated from the register map's endpoint
 //! table (`crew_spec::with_endpoint_table!`). Output endpoints each drive their own ok2
@@ -9,7 +10,7 @@
 //! endpoints are clocked by the MIG UI clock, so the bridge sees command pulses and raises
 //! events in its own domain.
 
-use crew_hw::accelerator::Accelerator;
+use crew_hw::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
 use crew_hw::host_bridge::{EngineInfo, DEFAULT_WATCHDOG_CYCLES};
 use crew_spec::regmap::{self, check_endpoints, EndpointKind, ENDPOINTS};
 use rust_hdl::prelude::*;
@@ -28,6 +29,7 @@ fn trigger_out(addr: u8) -> TriggerOut {
 
 macro_rules! declare_board_top {
     (
+        $top:ident, $accelerator:ident;
         wire_in: [$(($wi_const:ident, $wi:ident, $wi_addr:literal, $wi_doc:literal)),* $(,)?],
         wire_out: [$(($wo_const:ident, $wo:ident, $wo_addr:literal, $wo_doc:literal)),* $(,)?],
         trigger_in: [$(($ti_const:ident, $ti:ident, $ti_addr:literal, $ti_doc:literal)),* $(,)?],
@@ -35,8 +37,9 @@ macro_rules! declare_board_top {
         pipe_in: [$(($pi_const:ident, $pi:ident, $pi_addr:literal, $pi_doc:literal)),* $(,)?],
         pipe_out: [$(($po_const:ident, $po:ident, $po_addr:literal, $po_doc:literal)),* $(,)?] $(,)?
     ) => {
+        #[doc = concat!("The XEM7010 design around [`", stringify!($accelerator), "`].")]
         #[derive(LogicBlock)]
-        pub struct CrewBoardTop {
+        pub struct $top {
             /// FrontPanel host interface pins (okHost).
             pub hi: OpalKellyHostInterface,
             /// DDR3 pins (MIG).
@@ -48,7 +51,7 @@ macro_rules! declare_board_top {
             pub leds: Signal<Out, Bits<8>>,
             ok_host: OpalKellyHost,
             mig: MemoryInterfaceGenerator7Series,
-            accelerator: Accelerator,
+            accelerator: $accelerator,
             $($wi: WireIn,)*
             $($wo: WireOut,)*
             $($ti: TriggerIn,)*
@@ -57,12 +60,12 @@ macro_rules! declare_board_top {
             $($po: BTPipeOut,)*
         }
 
-        impl CrewBoardTop {
+        impl $top {
             /// The top with all ports connected, ready for Verilog generation; the
-            /// identity wires report `engine`.
-            pub fn new(engine: EngineInfo) -> CrewBoardTop {
+            /// identity wires report `engine` (of this top's engine kind).
+            pub fn new(engine: EngineInfo) -> $top {
                 assert_eq!(check_endpoints(ENDPOINTS), Ok(()));
-                let mut top = CrewBoardTop {
+                let mut top = $top {
                     hi: OpalKellyHostInterface::xem_7010(),
                     mcb: MCBInterface4GDDR3::xem_7010_constrained(),
                     sys_clock_p: xem_7010_pos_clock(),
@@ -70,7 +73,7 @@ macro_rules! declare_board_top {
                     leds: xem_7010_leds(),
                     ok_host: OpalKellyHost::xem_7010(),
                     mig: Default::default(),
-                    accelerator: Accelerator::new(engine, DEFAULT_WATCHDOG_CYCLES),
+                    accelerator: $accelerator::new(engine, DEFAULT_WATCHDOG_CYCLES),
                     $($wi: WireIn::new(regmap::$wi_const),)*
                     $($wo: WireOut::new(regmap::$wo_const),)*
                     $($ti: TriggerIn::new(regmap::$ti_const),)*
@@ -87,7 +90,7 @@ macro_rules! declare_board_top {
             }
         }
 
-        impl Logic for CrewBoardTop {
+        impl Logic for $top {
             #[hdl_gen]
             fn update(&mut self) {
                 OpalKellyHostInterface::link(&mut self.hi, &mut self.ok_host.hi);
@@ -152,7 +155,8 @@ macro_rules! declare_board_top {
     };
 }
 
-crew_spec::with_endpoint_table!(declare_board_top);
+crew_spec::with_endpoint_table!(declare_board_top, CrewBoardTop, CrewAccelerator);
+crew_spec::with_endpoint_table!(declare_board_top, DenseBoardTop, DenseAccelerator);
 
-/// The engine parameters of the board build.
-pub use crew_hw::board_engine::board_engine_info;
+/// The engine choice of the board build.
+pub use crew_hw::board_engine::BoardEngine;

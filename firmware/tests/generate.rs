@@ -3,7 +3,7 @@
 //! deterministic.
 
 use crew_firmware::bitstream::{generate, read_manifest, GENERATED_FILES, MANIFEST_FILE};
-use crew_firmware::top::board_engine_info;
+use crew_firmware::top::BoardEngine;
 use crew_hw::synth_check::yosys_check_in;
 use crew_spec::regmap;
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use std::path::Path;
 #[test]
 fn top_verilog_passes_yosys_checks() {
     let dir = tempfile::tempdir().unwrap();
-    generate(board_engine_info(), dir.path()).unwrap();
+    generate(BoardEngine::Crew.info(), dir.path()).unwrap();
     let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
     // Every endpoint of the register map is instantiated at its address.
     for regmap::Endpoint { name, addr, .. } in regmap::ENDPOINTS {
@@ -68,7 +68,7 @@ fn top_port_bits(verilog: &str) -> BTreeSet<String> {
 #[test]
 fn xdc_places_every_top_level_port() {
     let dir = tempfile::tempdir().unwrap();
-    generate(board_engine_info(), dir.path()).unwrap();
+    generate(BoardEngine::Crew.info(), dir.path()).unwrap();
     let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
     let xdc = std::fs::read_to_string(dir.path().join("top.xdc")).unwrap();
     let ports = top_port_bits(&top);
@@ -99,8 +99,8 @@ fn xdc_places_every_top_level_port() {
 fn generation_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let ma = generate(board_engine_info(), a.path()).unwrap();
-    let mb = generate(board_engine_info(), b.path()).unwrap();
+    let ma = generate(BoardEngine::Crew.info(), a.path()).unwrap();
+    let mb = generate(BoardEngine::Crew.info(), b.path()).unwrap();
     assert_eq!(ma.design_hash, mb.design_hash);
     for name in GENERATED_FILES.iter().chain([&MANIFEST_FILE]) {
         let fa = std::fs::read(a.path().join(name)).unwrap();
@@ -112,10 +112,10 @@ fn generation_is_deterministic() {
     assert_eq!(m.design_id, regmap::DESIGN_ID);
     assert_eq!(m.protocol_version, regmap::PROTOCOL_VERSION);
     assert_eq!(m.board_model, regmap::BOARD_MODEL);
-    assert_eq!(m.engine.lanes, board_engine_info().lanes);
+    assert_eq!(m.engine.lanes, BoardEngine::Crew.info().lanes);
     assert_eq!(m.design_hash.len(), 64);
     // The hash covers the files: changing one changes it.
-    let mut other = board_engine_info();
+    let mut other = BoardEngine::Crew.info();
     other.acc_depth += 1;
     let c = tempfile::tempdir().unwrap();
     assert_ne!(
@@ -155,7 +155,7 @@ fn vivado_failure_reports_the_log() {
         "echo 'ERROR: synthesis failed' > vivado.log; exit 1",
     );
     let build = tempfile::tempdir().unwrap();
-    generate(board_engine_info(), build.path()).unwrap();
+    generate(BoardEngine::Crew.info(), build.path()).unwrap();
     let bits = tempfile::tempdir().unwrap();
     let err = crew_firmware::bitstream::run_vivado(build.path(), &setup, bits.path()).unwrap_err();
     match err {
@@ -178,7 +178,7 @@ fn vivado_success_copies_bitstream_with_manifest() {
          echo 'CREW Vivado run complete' > vivado.log",
     );
     let build = tempfile::tempdir().unwrap();
-    let m = generate(board_engine_info(), build.path()).unwrap();
+    let m = generate(BoardEngine::Crew.info(), build.path()).unwrap();
     let bits = tempfile::tempdir().unwrap();
     let bit = crew_firmware::bitstream::run_vivado(build.path(), &setup, bits.path()).unwrap();
     let stem = format!("crew-xem7010-{}", &m.design_hash[..16]);
@@ -191,4 +191,41 @@ fn vivado_success_copies_bitstream_with_manifest() {
         Some(&*format!("{stem}.bit"))
     );
     assert_eq!(copied.bitstream_sha256.as_ref().map(String::len), Some(64));
+}
+
+#[test]
+fn the_dense_design_has_its_own_manifest_and_its_verilog_passes_yosys() {
+    let crew = tempfile::tempdir().unwrap();
+    let dense = tempfile::tempdir().unwrap();
+    let mc = generate(BoardEngine::Crew.info(), crew.path()).unwrap();
+    let md = generate(BoardEngine::Dense.info(), dense.path()).unwrap();
+    assert_eq!(
+        md.engine,
+        crew_firmware::bitstream::EngineParameters::new(regmap::ENGINE_KIND_DENSE, 16, 1024)
+    );
+    assert_eq!(md.engine.kind, "dense");
+    assert_eq!(mc.engine.kind, "crew");
+    assert_ne!(md.design_hash, mc.design_hash);
+    let read = |dir: &Path| std::fs::read_to_string(dir.join("top.v")).unwrap();
+    let (crew_v, dense_v) = (read(crew.path()), read(dense.path()));
+    // The dense top holds the MAC-lane datapath (its weight-word sequencer `m_obase`) and
+    // no table unit; the CREW top the other way round.
+    assert!(dense_v.contains("m_obase") && !dense_v.contains("table_unit"));
+    assert!(crew_v.contains("table_unit") && !crew_v.contains("m_obase"));
+    let log = yosys_check_in(dense.path(), &["top.v"], &["vendor_stubs.v"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(log.contains("Found and reported 0 problems"), "{log}");
+}
+
+#[test]
+fn an_engine_kind_without_a_board_design_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut info = BoardEngine::Crew.info();
+    info.kind = 7;
+    let err = generate(info, dir.path()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("engine kind 7 is no board engine (expected one of: 1 (crew), 2 (dense))"),
+        "{err}"
+    );
 }

@@ -1,11 +1,12 @@
 //! `okFrontPanel_ConfigureFPGA` on the stand-in: the bitstream's manifest beside it
-//! (bitstreams/README.md) must be for this board, match the file's sha256 and name the
-//! design the simulated board implements; then that design is what the board runs.
+//! (bitstreams/README.md) must be for this board, match the file's sha256 and name a
+//! design the simulated board implements (the CREW or the dense engine, as
+//! `crew-firmware generate --engine` builds it); then that design is what the board runs.
 
 use std::path::Path;
 
 use crew_firmware::bitstream::{read_manifest, EngineParameters};
-use crew_hw::board_engine::board_engine_info;
+use crew_hw::board_engine::BoardEngine;
 use crew_spec::regmap;
 use rust_hdl_ok_frontpanel_sys::ErrorName;
 use sha2::{Digest, Sha256};
@@ -34,6 +35,8 @@ impl Refused {
 
 /// A bitstream accepted for the simulated board.
 pub struct Accepted {
+    /// The engine the manifest names.
+    pub engine: BoardEngine,
     pub bitstream_sha256: String,
     pub bitstream_bytes: usize,
 }
@@ -54,15 +57,20 @@ pub fn check(bit: &Path) -> Result<Accepted, Refused> {
     if !sha.eq_ignore_ascii_case(listed) || manifest.board_model != regmap::BOARD_MODEL {
         return Err(Refused::Invalid);
     }
-    let info = board_engine_info();
-    let simulated = EngineParameters::new(info.kind, info.lanes, info.acc_depth);
-    if manifest.engine != simulated
-        || manifest.design_id != regmap::DESIGN_ID
+    let engine = BoardEngine::ALL.into_iter().find(|e| {
+        let info = e.info();
+        manifest.engine == EngineParameters::new(info.kind, info.lanes, info.acc_depth)
+    });
+    let Some(engine) = engine else {
+        return Err(Refused::UnsupportedDesign);
+    };
+    if manifest.design_id != regmap::DESIGN_ID
         || manifest.protocol_version != regmap::PROTOCOL_VERSION
     {
         return Err(Refused::UnsupportedDesign);
     }
     Ok(Accepted {
+        engine,
         bitstream_sha256: sha,
         bitstream_bytes: bytes.len(),
     })

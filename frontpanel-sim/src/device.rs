@@ -1,9 +1,10 @@
 //! The one simulated device of the stand-in: presence (faults can unplug it), the FPGA's
-//! configuration (none, or the simulated board running the CREW design), the host-side
+//! configuration (none, or the simulated board running the CREW or the dense design), the host-side
 //! wire-in buffer, and the device clock under the USB cost model.
 
 use std::path::{Path, PathBuf};
 
+use crew_hw::board_engine::BoardEngine;
 use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig, SimBoardError};
 use crew_hw::usb_timing::{UsbCall, UsbDeviceClock};
 use rust_hdl_ok_frontpanel_sys::ErrorName;
@@ -112,9 +113,16 @@ impl Device {
             };
             match persisted {
                 Ok(PersistedState {
-                    configured_with: Some(_),
+                    configured_with: Some(with),
                 }) => {
-                    if let Err(code) = self.power_up_design() {
+                    let Some(engine) = BoardEngine::from_kind_code(with.engine_kind) else {
+                        self.environment_problem = Some(format!(
+                            "{STATE_ENV}: engine kind {} is no design of the simulated board",
+                            with.engine_kind
+                        ));
+                        return ErrorName::Failed.code();
+                    };
+                    if let Err(code) = self.power_up_design(engine) {
                         return code;
                     }
                 }
@@ -204,10 +212,14 @@ impl Device {
 
     // ---- configuration ----
 
-    fn power_up_design(&mut self) -> Result<(), Code> {
+    fn power_up_design(&mut self, engine: BoardEngine) -> Result<(), Code> {
         self.base_ps = self.device_time_ps();
         self.configured = None;
-        let board = SimBoard::new(SimBoardConfig::default()).map_err(sim_code)?;
+        let board = SimBoard::new(SimBoardConfig {
+            engine,
+            ..SimBoardConfig::default()
+        })
+        .map_err(sim_code)?;
         self.configured = Some(Configured {
             board: Box::new(board),
             clock: UsbDeviceClock::new(),
@@ -254,12 +266,13 @@ impl Device {
                 };
                 self.base_ps = self.device_time_ps() + download.cost_ps();
                 self.configured = None;
-                if let Err(code) = self.power_up_design() {
+                if let Err(code) = self.power_up_design(accepted.engine) {
                     return code;
                 }
                 self.persist(Some(ConfiguredWith {
                     bitstream: bit.to_path_buf(),
                     bitstream_sha256: accepted.bitstream_sha256,
+                    engine_kind: accepted.engine.kind_code(),
                 }))
             }
         }

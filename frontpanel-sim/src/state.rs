@@ -16,6 +16,14 @@ pub struct PersistedState {
 pub struct ConfiguredWith {
     pub bitstream: PathBuf,
     pub bitstream_sha256: String,
+    /// `regmap::ENGINE_KIND_*` of the design (CREW in state files written before the
+    /// dense design existed).
+    #[serde(default = "crew_engine_kind")]
+    pub engine_kind: u16,
+}
+
+fn crew_engine_kind() -> u16 {
+    crew_spec::regmap::ENGINE_KIND_CREW
 }
 
 /// Reads the state; a missing file is an unconfigured board.

@@ -139,6 +139,15 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The engine kinds of the register map, for messages: `1 (CREW), 2 (dense int8)`.
+fn known_engine_kinds() -> String {
+    let kinds: Vec<String> = regmap::ENGINE_KINDS
+        .iter()
+        .map(|(code, _, description)| format!("{code} ({description})"))
+        .collect();
+    kinds.join(", ")
+}
+
 /// Running a package failed, on a device (board or simulated board, through the driver)
 /// or on the integer reference. `on` says where: the transport's description or the
 /// backend's name.
@@ -155,6 +164,14 @@ pub enum RunError {
         on: String,
         found: u16,
         expected: u16,
+    },
+    #[error("{on} runs engine kind {found}, which this crew-host does not know (it knows {}); flash a bitstream of this version (crew-firmware generate --engine crew|dense)", known_engine_kinds())]
+    UnknownEngine { on: String, found: u16 },
+    #[error("{on}: the package cannot run on the {engine} engine: {message}")]
+    PackageUnsuited {
+        on: String,
+        engine: &'static str,
+        message: String,
     },
     #[error("{on}: DRAM calibration did not complete within {after:?}")]
     CalibrationPending { on: String, after: Duration },
@@ -231,7 +248,9 @@ impl RunError {
         match self {
             RunError::WrongDesign { .. }
             | RunError::WrongProtocol { .. }
-            | RunError::WrongEngine { .. } => ErrorClass::Bitstream,
+            | RunError::WrongEngine { .. }
+            | RunError::UnknownEngine { .. } => ErrorClass::Bitstream,
+            RunError::PackageUnsuited { .. } => ErrorClass::Model,
             RunError::Transport {
                 error: TransportError::LibraryMissing(_) | TransportError::Open { .. },
                 ..

@@ -1,62 +1,128 @@
-//! What the FPGA holds besides the vendor cores: the host bridge and the engine, wired
+//! What the FPGA holds besides the vendor cores: the host bridge and an engine, wired
 //! once. The firmware top puts it between okHost's endpoints and the MIG; the simulated
 //! board runs the same block (its generated Verilog under Verilator, or rust-hdl's own
 //! simulation), so the bitstream and both simulators share this wiring.
+//!
+//! One accelerator type per board engine ([`CrewAccelerator`], [`DenseAccelerator`]),
+//! declared by one macro: `#[hdl_gen]` needs the engine's fields, so the engine cannot be
+//! a type parameter. [`BoardAccelerator`] is what the simulated board needs of either.
 
-#[cfg(doc)]
-use crate::board_engine::board_engine_info;
-use crate::board_engine::BoardEngine;
+use crate::board_engine::{BoardEngine, CrewBoardEngine, DenseBoardEngine};
 use crate::engine::port::EngineControl;
 use crate::host_bridge::{EngineInfo, HostBridge};
 use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::MigMaster;
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock)]
-pub struct Accelerator {
-    /// FrontPanel host interface clock (48 MHz).
-    pub ti_clk: Signal<In, Clock>,
-    /// MIG UI clock (100 MHz); the engine runs on it.
-    pub ui_clk: Signal<In, Clock>,
-    /// The FrontPanel endpoints.
-    pub host: HostEndpoints,
-    /// LEDs, active high (UI clock domain).
-    pub leds: Signal<Out, Bits<8>>,
-    /// The MIG user interface (UI clock domain).
-    pub dram: MigMaster,
-    pub bridge: HostBridge,
-    pub engine: BoardEngine,
+/// An accelerator as the simulated board drives it: its boundary signals and the bridge
+/// (for co-simulation hooks).
+pub trait BoardAccelerator: Block + Send {
+    /// The engine it holds.
+    const ENGINE: BoardEngine;
+    /// The accelerator reporting `engine` on the identity wires (normally
+    /// `Self::ENGINE.info()`), with the transfer watchdog at `watchdog_cycles` UI cycles.
+    fn new(engine: EngineInfo, watchdog_cycles: u32) -> Self;
+    fn ti_clk(&mut self) -> &mut Signal<In, Clock>;
+    fn ui_clk(&mut self) -> &mut Signal<In, Clock>;
+    fn host(&self) -> &HostEndpoints;
+    fn host_mut(&mut self) -> &mut HostEndpoints;
+    fn dram(&self) -> &MigMaster;
+    fn dram_mut(&mut self) -> &mut MigMaster;
+    fn leds(&self) -> &Signal<Out, Bits<8>>;
+    fn bridge(&self) -> &HostBridge;
 }
 
-impl Accelerator {
-    /// [`BoardEngine`] behind the bridge, reporting `engine` on the identity wires
-    /// (normally [`board_engine_info`]), with the transfer watchdog at `watchdog_cycles`
-    /// UI cycles.
-    pub fn new(engine: EngineInfo, watchdog_cycles: u32) -> Accelerator {
-        Accelerator {
-            ti_clk: Default::default(),
-            ui_clk: Default::default(),
-            host: Default::default(),
-            leds: Default::default(),
-            dram: Default::default(),
-            bridge: HostBridge::new(engine, watchdog_cycles),
-            engine: BoardEngine::new(),
+macro_rules! accelerator {
+    ($(#[$doc:meta])* $name:ident, $engine:ty, $kind:expr) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $name {
+            /// FrontPanel host interface clock (48 MHz).
+            pub ti_clk: Signal<In, Clock>,
+            /// MIG UI clock (100 MHz); the engine runs on it.
+            pub ui_clk: Signal<In, Clock>,
+            /// The FrontPanel endpoints.
+            pub host: HostEndpoints,
+            /// LEDs, active high (UI clock domain).
+            pub leds: Signal<Out, Bits<8>>,
+            /// The MIG user interface (UI clock domain).
+            pub dram: MigMaster,
+            pub bridge: HostBridge,
+            pub engine: $engine,
         }
-    }
+
+        impl Logic for $name {
+            #[hdl_gen]
+            fn update(&mut self) {
+                self.bridge.ti_clk.next = self.ti_clk.val();
+                self.bridge.ui_clk.next = self.ui_clk.val();
+                self.engine.clock.next = self.ui_clk.val();
+                HostEndpoints::link(&mut self.host, &mut self.bridge.host);
+                MigMaster::link(&mut self.dram, &mut self.bridge.dram);
+                self.leds.next = self.bridge.leds.val();
+                // Engine: run control and counters to the bridge, its DRAM port through
+                // the bridge's arbiter.
+                EngineControl::join(&mut self.bridge.engine, &mut self.engine.run);
+                MigMaster::join(&mut self.engine.dram, &mut self.bridge.engine_dram);
+            }
+        }
+
+        impl BoardAccelerator for $name {
+            const ENGINE: BoardEngine = $kind;
+            fn new(engine: EngineInfo, watchdog_cycles: u32) -> $name {
+                assert_eq!(
+                    engine.kind,
+                    Self::ENGINE.kind_code(),
+                    "the identity wires report the engine the design holds"
+                );
+                $name {
+                    ti_clk: Default::default(),
+                    ui_clk: Default::default(),
+                    host: Default::default(),
+                    leds: Default::default(),
+                    dram: Default::default(),
+                    bridge: HostBridge::new(engine, watchdog_cycles),
+                    engine: Default::default(),
+                }
+            }
+            fn ti_clk(&mut self) -> &mut Signal<In, Clock> {
+                &mut self.ti_clk
+            }
+            fn ui_clk(&mut self) -> &mut Signal<In, Clock> {
+                &mut self.ui_clk
+            }
+            fn host(&self) -> &HostEndpoints {
+                &self.host
+            }
+            fn host_mut(&mut self) -> &mut HostEndpoints {
+                &mut self.host
+            }
+            fn dram(&self) -> &MigMaster {
+                &self.dram
+            }
+            fn dram_mut(&mut self) -> &mut MigMaster {
+                &mut self.dram
+            }
+            fn leds(&self) -> &Signal<Out, Bits<8>> {
+                &self.leds
+            }
+            fn bridge(&self) -> &HostBridge {
+                &self.bridge
+            }
+        }
+    };
 }
 
-impl Logic for Accelerator {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.bridge.ti_clk.next = self.ti_clk.val();
-        self.bridge.ui_clk.next = self.ui_clk.val();
-        self.engine.clock.next = self.ui_clk.val();
-        HostEndpoints::link(&mut self.host, &mut self.bridge.host);
-        MigMaster::link(&mut self.dram, &mut self.bridge.dram);
-        self.leds.next = self.bridge.leds.val();
-        // Engine: run control and counters to the bridge, its DRAM port through the
-        // bridge's arbiter.
-        EngineControl::join(&mut self.bridge.engine, &mut self.engine.run);
-        MigMaster::join(&mut self.engine.dram, &mut self.bridge.engine_dram);
-    }
-}
+accelerator!(
+    /// The host bridge and the CREW engine ([`CrewBoardEngine`]).
+    CrewAccelerator,
+    CrewBoardEngine,
+    BoardEngine::Crew
+);
+
+accelerator!(
+    /// The host bridge and the dense baseline engine ([`DenseBoardEngine`]).
+    DenseAccelerator,
+    DenseBoardEngine,
+    BoardEngine::Dense
+);

@@ -1,5 +1,5 @@
-//! Simulated XEM7010: the accelerator (host bridge + engine, [`crate::accelerator`]) and
-//! the DDR3 model driven at endpoint level, with calls mirroring the FrontPanel API so the
+//! Simulated XEM7010: the accelerator (host bridge + the CREW or the dense engine,
+//! [`crate::accelerator`], chosen by [`SimBoardConfig::engine`]) and the DDR3 model driven at endpoint level, with calls mirroring the FrontPanel API so the
 //! host driver can use it as a backend. Both clocks are simulated in one thread,
 //! interleaved by time: ti_clk at 48 MHz and the MIG UI clock at 100 MHz. The accelerator
 //! runs on one of two simulators ([`Simulator`]): its generated Verilog compiled by
@@ -16,10 +16,11 @@
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
 
+use crate::board_engine::BoardEngine;
 use crate::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
 use crate::host_bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
 use crate::host_endpoints::WIRE_INS;
-use crate::sim::circuit::{Circuit, RustHdlCircuit, VerilatorCircuit};
+use crate::sim::circuit::{rust_hdl_circuit, Circuit, VerilatorCircuit};
 use crate::sim::verilator::{self, BuildOptions, VerilatedLibrary, VerilatorError};
 use crew_spec::regmap::{self, EndpointKind};
 use std::collections::HashMap;
@@ -111,6 +112,8 @@ impl std::str::FromStr for Simulator {
 /// Configuration of a simulated board.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimBoardConfig {
+    /// The engine of the simulated design (the identity wires report it).
+    pub engine: BoardEngine,
     /// The simulator asked for; Verilator falls back to rust-hdl where it is not
     /// installed (see [`SimBoard::notice`]).
     pub simulator: Simulator,
@@ -127,6 +130,7 @@ pub struct SimBoardConfig {
 impl Default for SimBoardConfig {
     fn default() -> Self {
         SimBoardConfig {
+            engine: BoardEngine::default(),
             simulator: Simulator::default(),
             vcd: None,
             ddr: Ddr3Timing::default(),
@@ -219,11 +223,12 @@ impl SimBoard {
                 };
                 let library = match edit {
                     Some(edit) => Arc::new(VerilatorCircuit::library(
+                        config.engine,
                         config.watchdog_cycles,
                         options,
                         Some(edit),
                     )?),
-                    None => accelerator_library(config.watchdog_cycles, options)?,
+                    None => accelerator_library(config.engine, config.watchdog_cycles, options)?,
                 };
                 if let Some(seconds) = library.build_seconds() {
                     notice = Some(format!(
@@ -247,7 +252,7 @@ impl SimBoard {
                 if config.vcd.is_some() {
                     return Err(SimBoardError::TraceNeedsVerilator(Simulator::RustHdl));
                 }
-                Box::new(RustHdlCircuit::new(config.watchdog_cycles))
+                rust_hdl_circuit(config.engine, config.watchdog_cycles)
             }
         };
         let mut board = SimBoard {
@@ -312,7 +317,7 @@ impl SimBoard {
 
     /// The host bridge as rust-hdl simulates it (None on the Verilator backend).
     pub fn bridge(&self) -> Option<&HostBridge> {
-        self.circuit.rust_hdl().map(|core| &core.bridge)
+        self.circuit.rust_hdl_bridge()
     }
 
     /// Installs (or removes) the co-simulation hook, called before every clock edge
@@ -679,8 +684,8 @@ impl SimBoard {
             self.settle()?;
         }
         if let Some(observer) = &mut self.edge_observer {
-            if let Some(core) = self.circuit.rust_hdl() {
-                observer(&core.bridge, ui_edge, ti_edge);
+            if let Some(bridge) = self.circuit.rust_hdl_bridge() {
+                observer(bridge, ui_edge, ti_edge);
             }
         }
         let request = ui_edge.then(|| self.circuit.mig_request());
@@ -759,20 +764,27 @@ fn check_blocks(block_size: usize, len: usize) -> Result<(), SimBoardError> {
     Ok(())
 }
 
-/// The compiled accelerator for this watchdog setting and trace option, built or loaded
-/// once per process.
+/// The compiled accelerator for this engine, watchdog setting and trace option, built or
+/// loaded once per process.
 fn accelerator_library(
+    engine: BoardEngine,
     watchdog_cycles: u32,
     options: BuildOptions,
 ) -> Result<Arc<VerilatedLibrary>, VerilatorError> {
-    type Libraries = Mutex<HashMap<(u32, BuildOptions), Arc<VerilatedLibrary>>>;
+    type Libraries = Mutex<HashMap<(BoardEngine, u32, BuildOptions), Arc<VerilatedLibrary>>>;
     static LIBRARIES: OnceLock<Libraries> = OnceLock::new();
     let libraries = LIBRARIES.get_or_init(Default::default);
     let mut libraries = libraries.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(library) = libraries.get(&(watchdog_cycles, options)) {
+    let key = (engine, watchdog_cycles, options);
+    if let Some(library) = libraries.get(&key) {
         return Ok(library.clone());
     }
-    let library = Arc::new(VerilatorCircuit::library(watchdog_cycles, options, None)?);
-    libraries.insert((watchdog_cycles, options), library.clone());
+    let library = Arc::new(VerilatorCircuit::library(
+        engine,
+        watchdog_cycles,
+        options,
+        None,
+    )?);
+    libraries.insert(key, library.clone());
     Ok(library)
 }

@@ -6,11 +6,13 @@
 //! (bytes moved, errors), all wire-outs, the trigger-outs, the simulated cycle counts and
 //! the DRAM contents. The results are also checked against the independent integer
 //! reference, and a deliberately planted RTL change in the Verilog must make the
-//! comparison fail.
+//! comparison fail. The script runs on the board with either engine (the dense engine
+//! gets the same layers in the dense image layout).
 
 mod common;
 
 use common::*;
+use crew_hw::board_engine::BoardEngine;
 use crew_hw::cosim;
 use crew_hw::layer_image::{pack_i8_vectors, unpack_i32, unpack_i8, LayerImage};
 use crew_hw::sim_board::{SimBoard, SimBoardConfig, Simulator};
@@ -42,7 +44,9 @@ struct Workload {
     fc_out_len: usize,
 }
 
-fn workload() -> Workload {
+fn workload(engine: BoardEngine) -> Workload {
+    let relayout =
+        |kind, n_in, n_out, passes: &[_], base| relayout(engine, kind, n_in, n_out, passes, base);
     let mut r = rng(0x5EED_CAFE);
     let (n_in, hid) = (20, 18);
     let x = random_vector(&mut r, n_in);
@@ -70,13 +74,21 @@ fn workload() -> Workload {
 }
 
 fn relayout(
+    engine: BoardEngine,
     kind: LayerKind,
     n_in: usize,
     n_out: usize,
     passes: &[crew_hw::layer_image::PassMatrix],
     base: u32,
 ) -> LayerImage {
-    crew_hw::layer_image::build_layer(kind, false, n_in, n_out, passes, base)
+    match engine {
+        BoardEngine::Crew => {
+            crew_hw::layer_image::build_layer(kind, false, n_in, n_out, passes, base)
+        }
+        BoardEngine::Dense => {
+            crew_hw::layer_image::build_dense_layer(kind, n_in, n_out, passes, base)
+        }
+    }
 }
 
 /// What one host call left behind.
@@ -252,17 +264,22 @@ fn run_script(board: SimBoard, w: &Workload) -> (Vec<Observation>, SimBoard) {
 }
 
 fn board(simulator: Simulator) -> SimBoard {
+    engine_board(BoardEngine::Crew, simulator)
+}
+
+fn engine_board(engine: BoardEngine, simulator: Simulator) -> SimBoard {
     SimBoard::new(SimBoardConfig {
+        engine,
         simulator,
         ..SimBoardConfig::default()
     })
     .unwrap()
 }
 
-/// The script on rust-hdl, run once for both tests.
+/// The script on rust-hdl on the CREW board, run once for both tests.
 fn rust_hdl_log() -> &'static Vec<Observation> {
     static LOG: OnceLock<Vec<Observation>> = OnceLock::new();
-    LOG.get_or_init(|| run_script(board(Simulator::RustHdl), &workload()).0)
+    LOG.get_or_init(|| run_script(board(Simulator::RustHdl), &workload(BoardEngine::Crew)).0)
 }
 
 /// The first call after which the two logs differ, described.
@@ -291,12 +308,30 @@ fn first_difference(a: &[Observation], b: &[Observation]) -> Option<String> {
 
 #[test]
 fn verilator_and_rust_hdl_agree_after_every_host_call() {
-    let w = workload();
-    let (verilator_log, mut board) = run_script(board(Simulator::Verilator), &w);
+    agree_and_match_the_reference(BoardEngine::Crew, rust_hdl_log());
+}
+
+#[test]
+fn the_dense_board_verilator_and_rust_hdl_agree_and_match_the_reference() {
+    let w = workload(BoardEngine::Dense);
+    let (rust_hdl, _) = run_script(engine_board(BoardEngine::Dense, Simulator::RustHdl), &w);
+    agree_and_match_the_reference(BoardEngine::Dense, &rust_hdl);
+}
+
+/// The script on Verilator against `rust_hdl_log` (the script on rust-hdl), both on the
+/// board holding `engine`, and its results against the integer reference.
+fn agree_and_match_the_reference(engine: BoardEngine, rust_hdl_log: &[Observation]) {
+    let w = workload(engine);
+    let (verilator_log, mut board) = run_script(engine_board(engine, Simulator::Verilator), &w);
     assert_eq!(board.simulator(), Simulator::Verilator);
-    if let Some(diff) = first_difference(rust_hdl_log(), &verilator_log) {
+    if let Some(diff) = first_difference(rust_hdl_log, &verilator_log) {
         panic!("rust-hdl and Verilator differ {diff}");
     }
+    // The identity wires name the engine.
+    assert_eq!(
+        verilator_log[0].wire_outs[(regmap::WIRE_OUT_ENGINE_KIND - 0x20) as usize],
+        engine.kind_code()
+    );
     // Both are right, too: the results match the integer reference.
     let vw = vector_words_i8(w.hid);
     let last = verilator_log.last().unwrap();
@@ -344,7 +379,7 @@ fn a_planted_rtl_change_makes_the_simulators_disagree() {
         Some(&planted),
     )
     .unwrap();
-    let (log, _) = run_script(board, &workload());
+    let (log, _) = run_script(board, &workload(BoardEngine::Crew));
     let diff = first_difference(rust_hdl_log(), &log).expect("the planted change is caught");
     assert!(
         diff.contains("gru step") || diff.contains("lstm step") || diff.contains("fc run"),
@@ -357,7 +392,14 @@ fn a_128x128_lstm_runs_40_steps_on_the_simulated_board_bit_exact() {
     let mut r = rng(0x1571_4040);
     let (n_in, hid, steps) = (128, 128, 40);
     let (passes, _) = rnn_layer(&mut r, LayerKind::Lstm, n_in, hid, |c| 8 + c % 40);
-    let img = relayout(LayerKind::Lstm, n_in, hid, &passes, LSTM_BASE);
+    let img = relayout(
+        BoardEngine::Crew,
+        LayerKind::Lstm,
+        n_in,
+        hid,
+        &passes,
+        LSTM_BASE,
+    );
     let xs: Vec<Vec<i8>> = (0..steps).map(|_| random_vector(&mut r, n_in)).collect();
     let (hs, c) = rnn_reference(LayerKind::Lstm, &passes, &xs, &vec![0; hid], &vec![0; hid]);
     let mut s = Script {

@@ -112,7 +112,7 @@ fn identity_wires_read_back() {
     );
     assert_eq!(
         b.get_wire_out(regmap::WIRE_OUT_ENGINE_KIND).unwrap(),
-        crew_hw::board_engine::board_engine_info().kind
+        crew_hw::board_engine::BoardEngine::Crew.kind_code()
     );
     let status = b.get_wire_out(regmap::WIRE_OUT_STATUS).unwrap();
     assert_ne!(status & regmap::STATUS_CALIB_DONE, 0);

@@ -1,5 +1,5 @@
-//! `--backend auto|board|sim|reference`, `--serial`, simulator faults and deadlines:
-//! opening the device a subcommand runs on.
+//! `--backend auto|board|sim|reference`, `--engine`, `--serial`, simulator faults and
+//! deadlines: opening the device a subcommand runs on.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use crew_host::device::{Device, DeviceConfig};
 use crew_host::error::{ErrorClass, RunError};
 use crew_host::transport::board::BoardTransport;
-use crew_host::transport::sim::{SimFault, SimTransport, Simulator};
+use crew_host::transport::sim::{BoardEngine, SimBoardConfig, SimFault, SimTransport, Simulator};
 use crew_host::transport::{Transport, TransportError};
 use rust_hdl_ok_frontpanel_sys::FrontPanelError;
 
@@ -25,6 +25,11 @@ pub enum Backend {
 
 #[derive(clap::Args, Clone)]
 pub struct DeviceOptions {
+    /// The engine to run on: crew or dense (the dense int8 baseline). The simulated board
+    /// is built with it (default crew); a board must report it on its identity wires
+    /// (default: whichever engine its bitstream holds).
+    #[arg(long)]
+    pub engine: Option<BoardEngine>,
     /// Serial number of the board to use (needed when several are attached).
     #[arg(long, env = "CREW_SERIAL")]
     pub serial: Option<String>,
@@ -54,9 +59,10 @@ pub struct Opened {
     pub note: Option<String>,
 }
 
-fn config(base: DeviceConfig, opts: &DeviceOptions) -> DeviceConfig {
+fn config(base: DeviceConfig, opts: &DeviceOptions, engine: Option<BoardEngine>) -> DeviceConfig {
     DeviceConfig {
         run_timeout: opts.run_timeout_ms.map(Duration::from_millis),
+        engine_kind: engine.map(BoardEngine::kind_code),
         ..base
     }
 }
@@ -69,13 +75,20 @@ pub fn open_board(opts: &DeviceOptions) -> Result<AnyDevice, RunError> {
     Device::open(
         Box::new(t) as Box<dyn Transport>,
         "board",
-        config(DeviceConfig::board(), opts),
+        config(DeviceConfig::board(), opts, opts.engine),
     )
 }
 
 pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, RunError> {
-    let t = SimTransport::with_options(&opts.sim_faults, opts.simulator, opts.vcd.clone())
-        .map_err(|error| RunError::Transport {
+    let engine = opts.engine.unwrap_or_default();
+    let board = SimBoardConfig {
+        engine,
+        simulator: opts.simulator,
+        vcd: opts.vcd.clone(),
+        ..SimBoardConfig::default()
+    };
+    let t =
+        SimTransport::with_board(&opts.sim_faults, board).map_err(|error| RunError::Transport {
             on: "simulated XEM7010".into(),
             error,
         })?;
@@ -85,7 +98,7 @@ pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, RunError> {
     Device::open(
         Box::new(t) as Box<dyn Transport>,
         "sim",
-        config(DeviceConfig::sim(), opts),
+        config(DeviceConfig::sim(), opts, Some(engine)),
     )
 }
 

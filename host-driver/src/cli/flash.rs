@@ -41,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     // The identity check of the driver confirms design id, protocol and engine.
     let config = DeviceConfig {
         calibration_timeout: Duration::from_secs(5),
-        engine_kind: manifest.engine.kind_code,
+        engine_kind: Some(manifest.engine.kind_code),
         ..DeviceConfig::board()
     };
     let device = Device::open(Box::new(board) as Box<dyn Transport>, "board", config)?;
@@ -66,12 +66,13 @@ pub fn run(args: Args) -> Result<()> {
         );
     } else {
         println!(
-            "{on}: configured with {}; design id {:#06x}, protocol version {}, engine kind {}, \
-             {} lanes, accumulator depth {}",
+            "{on}: configured with {}; design id {:#06x}, protocol version {}, engine kind {} \
+             ({}), {} lanes, accumulator depth {}",
             args.bitfile.display(),
             id.design_id,
             id.protocol_version,
             id.engine_kind,
+            crew_spec::regmap::engine_kind_description(id.engine_kind),
             id.lanes,
             id.acc_depth
         );

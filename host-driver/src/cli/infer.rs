@@ -1,8 +1,9 @@
-//! `crew-host infer MODEL_OR_PACKAGE --backend auto|board|sim|reference (--words w1,w2 |
-//! --word-list FILE.tsv | --input X.npy --output Y.npy)`.
+//! `crew-host infer MODEL_OR_PACKAGE --backend auto|board|sim|reference [--engine
+//! crew|dense] (--words w1,w2 | --word-list FILE.tsv | --input X.npy --output Y.npy)`.
 //!
-//! On a device backend (board or simulator) the package image is streamed with a progress
-//! bar and verified, and every layer run is compared bit for bit with the integer
+//! On a device backend (board or simulator) the package's image for the device's engine
+//! (the CREW image, or the dense image built from it) is streamed with a progress bar and
+//! verified, and every layer run is compared bit for bit with the integer
 //! reference ([`Lockstep`]); the engine's cycle counters give the time at the 100 MHz
 //! design clock, and the device clock the time per word a board on USB 2.0 takes
 //! (`crew_hw::usb_timing`), the engine's share beside it.
@@ -129,8 +130,9 @@ fn load_device(args: &Args, package: &Package) -> Result<Option<(Lockstep<AnyDev
     );
     let bar_events = bar.clone();
     device.set_progress(Box::new(move |p| match p {
-        LoadProgress::Write { done, .. } => {
+        LoadProgress::Write { done, total } => {
             bar_events.set_message("loading");
+            bar_events.set_length(2 * total as u64);
             bar_events.set_position(done as u64);
         }
         LoadProgress::Verify { done, total } => {
@@ -145,10 +147,11 @@ fn load_device(args: &Args, package: &Package) -> Result<Option<(Lockstep<AnyDev
     loaded?;
     let seconds = start.elapsed().as_secs_f64();
     if !args.json {
+        let device = lockstep.backend();
         eprintln!(
             "{}: loaded and verified {} bytes in {seconds:.2} s",
-            lockstep.backend().transport().describe(),
-            package.container.image.len()
+            device.transport().describe(),
+            device.loaded_image_bytes().unwrap_or_default()
         );
     }
     Ok(Some((lockstep, seconds)))

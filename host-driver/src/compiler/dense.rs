@@ -3,7 +3,7 @@
 //! `crew_spec::image` (layer flag `FLAG_DENSE`). Built from the package itself, so both
 //! engines see exactly the same int8 weights and epilogue rows; the CREW path is untouched.
 
-use crew_spec::image::{self, encode_dense_column, LayerDescriptor};
+use crew_spec::image::{self, encode_dense_column, LayerDescriptor, LAYER_DESC_WORDS};
 use crew_spec::layout::{ImageBuilder, LayerHeader, PassWords};
 
 use crate::compiler::package::Package;
@@ -25,6 +25,15 @@ pub struct DenseImage {
     pub load_addr: u32,
     pub words: Vec<u128>,
     pub desc_addrs: Vec<u32>,
+}
+
+impl DenseImage {
+    /// The descriptor of package layer `index`, decoded from the image.
+    pub fn descriptor(&self, index: usize) -> Result<LayerDescriptor> {
+        let at = (self.desc_addrs[index] - self.load_addr) as usize;
+        LayerDescriptor::from_words(&self.words[at..at + LAYER_DESC_WORDS])
+            .map_err(|e| bad(format!("layer {index}: descriptor: {e}")))
+    }
 }
 
 fn bad(message: String) -> Error {

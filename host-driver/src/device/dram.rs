@@ -1,13 +1,18 @@
 //! DRAM through the block pipes: armed transfers (address and length on wire-ins, a
 //! command trigger, the pipe, the done event, the error code), and loading a package:
-//! the image streamed to DRAM in chunks, then read back and compared word by word.
+//! the image for the board's engine (the package's CREW image, or the dense image built
+//! from it) streamed to DRAM in chunks, then read back and compared word by word.
+
+use std::borrow::Cow;
 
 use bytes::Buf;
 
-use crew_spec::image::{DRAM_WORDS, WORD_BYTES};
+use crew_spec::image::{words_to_bytes, LayerDescriptor, DRAM_WORDS, WORD_BYTES};
+use crew_spec::package::LayerEntry;
 use crew_spec::regmap;
 
 use super::{Device, LoadProgress, Loaded};
+use crate::compiler::dense::dense_image;
 use crate::compiler::package::Package;
 use crate::error::RunError;
 use crate::transport::Transport;
@@ -121,12 +126,59 @@ impl<T: Transport> Device<T> {
         }
     }
 
-    /// Writes the package image and reads it back; the package counts as loaded only when
-    /// every word matches.
+    /// The package's image for the board's engine: its own (CREW) image, or the dense
+    /// image built from it at the same load address.
+    fn engine_image<'p>(&self, package: &'p Package) -> Result<EngineImage<'p>, RunError> {
+        let c = &package.container;
+        if self.identity.engine_kind != regmap::ENGINE_KIND_DENSE {
+            let descriptors = (0..c.layers.len())
+                .map(|k| {
+                    c.descriptor(k).map_err(|e| RunError::BadImage {
+                        on: self.on(),
+                        message: format!("package layer {k}: {e}"),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            return Ok(EngineImage {
+                load_addr: c.load_addr as u64,
+                bytes: Cow::Borrowed(&c.image),
+                layers: c.layers.clone(),
+                descriptors,
+            });
+        }
+        let unsuited = |e: crate::error::Error| RunError::PackageUnsuited {
+            on: self.on(),
+            engine: "dense",
+            message: e.to_string(),
+        };
+        let dense = dense_image(package, c.load_addr).map_err(unsuited)?;
+        let descriptors = (0..c.layers.len())
+            .map(|k| dense.descriptor(k))
+            .collect::<Result<_, _>>()
+            .map_err(unsuited)?;
+        let layers = c
+            .layers
+            .iter()
+            .zip(&dense.desc_addrs)
+            .map(|(entry, &desc_addr)| LayerEntry {
+                desc_addr,
+                ..*entry
+            })
+            .collect();
+        Ok(EngineImage {
+            load_addr: c.load_addr as u64,
+            bytes: Cow::Owned(words_to_bytes(&dense.words)),
+            layers,
+            descriptors,
+        })
+    }
+
+    /// Writes the package's image for the board's engine and reads it back; the package
+    /// counts as loaded only when every word matches.
     pub fn load_package(&mut self, package: &Package) -> Result<(), RunError> {
         self.loaded = None;
-        let c = &package.container;
-        let end = c.end_addr();
+        let c = self.engine_image(package)?;
+        let end = c.load_addr + (c.bytes.len() / WORD_BYTES) as u64;
         if end > DRAM_WORDS {
             return Err(RunError::OutOfDram {
                 on: self.on(),
@@ -135,11 +187,7 @@ impl<T: Transport> Device<T> {
             });
         }
         let mut step_words = Vec::new();
-        for k in 0..c.layers.len() {
-            let d = c.descriptor(k).map_err(|e| RunError::BadImage {
-                on: self.on(),
-                message: format!("package layer {k}: {e}"),
-            })?;
+        for (k, d) in c.descriptors.iter().enumerate() {
             let mut words = 0u64;
             for p in &d.passes {
                 if self.identity.acc_depth != 0 && p.n_out > self.identity.acc_depth {
@@ -154,9 +202,9 @@ impl<T: Transport> Device<T> {
             }
             step_words.push(words);
         }
-        let total = c.image.len();
-        let load = c.load_addr as u64;
-        for (i, chunk) in c.image.chunks(LOAD_CHUNK_BYTES).enumerate() {
+        let total = c.bytes.len();
+        let load = c.load_addr;
+        for (i, chunk) in c.bytes.chunks(LOAD_CHUNK_BYTES).enumerate() {
             let addr = load + (i * LOAD_CHUNK_BYTES / WORD_BYTES) as u64;
             self.write_dram(addr, chunk, "writing the package image")?;
             let done = (i * LOAD_CHUNK_BYTES + chunk.len()).min(total);
@@ -164,7 +212,7 @@ impl<T: Transport> Device<T> {
         }
         let mut mismatched = 0;
         let mut first = None;
-        for (i, chunk) in c.image.chunks(LOAD_CHUNK_BYTES).enumerate() {
+        for (i, chunk) in c.bytes.chunks(LOAD_CHUNK_BYTES).enumerate() {
             let addr = load + (i * LOAD_CHUNK_BYTES / WORD_BYTES) as u64;
             let back = self.read_dram(addr, chunk.len() / WORD_BYTES, "reading the image back")?;
             for (w, (a, b)) in chunk
@@ -197,12 +245,22 @@ impl<T: Transport> Device<T> {
             });
         }
         self.loaded = Some(Loaded {
-            layers: c.layers.clone(),
+            image_bytes: total,
+            layers: c.layers,
             step_words,
             scratch_addr: end.div_ceil(SCRATCH_ALIGN_WORDS) * SCRATCH_ALIGN_WORDS,
         });
         Ok(())
     }
+}
+
+/// An image as the driver loads it: bytes at a word address, the layer table pointing at
+/// its descriptors, and the descriptors.
+struct EngineImage<'p> {
+    load_addr: u64,
+    bytes: Cow<'p, [u8]>,
+    layers: Vec<LayerEntry>,
+    descriptors: Vec<LayerDescriptor>,
 }
 
 /// Largest power-of-two block (at most [`BLOCK`]) dividing `len` (a multiple of 16).

@@ -1,6 +1,7 @@
 //! The CREW driver over any [`Transport`]: checks that the board runs a CREW bitstream this
-//! host speaks (here), loads a package's DRAM image through the pipe and verifies it by
-//! reading it back (`dram.rs`), and runs layers (`run.rs`: inputs in, start, wait for done,
+//! host speaks, with an engine it knows (here), loads a package's DRAM image for that
+//! engine through the pipe and verifies it by reading it back (`dram.rs`: the CREW image,
+//! or for the dense engine the dense image built from the package), and runs layers (`run.rs`: inputs in, start, wait for done,
 //! error code, outputs and performance counters out). Every wait has a deadline on the
 //! device clock.
 //!
@@ -55,12 +56,14 @@ pub struct DeviceConfig {
     pub run_timeout: Option<Duration>,
     /// Device time between two polls of the trigger-outs.
     pub poll: Duration,
-    /// The engine the host expects.
-    pub engine_kind: u16,
+    /// The engine the host expects (`regmap::ENGINE_KIND_*`); None: whichever engine the
+    /// bitstream holds.
+    pub engine_kind: Option<u16>,
 }
 
 impl DeviceConfig {
-    /// For a board on USB (polls cost a USB round trip anyway).
+    /// For a board on USB (polls cost a USB round trip anyway), running whichever engine
+    /// its bitstream holds.
     pub fn board() -> DeviceConfig {
         DeviceConfig {
             transfer_timeout: Duration::from_secs(2),
@@ -68,11 +71,12 @@ impl DeviceConfig {
             run_timeout_min: Duration::from_millis(500),
             run_timeout: None,
             poll: Duration::from_micros(200),
-            engine_kind: regmap::ENGINE_KIND_CREW,
+            engine_kind: None,
         }
     }
 
-    /// For the simulated board (simulated time is costly: short deadlines, fine polls).
+    /// For the simulated board with the CREW engine (simulated time is costly: short
+    /// deadlines, fine polls).
     pub fn sim() -> DeviceConfig {
         DeviceConfig {
             transfer_timeout: Duration::from_millis(10),
@@ -80,12 +84,14 @@ impl DeviceConfig {
             run_timeout_min: Duration::from_millis(5),
             run_timeout: None,
             poll: Duration::from_micros(10),
-            engine_kind: regmap::ENGINE_KIND_CREW,
+            engine_kind: Some(regmap::ENGINE_KIND_CREW),
         }
     }
 }
 
 struct Loaded {
+    /// Bytes of the image loaded (the CREW image, or the dense one).
+    image_bytes: usize,
     layers: Vec<LayerEntry>,
     /// Words of DRAM one step of each layer streams (records + epilogues), for deadlines.
     step_words: Vec<u64>,
@@ -104,8 +110,9 @@ pub struct Device<T: Transport> {
 
 impl<T: Transport> Device<T> {
     /// Checks the identity wires (design id, protocol version, engine kind) and DRAM
-    /// calibration; refuses a board that runs another bitstream. `name` is the backend
-    /// name in messages ("board", "sim").
+    /// calibration; refuses a board that runs another bitstream, an engine this host does
+    /// not know, or another engine than `config.engine_kind`. `name` is the backend name
+    /// in messages ("board", "sim").
     pub fn open(transport: T, name: &str, config: DeviceConfig) -> Result<Device<T>, RunError> {
         let mut d = Device {
             transport,
@@ -135,11 +142,15 @@ impl<T: Transport> Device<T> {
                 found: d.identity.protocol_version,
             });
         }
-        if d.identity.engine_kind != config.engine_kind {
+        let found = d.identity.engine_kind;
+        if regmap::engine_kind_name(found).is_none() {
+            return Err(RunError::UnknownEngine { on, found });
+        }
+        if let Some(expected) = config.engine_kind.filter(|&e| e != found) {
             return Err(RunError::WrongEngine {
                 on,
-                found: d.identity.engine_kind,
-                expected: config.engine_kind,
+                found,
+                expected,
             });
         }
         d.wait_calibrated()?;
@@ -148,6 +159,11 @@ impl<T: Transport> Device<T> {
 
     pub fn identity(&self) -> Identity {
         self.identity
+    }
+
+    /// Bytes of the image the last successful load put in DRAM (None before one).
+    pub fn loaded_image_bytes(&self) -> Option<usize> {
+        self.loaded.as_ref().map(|l| l.image_bytes)
     }
 
     pub fn transport(&self) -> &T {

@@ -1,5 +1,5 @@
-//! The simulated XEM7010 (`crew_hw::sim_board::SimBoard`: host bridge, engine and DDR3
-//! model simulated cycle by cycle) as a transport. Its clock is simulated time, so
+//! The simulated XEM7010 (`crew_hw::sim_board::SimBoard`: host bridge, the CREW or the
+//! dense engine, and DDR3 model simulated cycle by cycle) as a transport. Its clock is simulated time, so
 //! deadlines and cycle counts mean what they would on the board. Every call also takes
 //! what it costs over USB 2.0 (`crew_hw::usb_timing`, the model the frontpanel-sim
 //! stand-in uses too), so device time is what a board on USB would take.
@@ -10,8 +10,9 @@
 
 use std::time::Duration;
 
-pub use crew_hw::sim_board::Simulator;
-use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig};
+pub use crew_hw::board_engine::BoardEngine;
+use crew_hw::sim_board::{Fault, SimBoard};
+pub use crew_hw::sim_board::{SimBoardConfig, Simulator};
 use crew_hw::usb_timing::{UsbCall, UsbDeviceClock};
 use crew_spec::regmap;
 
@@ -76,23 +77,19 @@ pub struct SimTransport {
 }
 
 impl SimTransport {
-    /// A freshly powered simulated board with calibrated DRAM, on the default simulator.
+    /// A freshly powered simulated board with calibrated DRAM: the CREW engine on the
+    /// default simulator.
     pub fn new(faults: &[SimFault]) -> Result<SimTransport, TransportError> {
-        SimTransport::with_options(faults, Simulator::default(), None)
+        SimTransport::with_board(faults, SimBoardConfig::default())
     }
 
-    /// [`SimTransport::new`] on `simulator`, writing a waveform of the whole session to
-    /// `vcd` if given.
-    pub fn with_options(
+    /// [`SimTransport::new`] with the board `config` (engine, simulator, VCD waveform of
+    /// the whole session).
+    pub fn with_board(
         faults: &[SimFault],
-        simulator: Simulator,
-        vcd: Option<std::path::PathBuf>,
+        config: SimBoardConfig,
     ) -> Result<SimTransport, TransportError> {
-        let mut board = SimBoard::new(SimBoardConfig {
-            simulator,
-            vcd,
-            ..SimBoardConfig::default()
-        })?;
+        let mut board = SimBoard::new(config)?;
         board.wait_calibrated(CALIBRATION_UI_CYCLES)?;
         let mut t = SimTransport {
             board,
@@ -129,7 +126,11 @@ impl SimTransport {
 
 impl Transport for SimTransport {
     fn describe(&self) -> String {
-        format!("simulated XEM7010 ({})", self.board.simulator())
+        format!(
+            "simulated XEM7010 ({} engine, {})",
+            self.board.config().engine,
+            self.board.simulator()
+        )
     }
     fn set_wire_in(&mut self, addr: u8, value: u16) -> Result<(), TransportError> {
         Ok(self.board.set_wire_in(addr, value)?)

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crew_firmware::bitstream::{generate, write_simulation_bitstream};
-use crew_firmware::top::board_engine_info;
+use crew_firmware::top::BoardEngine;
 
 /// The stand-in library: cargo builds it as a dev-dependency (into the deps folder beside
 /// the test executable) and as a workspace member (one folder up).
@@ -24,6 +24,6 @@ pub fn library() -> PathBuf {
 
 /// Generates the design into `dir` and writes its simulation bitstream there.
 pub fn simulation_bitstream(dir: &Path) -> PathBuf {
-    let manifest = generate(board_engine_info(), dir).expect("generate the design");
+    let manifest = generate(BoardEngine::Crew.info(), dir).expect("generate the design");
     write_simulation_bitstream(dir, &manifest).expect("write the simulation bitstream")
 }

@@ -7,7 +7,7 @@
 //! the whole simulated board (bridge + engine on Verilator, DDR3 model, both clocks;
 //! `board_cycles_per_second`, UI cycles).
 
-use crew_hw::board_engine::BoardEngine;
+use crew_hw::board_engine::CrewBoardEngine;
 use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
@@ -238,7 +238,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The same GRU steps on the engine's Verilog under Verilator: same cycle counts.
-    let mut verilated = VerilatedEngine::<BoardEngine>::new(Ddr3Timing::default())?;
+    let mut verilated = VerilatedEngine::<CrewBoardEngine>::new(Ddr3Timing::default())?;
     if let Some(s) = verilated.build_seconds() {
         eprintln!("verilator: built the engine model in {s:.1} s");
     }

@@ -1,11 +1,13 @@
 //! The accelerator as the simulated board drives it: endpoint inputs in, endpoint and
 //! MIG-request outputs out, clocks, settle. Two implementations run the same block
-//! ([`crate::accelerator::Accelerator`]): its generated Verilog compiled by Verilator
-//! ([`VerilatorCircuit`]) and rust-hdl's own simulation of it ([`RustHdlCircuit`]).
+//! (an accelerator of [`crate::accelerator`], for either board engine): its generated
+//! Verilog compiled by Verilator ([`VerilatorCircuit`]) and rust-hdl's own simulation of it
+//! ([`RustHdlCircuit`]).
 
-use crate::accelerator::Accelerator;
-use crate::board_engine::board_engine_info;
+use crate::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
+use crate::board_engine::BoardEngine;
 use crate::ddr3_model::{MigRequest, MigResponse};
+use crate::host_bridge::HostBridge;
 use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
@@ -40,24 +42,33 @@ pub trait Circuit: Send {
     }
     /// Writes the traced signals at `time_ps`, when a trace is open.
     fn trace_dump(&mut self, _time_ps: u64) {}
-    /// The rust-hdl model, for co-simulation hooks (None for compiled backends).
-    fn rust_hdl(&self) -> Option<&Accelerator> {
+    /// The rust-hdl model's host bridge, for co-simulation hooks (None for compiled
+    /// backends).
+    fn rust_hdl_bridge(&self) -> Option<&HostBridge> {
         None
     }
 }
 
-/// rust-hdl's `simulate()` on the [`Accelerator`] block.
-pub struct RustHdlCircuit {
-    core: Box<Accelerator>,
+/// rust-hdl's `simulate()` on the accelerator block `A`.
+pub struct RustHdlCircuit<A: BoardAccelerator> {
+    core: Box<A>,
 }
 
-impl RustHdlCircuit {
-    pub fn new(watchdog_cycles: u32) -> RustHdlCircuit {
-        let mut core = Box::new(Accelerator::new(board_engine_info(), watchdog_cycles));
-        core.ti_clk.connect();
-        core.ui_clk.connect();
-        core.host.connect_inputs();
-        let d = &mut core.dram;
+/// rust-hdl's simulation of the accelerator holding `engine`.
+pub fn rust_hdl_circuit(engine: BoardEngine, watchdog_cycles: u32) -> Box<dyn Circuit> {
+    match engine {
+        BoardEngine::Crew => Box::new(RustHdlCircuit::<CrewAccelerator>::new(watchdog_cycles)),
+        BoardEngine::Dense => Box::new(RustHdlCircuit::<DenseAccelerator>::new(watchdog_cycles)),
+    }
+}
+
+impl<A: BoardAccelerator> RustHdlCircuit<A> {
+    pub fn new(watchdog_cycles: u32) -> RustHdlCircuit<A> {
+        let mut core = Box::new(A::new(A::ENGINE.info(), watchdog_cycles));
+        core.ti_clk().connect();
+        core.ui_clk().connect();
+        core.host_mut().connect_inputs();
+        let d = core.dram_mut();
         d.read_data_out.connect();
         d.read_data_end.connect();
         d.read_data_valid.connect();
@@ -69,46 +80,46 @@ impl RustHdlCircuit {
     }
 }
 
-impl Circuit for RustHdlCircuit {
+impl<A: BoardAccelerator> Circuit for RustHdlCircuit<A> {
     fn set_wire_in(&mut self, addr: u8, value: u16) {
-        if let Some(s) = self.core.host.wire_in_mut(addr) {
+        if let Some(s) = self.core.host_mut().wire_in_mut(addr) {
             s.next = (value as u64).into();
         }
     }
     fn wire_out(&self, addr: u8) -> u16 {
         self.core
-            .host
+            .host()
             .wire_out(addr)
             .map_or(0, |s| s.val().index() as u16)
     }
     fn set_pipe_in(&mut self, write: bool, data: u16) {
-        let p = &mut self.core.host.pipe_in_dram;
+        let p = &mut self.core.host_mut().pipe_in_dram;
         p.write.next = write;
         p.data.next = (data as u64).into();
     }
     fn set_pipe_out_read(&mut self, read: bool) {
-        self.core.host.pipe_out_dram.read.next = read;
+        self.core.host_mut().pipe_out_dram.read.next = read;
     }
     fn pipe_in_ready(&self) -> bool {
-        self.core.host.pipe_in_dram.ready.val()
+        self.core.host().pipe_in_dram.ready.val()
     }
     fn pipe_out_ready(&self) -> bool {
-        self.core.host.pipe_out_dram.ready.val()
+        self.core.host().pipe_out_dram.ready.val()
     }
     fn pipe_out_data(&self) -> u16 {
-        self.core.host.pipe_out_dram.data.val().index() as u16
+        self.core.host().pipe_out_dram.data.val().index() as u16
     }
     fn set_trigger_in(&mut self, value: u16) {
-        self.core.host.trigger_in_command.next = (value as u64).into();
+        self.core.host_mut().trigger_in_command.next = (value as u64).into();
     }
     fn trigger_out(&self) -> u16 {
-        self.core.host.trigger_out_events.val().index() as u16
+        self.core.host().trigger_out_events.val().index() as u16
     }
     fn leds(&self) -> u8 {
-        self.core.leds.val().index() as u8
+        self.core.leds().val().index() as u8
     }
     fn mig_request(&self) -> MigRequest {
-        let m = &self.core.dram;
+        let m = self.core.dram();
         MigRequest {
             address: m.address.val().index() as u32,
             command: m.command.val().index() as u8,
@@ -120,7 +131,7 @@ impl Circuit for RustHdlCircuit {
         }
     }
     fn set_mig_response(&mut self, r: &MigResponse) {
-        let m = &mut self.core.dram;
+        let m = self.core.dram_mut();
         m.read_data_out.next = r.read_data.to_bits();
         m.read_data_end.next = r.read_data_end;
         m.read_data_valid.next = r.read_data_valid;
@@ -129,18 +140,19 @@ impl Circuit for RustHdlCircuit {
         m.calib_done.next = r.calib_done;
     }
     fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool) {
-        self.core.ui_clk.next = Clock { clk: ui_clk };
-        self.core.ti_clk.next = Clock { clk: ti_clk };
+        self.core.ui_clk().next = Clock { clk: ui_clk };
+        self.core.ti_clk().next = Clock { clk: ti_clk };
     }
     fn settle(&mut self) -> bool {
         simulate(&mut *self.core, MAX_SETTLE_ITERS)
     }
-    fn rust_hdl(&self) -> Option<&Accelerator> {
-        Some(&self.core)
+    fn rust_hdl_bridge(&self) -> Option<&HostBridge> {
+        Some(self.core.bridge())
     }
 }
 
-/// Port indices of the compiled [`Accelerator`], looked up once by Verilog name.
+/// Port indices of a compiled accelerator, looked up once by Verilog name (the same for
+/// either engine).
 struct Ports {
     ti_clk: PortIndex,
     ui_clk: PortIndex,
@@ -188,7 +200,7 @@ impl Ports {
     }
 }
 
-/// The [`Accelerator`]'s generated Verilog, compiled by Verilator.
+/// An accelerator's generated Verilog, compiled by Verilator.
 pub struct VerilatorCircuit {
     model: VerilatedModel,
     ports: Ports,
@@ -204,17 +216,29 @@ impl VerilatorCircuit {
         })
     }
 
-    /// The compiled accelerator with the transfer watchdog at `watchdog_cycles`, built
-    /// from the current rust-hdl source (cached by content hash). `edit` may change the
-    /// Verilog first (used to plant a deliberate difference in the cross-check test).
+    /// The compiled accelerator holding `engine`, with the transfer watchdog at
+    /// `watchdog_cycles`, built from the current rust-hdl source (cached by content hash).
+    /// `edit` may change the Verilog first (used to plant a deliberate difference in the
+    /// cross-check test).
     pub fn library(
+        engine: BoardEngine,
         watchdog_cycles: u32,
         options: BuildOptions,
         edit: Option<&dyn Fn(String) -> String>,
     ) -> Result<VerilatedLibrary, VerilatorError> {
-        let mut core = Accelerator::new(board_engine_info(), watchdog_cycles);
-        core.connect_all();
-        VerilatedLibrary::for_block(&core, options, edit)
+        fn build<A: BoardAccelerator>(
+            watchdog_cycles: u32,
+            options: BuildOptions,
+            edit: Option<&dyn Fn(String) -> String>,
+        ) -> Result<VerilatedLibrary, VerilatorError> {
+            let mut core = A::new(A::ENGINE.info(), watchdog_cycles);
+            core.connect_all();
+            VerilatedLibrary::for_block(&core, options, edit)
+        }
+        match engine {
+            BoardEngine::Crew => build::<CrewAccelerator>(watchdog_cycles, options, edit),
+            BoardEngine::Dense => build::<DenseAccelerator>(watchdog_cycles, options, edit),
+        }
     }
 
     /// Starts a VCD trace (the library must be built with `BuildOptions::trace`).
