@@ -1,8 +1,8 @@
 //! `crew-host flash` and `infer --backend board|auto` as processes against the
 //! frontpanel-sim stand-in library (OK_FRONTPANEL_LIB): flashing a simulation bitstream,
-//! running on the flashed board in the next process, refusals, every injected fault with
-//! its exit code and message, and the library search that never looks in the working
-//! directory; and the stand-in's own identity and ConfigureFPGA codes, called directly.
+//! running on the flashed board in the next process (the CREW and the dense design),
+//! refusals, every injected fault with its exit code and message, and the library search
+//! that never looks in the working directory; and the stand-in's own identity and ConfigureFPGA codes, called directly.
 
 mod common;
 
@@ -154,6 +154,57 @@ fn flash_then_infer_hello_world_gives_the_reference_phonemes() {
             board["words"][k]["design_time_us"]
         );
     }
+}
+
+#[test]
+fn a_dense_bitstream_runs_the_dense_design_and_infer_takes_the_engine_from_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let bit = stand_in::engine_simulation_bitstream(
+        &dir.path().join("dense-build"),
+        crew_firmware::top::BoardEngine::Dense,
+    );
+    let state = dir.path().join("stand-in.json");
+    let out = crew_host(&state, "", &["flash", p(&bit)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("engine kind 2 (dense int8), 16 lanes, accumulator depth 1024"),
+        "{}",
+        text(&out)
+    );
+    let pkg = common::tiny_g2p_package(dir.path());
+    // No --engine: the driver runs whichever engine the board reports.
+    let out = crew_host(
+        &state,
+        "",
+        &["infer", p(&pkg), "--backend", "board", "--words", "ab,c"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("board: 2/2 words bit-exact"),
+        "{}",
+        text(&out)
+    );
+    // Asking for the CREW engine on the dense board is refused, naming both.
+    let out = crew_host(
+        &state,
+        "",
+        &[
+            "infer",
+            p(&pkg),
+            "--backend",
+            "board",
+            "--engine",
+            "crew",
+            "--words",
+            "ab",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("engine kind 2 (dense int8), expected 1 (CREW)"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

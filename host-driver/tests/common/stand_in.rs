@@ -22,8 +22,14 @@ pub fn library() -> PathBuf {
         .unwrap_or_else(|| panic!("{name} not built next to {}", exe.display()))
 }
 
-/// Generates the design into `dir` and writes its simulation bitstream there.
+/// Generates the CREW design into `dir` and writes its simulation bitstream there.
 pub fn simulation_bitstream(dir: &Path) -> PathBuf {
-    let manifest = generate(BoardEngine::Crew.info(), dir).expect("generate the design");
+    engine_simulation_bitstream(dir, BoardEngine::Crew)
+}
+
+/// Generates the design holding `engine` into `dir` and writes its simulation bitstream
+/// there.
+pub fn engine_simulation_bitstream(dir: &Path, engine: BoardEngine) -> PathBuf {
+    let manifest = generate(engine.info(), dir).expect("generate the design");
     write_simulation_bitstream(dir, &manifest).expect("write the simulation bitstream")
 }
