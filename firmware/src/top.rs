@@ -1,6 +1,6 @@
 //! The XEM7010 top level: okHost and the FrontPanel endpoints at the register-map
 //! addresses, the MIG 7-series DDR3 controller fed by the 200 MHz differential system
-//! clock, the accelerator (host bridge + engine, `crew_hw::accelerator`), and the LEDs
+//! clock, the accelerator (host bridge + engine, `crew_hw::board::accelerator`), and the LEDs
 //! (active low on the board). One top per board engine ([`CrewBoardTop`],
 //! [`DenseBoardTop`]), declared by one macro.
 //!
@@ -10,7 +10,7 @@
 //! endpoints are clocked by the MIG UI clock, so the bridge sees command pulses and raises
 //! events in its own domain.
 
-use crew_hw::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
+use crew_hw::board::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
 use crew_hw::host_bridge::{EngineInfo, DEFAULT_WATCHDOG_CYCLES};
 use crew_spec::regmap::{self, check_endpoints, EndpointKind, ENDPOINTS};
 use rust_hdl::prelude::*;
@@ -159,4 +159,4 @@ crew_spec::with_endpoint_table!(declare_board_top, CrewBoardTop, CrewAccelerator
 crew_spec::with_endpoint_table!(declare_board_top, DenseBoardTop, DenseAccelerator);
 
 /// The engine choice of the board build.
-pub use crew_hw::board_engine::BoardEngine;
+pub use crew_hw::board::engine::BoardEngine;

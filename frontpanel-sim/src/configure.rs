@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crew_firmware::bitstream::{read_manifest, EngineParameters};
-use crew_hw::board_engine::BoardEngine;
+use crew_hw::board::engine::BoardEngine;
 use crew_spec::regmap;
 use rust_hdl_ok_frontpanel_sys::ErrorName;
 use sha2::{Digest, Sha256};

@@ -1,5 +1,5 @@
 //! A stand-in for Opal Kelly's FrontPanel 5 shared library (`libokFrontPanel.so`) whose
-//! one device is the simulated XEM7010 (`crew_hw::sim_board::SimBoard`), so the board
+//! one device is the simulated XEM7010 (`crew_hw::board::sim_board::SimBoard`), so the board
 //! path of crew-host (rust-hdl-ok-frontpanel-sys, `BoardTransport`, `crew-host flash`,
 //! `infer --backend board`, tests/hil.rs) runs without a board. See docs/frontpanel.md,
 //! "The frontpanel-sim stand-in".

@@ -198,7 +198,7 @@ fn layer_runs() {
     let device = sim(&[]);
     if !engine_attached(&device) {
         eprintln!(
-            "skipped: the simulated board reports no engine lanes (crew_hw::sim_board has \
+            "skipped: the simulated board reports no engine lanes (crew_hw::board::sim_board has \
              no CrewEngine attached in this build), so layer runs cannot execute"
         );
         return;

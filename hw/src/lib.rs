@@ -1,7 +1,6 @@
 //! Board-independent RTL of the CREW accelerator (rust-hdl) and its simulation models.
 
-pub mod accelerator;
-pub mod board_engine;
+pub mod board;
 pub mod bridge_pipe_in;
 pub mod bridge_pipe_out;
 pub mod cosim;
@@ -13,7 +12,6 @@ pub mod host_endpoints;
 pub mod layer_image;
 pub mod mig_port;
 pub mod sim;
-pub mod sim_board;
 pub mod sim_harness;
 pub mod synth_check;
 pub mod usb_timing;

@@ -15,7 +15,7 @@
 //! moving words to or from DRAM), and once the design is quiescent it is added to the
 //! clock without simulating the idle cycles, which would change nothing but cost minutes.
 
-use crate::sim_board::{SimBoard, SimBoardError, UI_PERIOD_PS};
+use crate::board::sim_board::{SimBoard, SimBoardError, UI_PERIOD_PS};
 use crew_spec::regmap;
 
 /// Picoseconds per second.

@@ -12,10 +12,10 @@
 mod common;
 
 use common::*;
-use crew_hw::board_engine::BoardEngine;
+use crew_hw::board::engine::BoardEngine;
+use crew_hw::board::sim_board::{SimBoard, SimBoardConfig, Simulator};
 use crew_hw::cosim;
 use crew_hw::layer_image::{pack_i8_vectors, unpack_i32, unpack_i8, LayerImage};
-use crew_hw::sim_board::{SimBoard, SimBoardConfig, Simulator};
 use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind, WORD_BYTES};
 use crew_spec::regmap::{self, ErrorCode};
 use std::sync::OnceLock;

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{dense, fc_layer, random_vector, rng, IN_ADDR, OUT_ADDR, STATE_ADDR};
+use crew_hw::board::sim_board::{Fault, SimBoard, SimBoardConfig};
 use crew_hw::layer_image::{pack_i8_vectors, unpack_i32};
-use crew_hw::sim_board::{Fault, SimBoard, SimBoardConfig};
 use crew_spec::image::vector_words_i32;
 use crew_spec::regmap::{self, ErrorCode};
 use rand::{Rng, SeedableRng};
@@ -112,7 +112,7 @@ fn identity_wires_read_back() {
     );
     assert_eq!(
         b.get_wire_out(regmap::WIRE_OUT_ENGINE_KIND).unwrap(),
-        crew_hw::board_engine::BoardEngine::Crew.kind_code()
+        crew_hw::board::engine::BoardEngine::Crew.kind_code()
     );
     let status = b.get_wire_out(regmap::WIRE_OUT_STATUS).unwrap();
     assert_ne!(status & regmap::STATUS_CALIB_DONE, 0);

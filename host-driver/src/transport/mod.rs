@@ -1,6 +1,6 @@
 //! The FrontPanel primitives the driver needs, behind one trait, so the same driver code
 //! talks to a real XEM7010 ([`board::BoardTransport`], FrontPanel over USB) or to the
-//! simulated board ([`sim::SimTransport`], `crew_hw::sim_board::SimBoard`).
+//! simulated board ([`sim::SimTransport`], `crew_hw::board::sim_board::SimBoard`).
 //!
 //! Semantics follow FrontPanel: wire-ins are buffered until [`Transport::update_wire_ins`],
 //! wire-outs are captured by [`Transport::update_wire_outs`], trigger-out events are
@@ -46,7 +46,7 @@ pub enum TransportError {
     FrontPanel(#[from] FrontPanelError),
     /// The simulated board reported an error.
     #[error("simulated board: {0}")]
-    Sim(#[from] crew_hw::sim_board::SimBoardError),
+    Sim(#[from] crew_hw::board::sim_board::SimBoardError),
     /// A call's arguments are not what the endpoint takes.
     #[error("{0}")]
     InvalidArgument(String),

@@ -7,12 +7,12 @@
 //! the whole simulated board (bridge + engine on Verilator, DDR3 model, both clocks;
 //! `board_cycles_per_second`, UI cycles).
 
-use crew_hw::board_engine::CrewBoardEngine;
+use crew_hw::board::engine::CrewBoardEngine;
+use crew_hw::board::sim_board::{SimBoard, SimBoardConfig};
 use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
 use crew_hw::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
 use crew_hw::sim::engine::VerilatedEngine;
-use crew_hw::sim_board::{SimBoard, SimBoardConfig};
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::quantize_multiplier;
 use crew_spec::regmap;

@@ -1,11 +1,11 @@
 //! The accelerator as the simulated board drives it: endpoint inputs in, endpoint and
 //! MIG-request outputs out, clocks, settle. Two implementations run the same block
-//! (an accelerator of [`crate::accelerator`], for either board engine): its generated
+//! (an accelerator of [`crate::board::accelerator`], for either board engine): its generated
 //! Verilog compiled by Verilator ([`VerilatorCircuit`]) and rust-hdl's own simulation of it
 //! ([`RustHdlCircuit`]).
 
-use crate::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
-use crate::board_engine::BoardEngine;
+use crate::board::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
+use crate::board::engine::BoardEngine;
 use crate::ddr3_model::{MigRequest, MigResponse};
 use crate::host_bridge::HostBridge;
 use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};

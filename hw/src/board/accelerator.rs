@@ -7,7 +7,7 @@
 //! declared by one macro: `#[hdl_gen]` needs the engine's fields, so the engine cannot be
 //! a type parameter. [`BoardAccelerator`] is what the simulated board needs of either.
 
-use crate::board_engine::{BoardEngine, CrewBoardEngine, DenseBoardEngine};
+use crate::board::engine::{BoardEngine, CrewBoardEngine, DenseBoardEngine};
 use crate::engine::port::EngineControl;
 use crate::host_bridge::{EngineInfo, HostBridge};
 use crate::host_endpoints::HostEndpoints;
