@@ -3,6 +3,7 @@
 # (VIVADO_PATH, FP_PATH) and copies the bitstream with its manifest into bitstreams/.
 #   scripts/build-bitstream.sh              # generate only (no Vivado needed)
 #   scripts/build-bitstream.sh --vivado     # generate and build the bitstream
+#   scripts/build-bitstream.sh --engine dense  # the dense int8 baseline design
 # BUILD_DIR overrides the build folder (default target/xem7010-build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
