@@ -141,7 +141,7 @@ fn the_driver_refuses_another_engine_than_asked_for_naming_both() {
 }
 
 #[test]
-fn the_driver_refuses_an_engine_kind_it_does_not_know() {
+fn an_engine_kind_the_driver_does_not_know_is_refused() {
     let out = crew_host(&[
         "infer",
         "--backend",
@@ -157,6 +157,14 @@ fn the_driver_refuses_an_engine_kind_it_does_not_know() {
             "runs engine kind 9, which this crew-host does not know (it knows 1 (CREW), 2 \
              (dense int8))"
         ),
+        "{}",
+        text(&out)
+    );
+    // The reference backend has no engine to choose.
+    let out = crew_host(&["infer", "--engine", "dense", "--words", "ab"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--engine dense needs a device backend"),
         "{}",
         text(&out)
     );

@@ -189,6 +189,12 @@ fn note_unknown_characters(
 
 pub fn run(args: Args) -> Result<()> {
     let wall = Instant::now();
+    if let (Backend::Reference, Some(engine)) = (args.backend, args.device.engine) {
+        return Err(Error::Usage(format!(
+            "--engine {engine} needs a device backend (--backend sim, board or auto); the \
+             reference backend is the engines' integer math in software"
+        )));
+    }
     let src = source::load(args.model.as_deref(), &args.options)?;
     let package = source::package(&src, &args.options)?;
     let mut device = load_device(&args, &package)?;
