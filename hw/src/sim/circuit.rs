@@ -11,7 +11,7 @@ use crate::host_bridge::HostBridge;
 use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
-    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
+    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError, SAMPLE_INPUTS_PORT,
 };
 use crate::sim_harness::MAX_SETTLE_ITERS;
 use rust_hdl::prelude::*;
@@ -168,6 +168,7 @@ struct Ports {
     trigger_out: PortIndex,
     leds: PortIndex,
     dram: VerilatedMigMaster,
+    sample_inputs: PortIndex,
 }
 
 impl Ports {
@@ -196,14 +197,21 @@ impl Ports {
             trigger_out: p("host$trigger_out_events")?,
             leds: p("leds")?,
             dram: VerilatedMigMaster::look_up(lib, "dram")?,
+            sample_inputs: p(SAMPLE_INPUTS_PORT)?,
         })
     }
 }
 
-/// An accelerator's generated Verilog, compiled by Verilator.
+/// An accelerator's generated Verilog, compiled by Verilator with its inputs sampled
+/// (`BuildOptions::sample_inputs`): inputs changed since the last evaluation are passed to
+/// the design by a pulse of the sample input, before any clock moves.
 pub struct VerilatorCircuit {
     model: VerilatedModel,
     ports: Ports,
+    /// Inputs were set since they were last sampled.
+    inputs_pending: bool,
+    /// The sample input is high (the last evaluation was a sample pulse).
+    sample_high: bool,
 }
 
 impl VerilatorCircuit {
@@ -213,6 +221,8 @@ impl VerilatorCircuit {
         Ok(VerilatorCircuit {
             model: library.instantiate(),
             ports,
+            inputs_pending: false,
+            sample_high: false,
         })
     }
 
@@ -233,12 +243,39 @@ impl VerilatorCircuit {
         ) -> Result<VerilatedLibrary, VerilatorError> {
             let mut core = A::new(A::ENGINE.info(), watchdog_cycles);
             core.connect_all();
+            let options = BuildOptions {
+                sample_inputs: true,
+                ..options
+            };
             VerilatedLibrary::for_block(&core, options, edit)
         }
         match engine {
             BoardEngine::Crew => build::<CrewAccelerator>(watchdog_cycles, options, edit),
             BoardEngine::Dense => build::<DenseAccelerator>(watchdog_cycles, options, edit),
         }
+    }
+
+    /// Evaluates, first passing pending inputs to the design: a sample pulse needs the
+    /// sample input low at the evaluation before it.
+    fn evaluate(&mut self) {
+        if self.inputs_pending {
+            if self.sample_high {
+                self.model.set(self.ports.sample_inputs, 0);
+                self.model.eval();
+            }
+            self.model.set(self.ports.sample_inputs, 1);
+            self.sample_high = true;
+            self.inputs_pending = false;
+        } else if self.sample_high {
+            self.model.set(self.ports.sample_inputs, 0);
+            self.sample_high = false;
+        }
+        self.model.eval();
+    }
+
+    fn set_input(&mut self, port: PortIndex, value: u128) {
+        self.model.set(port, value);
+        self.inputs_pending = true;
     }
 
     /// Starts a VCD trace (the library must be built with `BuildOptions::trace`).
@@ -249,8 +286,8 @@ impl VerilatorCircuit {
 
 impl Circuit for VerilatorCircuit {
     fn set_wire_in(&mut self, addr: u8, value: u16) {
-        if let Some(Some(p)) = self.ports.wire_ins.get(addr as usize) {
-            self.model.set(*p, value as u128);
+        if let Some(&Some(p)) = self.ports.wire_ins.get(addr as usize) {
+            self.set_input(p, value as u128);
         }
     }
     fn wire_out(&self, addr: u8) -> u16 {
@@ -263,11 +300,11 @@ impl Circuit for VerilatorCircuit {
         }
     }
     fn set_pipe_in(&mut self, write: bool, data: u16) {
-        self.model.set(self.ports.pipe_in_write, write as u128);
-        self.model.set(self.ports.pipe_in_data, data as u128);
+        self.set_input(self.ports.pipe_in_write, write as u128);
+        self.set_input(self.ports.pipe_in_data, data as u128);
     }
     fn set_pipe_out_read(&mut self, read: bool) {
-        self.model.set(self.ports.pipe_out_read, read as u128);
+        self.set_input(self.ports.pipe_out_read, read as u128);
     }
     fn pipe_in_ready(&self) -> bool {
         self.model.get(self.ports.pipe_in_ready) != 0
@@ -279,7 +316,7 @@ impl Circuit for VerilatorCircuit {
         self.model.get(self.ports.pipe_out_data) as u16
     }
     fn set_trigger_in(&mut self, value: u16) {
-        self.model.set(self.ports.trigger_in, value as u128);
+        self.set_input(self.ports.trigger_in, value as u128);
     }
     fn trigger_out(&self) -> u16 {
         self.model.get(self.ports.trigger_out) as u16
@@ -292,13 +329,18 @@ impl Circuit for VerilatorCircuit {
     }
     fn set_mig_response(&mut self, r: &MigResponse) {
         self.ports.dram.respond(&mut self.model, r);
+        self.inputs_pending = true;
     }
     fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool) {
+        // Inputs changed before an edge reach the design before it.
+        if self.inputs_pending {
+            self.evaluate();
+        }
         self.model.set(self.ports.ui_clk, ui_clk as u128);
         self.model.set(self.ports.ti_clk, ti_clk as u128);
     }
     fn settle(&mut self) -> bool {
-        self.model.eval();
+        self.evaluate();
         true
     }
     fn propagates_inputs_before_edges(&self) -> bool {

@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 pub struct Port {
     pub name: String,
     pub width: usize,
+    /// A `Clock` signal.
+    pub clock: bool,
 }
 
 /// Collects the top-level ports of a block (its own atoms and those of its interfaces,
@@ -42,6 +44,7 @@ impl Probe for PortProbe {
         let port = Port {
             name: full,
             width: bits.len(),
+            clock: signal.descriptor().name == "clock",
         };
         match signal.kind() {
             AtomKind::InputParameter => self.inputs.push((port, bits)),

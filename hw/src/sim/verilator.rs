@@ -58,7 +58,87 @@ impl Eq for VerilatorError {}
 pub struct BuildOptions {
     /// Compile with `--trace` so the model can write a VCD.
     pub trace: bool,
+    /// Feed every input but the clocks through a register clocked by the extra input
+    /// [`SAMPLE_INPUTS_PORT`] (see [`sampling_wrapper`]).
+    pub sample_inputs: bool,
 }
+
+/// The input that, on its rising edge, passes the other inputs to the design when the
+/// model is built with [`BuildOptions::sample_inputs`].
+pub const SAMPLE_INPUTS_PORT: &str = "crew_sim$sample_inputs";
+
+/// A top module around `top` whose data inputs reach `top` through registers loaded on
+/// the rising edge of [`SAMPLE_INPUTS_PORT`]; clocks and outputs pass straight through.
+///
+/// Why: Verilator re-evaluates all logic fed by a top-level input at every `eval`,
+/// changed or not, and rust-hdl's update blocks are a few large `always @(*)` each, so
+/// the DRAM response inputs pull nearly the whole design into that set: every clock edge
+/// and every falling edge paid a full combinational pass. Behind the registers the
+/// logic is evaluated only after an edge that changed something it reads. Equivalent as
+/// long as the driver pulses the sample input after changing inputs and before the next
+/// clock edge, which `VerilatorCircuit` does.
+fn sampling_wrapper(inputs: &[Port], outputs: &[Port]) -> String {
+    let width = |p: &Port| match p.width {
+        1 => String::new(),
+        w => format!("[{}:0] ", w - 1),
+    };
+    let mut v = String::new();
+    let names: Vec<&str> = inputs
+        .iter()
+        .chain(outputs)
+        .map(|p| p.name.as_str())
+        .chain([SAMPLE_INPUTS_PORT])
+        .collect();
+    let _ = writeln!(v, "module {SAMPLED_TOP}({});", names.join(","));
+    let _ = writeln!(v, "    input wire {SAMPLE_INPUTS_PORT};");
+    let mut connections = Vec::new();
+    let mut loads = String::new();
+    for p in inputs {
+        let _ = writeln!(v, "    input wire {}{};", width(p), p.name);
+        if p.clock {
+            connections.push(format!(".{0}({0})", p.name));
+        } else {
+            let _ = writeln!(v, "    reg {}{}$sampled = 0;", width(p), p.name);
+            let _ = writeln!(loads, "        {0}$sampled <= {0};", p.name);
+            connections.push(format!(".{0}({0}$sampled)", p.name));
+        }
+    }
+    for p in outputs {
+        let _ = writeln!(v, "    output wire {}{};", width(p), p.name);
+        connections.push(format!(".{0}({0})", p.name));
+    }
+    let _ = writeln!(
+        v,
+        "    always @(posedge {SAMPLE_INPUTS_PORT}) begin\n{loads}    end"
+    );
+    let _ = writeln!(v, "    top wrapped({});\nendmodule", connections.join(","));
+    v
+}
+
+/// Marks every register `isolate_assignments`, so Verilator schedules each one's
+/// assignments as its own block. rust-hdl writes a module's whole update as one
+/// `always @(*)`; two such blocks that read each other's outputs (the engine's core and
+/// datapath, a FIFO's read and write logic) form a loop at block level although no signal
+/// depends on itself, and Verilator re-runs such loops until they settle (its UNOPTFLAT
+/// warning). Only a scheduling hint: the comment means nothing to other tools.
+fn isolate_assignments(verilog: &str) -> String {
+    let mut out = String::with_capacity(verilog.len() + verilog.len() / 4);
+    for line in verilog.lines() {
+        let t = line.trim_start();
+        match line.strip_suffix(';') {
+            Some(decl) if t.starts_with("reg ") || t.starts_with("output reg ") => {
+                out.push_str(decl);
+                out.push_str(" /*verilator isolate_assignments*/;");
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The top module's name with [`BuildOptions::sample_inputs`].
+const SAMPLED_TOP: &str = "crew_sim_sampled";
 
 /// A compiled model, ready to instantiate.
 pub struct VerilatedLibrary {
@@ -95,7 +175,19 @@ impl VerilatedLibrary {
         if let Some(edit) = edit {
             verilog = edit(verilog);
         }
-        let (inputs, outputs) = top_ports(block);
+        let mut verilog = isolate_assignments(&verilog);
+        let (mut inputs, outputs) = top_ports(block);
+        let top_module = if options.sample_inputs {
+            verilog += &sampling_wrapper(&inputs, &outputs);
+            inputs.push(Port {
+                name: SAMPLE_INPUTS_PORT.to_string(),
+                width: 1,
+                clock: true,
+            });
+            SAMPLED_TOP
+        } else {
+            "top"
+        };
         let mut ports = Vec::new();
         let mut is_input = Vec::new();
         for p in inputs {
@@ -113,7 +205,7 @@ impl VerilatedLibrary {
             });
         }
         let shim = shim_source(&ports, &is_input);
-        let (path, build_seconds) = build_cached(&verilog, &shim, options)?;
+        let (path, build_seconds) = build_cached(&verilog, &shim, top_module, options)?;
         let api = unsafe { load(&path)? };
         Ok(VerilatedLibrary {
             api: Arc::new(api),
@@ -443,8 +535,6 @@ const VERILATOR_FLAGS: &[&str] = &[
     "-Wno-fatal",
     "-Wno-lint",
     "-Wno-style",
-    "--top-module",
-    "top",
     "--prefix",
     "Vcore",
     "-CFLAGS",
@@ -460,6 +550,7 @@ const VERILATOR_FLAGS: &[&str] = &[
 fn build_cached(
     verilog: &str,
     shim: &str,
+    top_module: &str,
     options: BuildOptions,
 ) -> Result<(PathBuf, Option<f64>), VerilatorError> {
     let verilator = which("verilator")?;
@@ -475,7 +566,7 @@ fn build_cached(
         verilog,
         shim,
         &version,
-        &format!("{VERILATOR_FLAGS:?} {options:?}"),
+        &format!("{VERILATOR_FLAGS:?} {top_module} {options:?}"),
     ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
@@ -514,6 +605,8 @@ fn build_cached(
     // one shared library.
     let mut verilate = Command::new(&verilator);
     verilate.current_dir(&work).args(VERILATOR_FLAGS).args([
+        "--top-module",
+        top_module,
         "-Mdir",
         "obj",
         "--exe",

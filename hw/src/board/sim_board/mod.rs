@@ -176,6 +176,7 @@ impl SimBoard {
             Simulator::Verilator => {
                 let options = BuildOptions {
                     trace: config.vcd.is_some(),
+                    ..BuildOptions::default()
                 };
                 let library = match edit {
                     Some(edit) => Arc::new(VerilatorCircuit::library(
