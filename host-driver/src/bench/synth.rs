@@ -77,19 +77,21 @@ fn run_yosys(verilog: &str, cache_dir: &Path, key: &str, stat: &Path) -> Result<
     std::fs::create_dir_all(cache_dir).map_err(cache_io(cache_dir))?;
     // Per process, so that two benches synthesizing the same design do not share files.
     let pid = std::process::id();
-    let source = cache_dir.join(format!("{key}.{pid}.v"));
-    let partial = cache_dir.join(format!("{key}.{pid}.stat.json.partial"));
-    let log = cache_dir.join(format!("{key}.log"));
+    let source_name = format!("{key}.{pid}.v");
+    let partial_name = format!("{key}.{pid}.stat.json.partial");
+    let log_name = format!("{key}.log");
+    let source = cache_dir.join(&source_name);
     std::fs::write(&source, verilog).map_err(cache_io(&source))?;
+    // yosys runs in the cache directory on these plain names: its `tee -o` takes a quoted
+    // path literally, quotes included.
     let status = Command::new("yosys")
+        .current_dir(cache_dir)
         .arg("-q")
         .arg("-l")
-        .arg(&log)
+        .arg(&log_name)
         .arg("-p")
         .arg(format!(
-            "read_verilog \"{}\"; {SYNTH_SCRIPT}; tee -q -o \"{}\" {STAT_COMMAND}",
-            source.display(),
-            partial.display()
+            "read_verilog {source_name}; {SYNTH_SCRIPT}; tee -q -o {partial_name} {STAT_COMMAND}"
         ))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -100,10 +102,10 @@ fn run_yosys(verilog: &str, cache_dir: &Path, key: &str, stat: &Path) -> Result<
         return Err(Error::Bench(BenchError::SynthFailed {
             status: status.to_string(),
             verilog: source,
-            log,
+            log: cache_dir.join(log_name),
         }));
     }
-    std::fs::rename(&partial, stat).map_err(cache_io(stat))?;
+    std::fs::rename(cache_dir.join(partial_name), stat).map_err(cache_io(stat))?;
     std::fs::remove_file(&source).map_err(cache_io(&source))
 }
 
