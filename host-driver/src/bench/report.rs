@@ -1,5 +1,6 @@
 //! The benchmark's reports: Markdown table, CSV and an SVG bar chart.
 
+use super::synth::SYNTH_SCRIPT;
 use super::*;
 
 /// The paper's averages vs the TPU-like baseline (arXiv 2107.09408).
@@ -109,7 +110,7 @@ fn resource_table(rep: &BenchReport) -> String {
         d.ramb36
     );
     s += &format!(
-        "\n({}, `synth_xilinx -family xc7 -top top` cell counts of each engine's Verilog, before Vivado's optimization and packing. LUT as memory counts the LUTs of the LUT RAM and shift register cells (RAM32M / RAM64M 4 each); MUXF7 / MUXF8 / CARRY4 are not LUTs. Logic and memory LUTs share the 32,600 LUTs (of which 9,600 can be memory); RAMB18 and RAMB36 share the 75 block RAM sites, BRAM36 equiv. = RAMB36 + RAMB18 / 2.)\n",
+        "\n({}, `{SYNTH_SCRIPT}` cell counts of each engine's Verilog, before Vivado's optimization and packing. LUT as memory counts the LUTs of the LUT RAM and shift register cells (RAM32M / RAM64M 4 each); INV cells count as LUTs; MUXF7 / MUXF8 / CARRY4 are not LUTs. Logic and memory LUTs share the 32,600 LUTs (of which 9,600 can be memory); RAMB18 and RAMB36 share the 75 block RAM sites, BRAM36 equiv. = RAMB36 + RAMB18 / 2.)\n",
         rep.yosys_version.as_deref().unwrap_or("yosys")
     );
     s

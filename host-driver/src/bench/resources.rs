@@ -6,7 +6,8 @@ use crate::error::StatError;
 /// Resources of a netlist, or of a device ([`XC7A50T`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Resources {
-    /// LUT1..LUT6 cells.
+    /// LUT1..LUT6 cells, and INV cells (yosys's inverters between modules, which Vivado
+    /// maps to a LUT1 or absorbs: counted as LUTs, an upper bound).
     pub lut_logic: u64,
     /// LUTs holding distributed RAM or shift registers, each cell counted by the LUTs it
     /// occupies (UG474: RAM32M / RAM64M 4, RAM32X1D / RAM64X1D 2, SRL16E / SRLC32E 1).

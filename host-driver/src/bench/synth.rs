@@ -13,8 +13,11 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::error::BenchError;
 
-/// The synthesis commands, after `read_verilog`.
-const SYNTH_SCRIPT: &str = "synth_xilinx -family xc7 -top top";
+/// The synthesis commands, after `read_verilog`. synth_xilinx keeps the hierarchy (each
+/// rust-hdl block a module); `flatten` afterwards only inlines the mapped modules, so
+/// that `stat -json` reports one module (yosys 0.23 writes a hierarchical design's
+/// `stat -json` with a text hierarchy tree inside, not JSON).
+pub(super) const SYNTH_SCRIPT: &str = "synth_xilinx -family xc7 -top top; flatten";
 /// The report command, its output written with `tee -q -o`.
 const STAT_COMMAND: &str = "stat -json";
 

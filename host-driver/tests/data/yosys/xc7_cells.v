@@ -2,7 +2,7 @@
 // the bench counts: LUTs, MUXF7, CARRY4, all four flip-flop kinds, LUT RAM, shift
 // registers, a DSP48E1, a RAMB18E1 and a RAMB36E1. xc7_cells.stat.json is yosys 0.23's
 // report of it, made with the bench's script (host-driver/src/bench/synth.rs):
-//   yosys -q -p "read_verilog xc7_cells.v; synth_xilinx -family xc7 -top top;
+//   yosys -q -p "read_verilog xc7_cells.v; synth_xilinx -family xc7 -top top; flatten;
 //                tee -q -o xc7_cells.stat.json stat -json"
 module top(
   input clk, input rst, input arst, input we,
