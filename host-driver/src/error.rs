@@ -313,15 +313,51 @@ pub enum BenchError {
         workload: String,
         code: u8,
     },
-    #[error("yosys: {0}")]
-    Synth(String),
+    /// yosys cannot be started.
+    #[error("cannot run yosys ({error}); install it (scripts/test.sh)")]
+    SynthTool { error: std::io::Error },
+    /// yosys ran and failed on an engine's Verilog; its whole output is in `log`.
+    #[error("yosys synth_xilinx failed ({status}) on {}; log: {}", verilog.display(), log.display())]
+    SynthFailed {
+        status: String,
+        verilog: PathBuf,
+        log: PathBuf,
+    },
+    /// A file of the synthesis cache cannot be read or written.
+    #[error("synthesis cache {}: {error}", path.display())]
+    SynthCache {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// A yosys `stat -json` report the bench cannot read.
+    #[error("yosys stat report {}: {error}", path.display())]
+    SynthStat { path: PathBuf, error: StatError },
+}
+
+/// What is wrong with a yosys `stat -json` report.
+#[derive(Debug, thiserror::Error)]
+pub enum StatError {
+    #[error("not JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("no object design.num_cells_by_type")]
+    NoCellCounts,
+    #[error("the count of cell type {cell} is not a whole number: {value}")]
+    BadCount { cell: String, value: String },
+    /// A cell type the resource columns do not classify; counting it nowhere would
+    /// understate the design.
+    #[error("cell type {0} is not one the bench classifies (LUT1-6, LUT RAM or SRL, FD*/LD* flip-flop, DSP48E1, RAMB18E1, RAMB36E1, or the uncounted MUXF7/MUXF8/CARRY4/buffers)")]
+    UnknownCell(String),
 }
 
 impl BenchError {
     pub fn class(&self) -> ErrorClass {
         match self {
             BenchError::Sim(crew_hw::sim::engine::VerilatedEngineError::Verilator(_))
-            | BenchError::Synth(_) => ErrorClass::Environment,
+            | BenchError::SynthTool { .. }
+            | BenchError::SynthCache { .. } => ErrorClass::Environment,
+            // The engine's Verilog does not synthesize, or synthesizes to cells the bench
+            // does not know: a build problem.
+            BenchError::SynthFailed { .. } | BenchError::SynthStat { .. } => ErrorClass::Model,
             BenchError::Sim(_) | BenchError::Engine { .. } => ErrorClass::Runtime,
         }
     }

@@ -6,17 +6,18 @@
 //! docs/dense-baseline.md.
 
 mod report;
+mod resources;
 mod step;
 mod synth;
 mod workloads;
 
-pub use report::{csv, markdown, svg, PAPER_ENERGY_RATIO, PAPER_SPEEDUP};
-pub use synth::{parse_stat, synth_cached};
+pub use report::{csv, markdown, name_values, svg, PAPER_ENERGY_RATIO, PAPER_SPEEDUP};
+pub use resources::{parse_stat, Resources, XC7A50T};
+pub use synth::{synth_cached, yosys_version};
 pub use workloads::{standard_workloads, tiny_workloads};
 
 use step::workload_step;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -121,7 +122,7 @@ impl Workload {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     pub workloads: Vec<Workload>,
-    /// Run yosys for resource estimates (cached by Verilog hash in `cache_dir`).
+    /// Run yosys for resource estimates (cached in `cache_dir`, see [`synth_cached`]).
     pub synth: bool,
     pub cache_dir: PathBuf,
     pub seed: u64,
@@ -156,21 +157,22 @@ pub struct WorkloadResult {
     pub dense_eq_bw: EngineStep,
 }
 
-/// yosys `synth_xilinx -family xc7` cell counts.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Resources {
-    pub lut: u64,
-    pub ff: u64,
-    pub dsp: u64,
-    /// RAMB36 equivalents (RAMB18 count as 0.5).
-    pub bram36: f64,
+/// One engine's yosys `synth_xilinx -family xc7` resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineResources {
+    pub engine: EngineName,
+    pub resources: Resources,
+    /// Seconds yosys took, None when the report came from the cache.
+    pub synth_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct BenchReport {
     pub results: Vec<WorkloadResult>,
-    /// Per engine name: resources (when synthesis ran).
-    pub resources: BTreeMap<String, Resources>,
+    /// Per engine, in [`ENGINES`] order (empty without synthesis).
+    pub resources: Vec<EngineResources>,
+    /// `yosys -V` of the synthesis (None without synthesis).
+    pub yosys_version: Option<String>,
     pub simulated_cycles: u64,
 }
 
@@ -183,20 +185,35 @@ pub enum BenchProgress {
         name: String,
     },
     /// Verilator compiled an engine (not in the build cache yet).
-    VerilatorBuild {
-        engine: String,
-        seconds: f64,
-    },
+    VerilatorBuild { engine: String, seconds: f64 },
+    /// yosys synthesized an engine (`seconds`), or its report came from the cache (None).
     Synth {
         engine: String,
-        cached: bool,
+        seconds: Option<f64>,
     },
 }
 
-const ENGINES: [&str; 3] = [
-    "CREW (16 lanes)",
-    "dense, 4 MACs (equal DSP)",
-    "dense, 16 MACs (equal DRAM rate)",
+/// An engine's name in the reports and in the printed `name=value` lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineName {
+    pub label: &'static str,
+    pub key: &'static str,
+}
+
+/// The three engines, in the order of [`WorkloadResult`]'s fields.
+pub const ENGINES: [EngineName; 3] = [
+    EngineName {
+        label: "CREW (16 lanes)",
+        key: "crew",
+    },
+    EngineName {
+        label: "dense, 4 MACs (equal DSP)",
+        key: "dense4",
+    },
+    EngineName {
+        label: "dense, 16 MACs (equal DRAM rate)",
+        key: "dense16",
+    },
 ];
 
 /// The three engines, each its Verilog under Verilator with its own DDR3 model.
@@ -223,7 +240,7 @@ pub fn run_bench(
     ]) {
         if let Some(seconds) = seconds {
             progress(BenchProgress::VerilatorBuild {
-                engine: name.to_string(),
+                engine: name.label.to_string(),
                 seconds,
             });
         }
@@ -246,25 +263,32 @@ pub fn run_bench(
             &mut simulated_cycles,
         )?);
     }
-    let mut resources = BTreeMap::new();
+    let mut resources = vec![];
+    let mut yosys = None;
     if opts.synth {
+        yosys = Some(yosys_version()?);
         let verilogs = [
             generate_verilog_of(BenchCrew::new()),
             generate_verilog_of(BenchDenseEqDsp::new()),
             generate_verilog_of(BenchDenseEqBw::new()),
         ];
-        for (name, v) in ENGINES.iter().zip(verilogs) {
-            let (res, cached) = synth_cached(&v, &opts.cache_dir)?;
+        for (engine, v) in ENGINES.into_iter().zip(verilogs) {
+            let (res, seconds) = synth_cached(&v, &opts.cache_dir)?;
             progress(BenchProgress::Synth {
-                engine: name.to_string(),
-                cached,
+                engine: engine.label.to_string(),
+                seconds,
             });
-            resources.insert(name.to_string(), res);
+            resources.push(EngineResources {
+                engine,
+                resources: res,
+                synth_seconds: seconds,
+            });
         }
     }
     Ok(BenchReport {
         results,
         resources,
+        yosys_version: yosys,
         simulated_cycles,
     })
 }

@@ -1,5 +1,6 @@
 //! The benchmark's reports: Markdown table, CSV and an SVG bar chart.
 
+use super::synth::SYNTH_SCRIPT;
 use super::*;
 
 /// The paper's averages vs the TPU-like baseline (arXiv 2107.09408).
@@ -51,14 +52,91 @@ pub fn markdown(rep: &BenchReport) -> String {
         geo(&|r| r.dense_eq_bw.energy_uj / r.crew.energy_uj),
     );
     if !rep.resources.is_empty() {
-        s += "\n| engine | LUT | FF | DSP48E1 | BRAM36 |\n|---|---|---|---|---|\n";
-        for (name, r) in &rep.resources {
-            s += &format!(
-                "| {name} | {} | {} | {} | {} |\n",
-                r.lut, r.ff, r.dsp, r.bram36
-            );
+        s += &resource_table(rep);
+    }
+    s
+}
+
+/// `1234567` as "1,234,567".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut s = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            s.push(',');
         }
-        s += "\n(yosys synth_xilinx -family xc7 estimates, XC7A50T: 32,600 LUT, 65,200 FF, 120 DSP48E1, 75 BRAM36.)\n";
+        s.push(c);
+    }
+    s
+}
+
+/// The resource table: each engine's counts with their share of the XC7A50T, and the
+/// device's totals.
+fn resource_table(rep: &BenchReport) -> String {
+    let d = XC7A50T;
+    let share =
+        |n: u64, total: u64| format!("{} ({:.1}%)", thousands(n), 100.0 * n as f64 / total as f64);
+    let mut s = String::from("\n| engine | LUT as logic | LUT as memory | LUT total | FF | DSP48E1 | RAMB18 | RAMB36 | BRAM36 equiv. | yosys time |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for e in &rep.resources {
+        let r = &e.resources;
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} ({:.1}%) | {} |\n",
+            e.engine.label,
+            share(r.lut_logic, d.lut_logic),
+            share(r.lut_memory, d.lut_memory),
+            share(r.luts(), d.lut_logic),
+            share(r.ff, d.ff),
+            share(r.dsp, d.dsp),
+            share(r.ramb18, d.ramb18),
+            share(r.ramb36, d.ramb36),
+            r.bram36(),
+            100.0 * r.bram36() / d.ramb36 as f64,
+            match e.synth_seconds {
+                Some(t) => format!("{t:.0} s"),
+                None => "cached".into(),
+            }
+        );
+    }
+    s += &format!(
+        "| XC7A50T | {} | {} | {} | {} | {} | {} | {} | {} | |\n",
+        thousands(d.lut_logic),
+        thousands(d.lut_memory),
+        thousands(d.lut_logic),
+        thousands(d.ff),
+        d.dsp,
+        d.ramb18,
+        d.ramb36,
+        // The 75 sites: the device's RAMB18 and RAMB36 counts are two views of them.
+        d.ramb36
+    );
+    s += &format!(
+        "\n({}, `{SYNTH_SCRIPT}` cell counts of each engine's Verilog, before Vivado's optimization and packing. LUT as memory counts the LUTs of the LUT RAM and shift register cells (RAM32M / RAM64M 4 each); INV cells count as LUTs; MUXF7 / MUXF8 / CARRY4 are not LUTs. Logic and memory LUTs share the 32,600 LUTs (of which 9,600 can be memory); RAMB18 and RAMB36 share the 75 block RAM sites, BRAM36 equiv. = RAMB36 + RAMB18 / 2.)\n",
+        rep.yosys_version.as_deref().unwrap_or("yosys")
+    );
+    s
+}
+
+/// The report's figures as `name=value` lines, one per line: each engine's resources
+/// (`crew_lut_logic=...`) when synthesis ran.
+pub fn name_values(rep: &BenchReport) -> String {
+    let mut s = String::new();
+    for e in &rep.resources {
+        let (k, r) = (e.engine.key, &e.resources);
+        for (name, value) in [
+            ("lut_logic", r.lut_logic.to_string()),
+            ("lut_memory", r.lut_memory.to_string()),
+            ("lut", r.luts().to_string()),
+            ("ff", r.ff.to_string()),
+            ("dsp", r.dsp.to_string()),
+            ("ramb18", r.ramb18.to_string()),
+            ("ramb36", r.ramb36.to_string()),
+            ("bram36", r.bram36().to_string()),
+        ] {
+            s += &format!("{k}_{name}={value}\n");
+        }
+        if let Some(t) = e.synth_seconds {
+            s += &format!("{k}_synth_seconds={t:.1}\n");
+        }
     }
     s
 }
@@ -67,7 +145,7 @@ pub fn markdown(rep: &BenchReport) -> String {
 pub fn csv(rep: &BenchReport) -> String {
     let mut s = String::from("workload,kind,n_in,hidden,engine,cycles_per_step,dram_bytes,mults,adds,roofline_cycles,efficiency,energy_uj,bit_exact,method\n");
     for r in &rep.results {
-        for (name, e) in ENGINES
+        for (engine, e) in ENGINES
             .iter()
             .zip([&r.crew, &r.dense_eq_dsp, &r.dense_eq_bw])
         {
@@ -77,7 +155,7 @@ pub fn csv(rep: &BenchReport) -> String {
                 r.workload.kind,
                 r.workload.n_in,
                 r.workload.hidden,
-                name,
+                engine.label,
                 e.cycles,
                 e.dram_bytes,
                 e.mults,
@@ -139,4 +217,54 @@ pub fn svg(rep: &BenchReport) -> String {
     s += &format!("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"#d9534f\"/><text x=\"{}\" y=\"{}\">DRAM bytes CREW / dense</text>\n", left + 466.0, h - 44, left + 476.0, h - 40);
     s += "</svg>\n";
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with(resources: Resources) -> BenchReport {
+        BenchReport {
+            results: vec![],
+            resources: vec![EngineResources {
+                engine: ENGINES[0],
+                resources,
+                synth_seconds: Some(99.6),
+            }],
+            yosys_version: Some("Yosys 0.23".into()),
+            simulated_cycles: 0,
+        }
+    }
+
+    #[test]
+    fn resource_rows_give_counts_shares_and_the_device_totals() {
+        let rep = report_with(Resources {
+            lut_logic: 16_300,
+            lut_memory: 960,
+            ff: 3_559,
+            dsp: 12,
+            ramb18: 42,
+            ramb36: 4,
+        });
+        let md = markdown(&rep);
+        assert!(md.contains("| CREW (16 lanes) | 16,300 (50.0%) | 960 (10.0%) | 17,260 (52.9%) | 3,559 (5.5%) | 12 (10.0%) | 42 (28.0%) | 4 (5.3%) | 25 (33.3%) | 100 s |"), "{md}");
+        assert!(
+            md.contains("| XC7A50T | 32,600 | 9,600 | 32,600 | 65,200 | 120 | 150 | 75 | 75 | |"),
+            "{md}"
+        );
+        let lines = name_values(&rep);
+        for line in [
+            "crew_lut_logic=16300",
+            "crew_lut_memory=960",
+            "crew_lut=17260",
+            "crew_ff=3559",
+            "crew_dsp=12",
+            "crew_ramb18=42",
+            "crew_ramb36=4",
+            "crew_bram36=25",
+            "crew_synth_seconds=99.6",
+        ] {
+            assert!(lines.lines().any(|l| l == line), "{line} in {lines}");
+        }
+    }
 }

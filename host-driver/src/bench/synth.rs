@@ -1,109 +1,139 @@
-//! Resource estimates: yosys `synth_xilinx -family xc7` on an engine's Verilog, cached by
-//! the Verilog's hash.
+//! Resource estimates: yosys `synth_xilinx -family xc7` on an engine's Verilog, cached.
+//!
+//! The cache key is the sha256 of the Verilog, the yosys version and the script (like the
+//! Verilator build cache, `crew_hw::sim::verilator`). The cache keeps yosys's
+//! `stat -json` report, `<key>.stat.json`, which is parsed on every read (so changing the
+//! cell classification needs no new synthesis), and the run's whole log, `<key>.log`.
+
+use std::process::Stdio;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
 
 use super::*;
+use crate::error::BenchError;
 
-fn synth_err(message: String) -> Error {
-    Error::Bench(BenchError::Synth(message))
-}
+/// The synthesis commands, after `read_verilog`. synth_xilinx keeps the hierarchy (each
+/// rust-hdl block a module); `flatten` afterwards only inlines the mapped modules, so
+/// that `stat -json` reports one module (yosys 0.23 writes a hierarchical design's
+/// `stat -json` with a text hierarchy tree inside, not JSON).
+pub(super) const SYNTH_SCRIPT: &str = "synth_xilinx -family xc7 -top top; flatten";
+/// The report command, its output written with `tee -q -o`.
+const STAT_COMMAND: &str = "stat -json";
 
-/// FNV-1a 64 of the Verilog text: the synthesis cache key.
-fn content_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-/// yosys synth_xilinx on `verilog`, cached in `cache_dir` by content hash.
-pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, bool)> {
-    let key = format!("{:016x}", content_hash(verilog));
-    let cache = cache_dir.join(format!("{key}.txt"));
-    if let Ok(s) = std::fs::read_to_string(&cache) {
-        if let Some(r) = parse_cache(&s) {
-            return Ok((r, true));
-        }
+fn cache_io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |error| {
+        Error::Bench(BenchError::SynthCache {
+            path: path.to_path_buf(),
+            error,
+        })
     }
-    std::fs::create_dir_all(cache_dir)
-        .map_err(|e| synth_err(format!("{}: {e}", cache_dir.display())))?;
-    let v = cache_dir.join(format!("{key}.v"));
-    std::fs::write(&v, verilog).map_err(|e| synth_err(e.to_string()))?;
+}
+
+/// `yosys -V`, e.g. "Yosys 0.23 (git sha1 7ce5011c24b)".
+pub fn yosys_version() -> Result<String> {
     let out = Command::new("yosys")
+        .arg("-V")
+        .output()
+        .map_err(|error| Error::Bench(BenchError::SynthTool { error }))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The cache key of `verilog` under this yosys and script.
+fn cache_key(verilog: &str, yosys_version: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [verilog, yosys_version, SYNTH_SCRIPT, STAT_COMMAND] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The resources of `verilog` (top module `top`) and the seconds yosys took, None when
+/// the report came from `cache_dir`.
+pub fn synth_cached(verilog: &str, cache_dir: &Path) -> Result<(Resources, Option<f64>)> {
+    let key = cache_key(verilog, &yosys_version()?);
+    let stat = cache_dir.join(format!("{key}.stat.json"));
+    let seconds = if stat.is_file() {
+        None
+    } else {
+        let t0 = Instant::now();
+        run_yosys(verilog, cache_dir, &key, &stat)?;
+        Some(t0.elapsed().as_secs_f64())
+    };
+    let text = std::fs::read_to_string(&stat).map_err(cache_io(&stat))?;
+    let resources = parse_stat(&text).map_err(|error| {
+        Error::Bench(BenchError::SynthStat {
+            path: stat.clone(),
+            error,
+        })
+    })?;
+    Ok((resources, seconds))
+}
+
+/// Synthesizes `verilog` and moves its report to `stat` once complete, so that the cache
+/// never holds a partial report.
+fn run_yosys(verilog: &str, cache_dir: &Path, key: &str, stat: &Path) -> Result<()> {
+    std::fs::create_dir_all(cache_dir).map_err(cache_io(cache_dir))?;
+    // Per process, so that two benches synthesizing the same design do not share files.
+    let pid = std::process::id();
+    let source_name = format!("{key}.{pid}.v");
+    let partial_name = format!("{key}.{pid}.stat.json.partial");
+    let log_name = format!("{key}.log");
+    let source = cache_dir.join(&source_name);
+    std::fs::write(&source, verilog).map_err(cache_io(&source))?;
+    // yosys runs in the cache directory on these plain names: its `tee -o` takes a quoted
+    // path literally, quotes included.
+    let status = Command::new("yosys")
+        .current_dir(cache_dir)
         .arg("-q")
+        .arg("-l")
+        .arg(&log_name)
         .arg("-p")
         .arg(format!(
-            "read_verilog {}; synth_xilinx -family xc7 -top top; tee -o {}.stat stat",
-            v.display(),
-            v.display()
+            "read_verilog {source_name}; {SYNTH_SCRIPT}; tee -q -o {partial_name} {STAT_COMMAND}"
         ))
-        .output()
-        .map_err(|e| {
-            synth_err(format!(
-                "cannot run yosys ({e}); install it (scripts/test.sh)"
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(synth_err(
-            String::from_utf8_lossy(&out.stderr)
-                .chars()
-                .take(2000)
-                .collect(),
-        ));
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|error| Error::Bench(BenchError::SynthTool { error }))?;
+    if !status.success() {
+        // The Verilog stays beside the log for reproducing the failure.
+        return Err(Error::Bench(BenchError::SynthFailed {
+            status: status.to_string(),
+            verilog: source,
+            log: cache_dir.join(log_name),
+        }));
     }
-    let stat = std::fs::read_to_string(format!("{}.stat", v.display()))
-        .map_err(|e| synth_err(e.to_string()))?;
-    let r = parse_stat(&stat);
-    std::fs::write(
-        &cache,
-        format!(
-            "lut={}\nff={}\ndsp={}\nbram36={}\n",
-            r.lut, r.ff, r.dsp, r.bram36
-        ),
-    )
-    .map_err(|e| synth_err(e.to_string()))?;
-    std::fs::remove_file(&v).ok();
-    Ok((r, false))
+    std::fs::rename(cache_dir.join(partial_name), stat).map_err(cache_io(stat))?;
+    std::fs::remove_file(&source).map_err(cache_io(&source))
 }
 
-fn parse_cache(s: &str) -> Option<Resources> {
-    let get = |k: &str| {
-        s.lines().find_map(|l| {
-            l.strip_prefix(k)?
-                .strip_prefix('=')?
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-    };
-    Some(Resources {
-        lut: get("lut")? as u64,
-        ff: get("ff")? as u64,
-        dsp: get("dsp")? as u64,
-        bram36: get("bram36")?,
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Cell counts of a yosys `stat` report: LUTs (LUT RAM cells counted by the LUTs they
-/// occupy), flip-flops, DSP48E1, RAMB36E1 + RAMB18E1 / 2.
-pub fn parse_stat(stat: &str) -> Resources {
-    let mut r = Resources::default();
-    for line in stat.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(cell), Some(n)) = (it.next(), it.next()) else {
-            continue;
-        };
-        let Ok(n) = n.parse::<u64>() else { continue };
-        match cell {
-            "LUT1" | "LUT2" | "LUT3" | "LUT4" | "LUT5" | "LUT6" => r.lut += n,
-            "RAM32M" | "RAM64M" | "RAM32M16" | "RAM64M8" => r.lut += 4 * n,
-            "RAM32X1D" | "RAM64X1D" | "RAM128X1S" => r.lut += 2 * n,
-            "RAM128X1D" | "RAM256X1S" => r.lut += 4 * n,
-            "RAM32X1S" | "RAM64X1S" | "SRL16E" | "SRLC32E" => r.lut += n,
-            "FDRE" | "FDSE" | "FDCE" | "FDPE" => r.ff += n,
-            "DSP48E1" => r.dsp += n,
-            "RAMB36E1" => r.bram36 += n as f64,
-            "RAMB18E1" => r.bram36 += n as f64 / 2.0,
-            _ => {}
-        }
+    /// A report already in the cache under the key of this Verilog and this yosys is read,
+    /// not synthesized again (yosys only reports its version).
+    #[test]
+    fn cached_report_is_read_without_synthesis() {
+        let dir = tempfile::tempdir().unwrap();
+        let verilog = include_str!("../../tests/data/yosys/xc7_cells.v");
+        let version = yosys_version().expect("yosys on PATH");
+        let key = cache_key(verilog, &version);
+        std::fs::write(
+            dir.path().join(format!("{key}.stat.json")),
+            include_str!("../../tests/data/yosys/xc7_cells.stat.json"),
+        )
+        .unwrap();
+        let (resources, seconds) = synth_cached(verilog, dir.path()).expect("cache hit");
+        assert_eq!(seconds, None);
+        assert_eq!((resources.lut_logic, resources.dsp), (40, 1));
+        // Another Verilog or another yosys has another key.
+        assert_ne!(cache_key(&format!("{verilog}\n"), &version), key);
+        assert_ne!(cache_key(verilog, "Yosys 0.0"), key);
     }
-    r
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crew_host::bench::{
-    csv, markdown, run_bench, standard_workloads, svg, tiny_workloads, BenchOptions, BenchProgress,
+    csv, markdown, name_values, run_bench, standard_workloads, svg, tiny_workloads, BenchOptions,
+    BenchProgress,
 };
 use crew_host::error::{Error, Result};
 
@@ -55,9 +56,12 @@ pub fn run(a: Args) -> Result<()> {
         BenchProgress::VerilatorBuild { engine, seconds } => {
             eprintln!("verilator: built {engine} in {seconds:.1} s")
         }
-        BenchProgress::Synth { engine, cached } => eprintln!(
-            "yosys synth_xilinx: {engine}{} ({:.0} s)",
-            if cached { " (cached)" } else { "" },
+        BenchProgress::Synth { engine, seconds } => eprintln!(
+            "yosys synth_xilinx: {engine} {} ({:.0} s)",
+            match seconds {
+                Some(t) => format!("in {t:.0} s"),
+                None => "(cached)".into(),
+            },
             t0.elapsed().as_secs_f64()
         ),
     })?;
@@ -79,6 +83,7 @@ pub fn run(a: Args) -> Result<()> {
         })?;
     }
     println!("{md}");
+    print!("{}", name_values(&report));
     println!(
         "wrote bench.md, bench.csv, bench.svg to {}",
         a.out.display()
