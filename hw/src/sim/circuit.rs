@@ -10,8 +10,9 @@ use crate::ddr3_model::{MigRequest, MigResponse};
 use crate::host_bridge::HostBridge;
 use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
 use crate::sim::mig::VerilatedMigMaster;
+use crate::sim::schedule::SAMPLE_INPUTS_PORT;
 use crate::sim::verilator::{
-    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError, SAMPLE_INPUTS_PORT,
+    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
 use crate::sim_harness::MAX_SETTLE_ITERS;
 use rust_hdl::prelude::*;

@@ -5,4 +5,6 @@ pub mod circuit;
 pub mod engine;
 pub mod mig;
 pub mod ports;
+pub mod schedule;
+mod shim;
 pub mod verilator;

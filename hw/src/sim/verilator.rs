@@ -9,6 +9,10 @@
 //! else `$XDG_CACHE_HOME/crew-verilator`, else `~/.cache/crew-verilator`.
 
 use crate::sim::ports::{top_ports, Port};
+use crate::sim::schedule::{
+    isolate_assignments, sampling_wrapper, SAMPLED_TOP, SAMPLE_INPUTS_PORT,
+};
+use crate::sim::shim::shim_source;
 use rust_hdl::prelude::*;
 use sha2::{Digest, Sha256};
 use std::ffi::{c_char, c_void, CString};
@@ -59,86 +63,9 @@ pub struct BuildOptions {
     /// Compile with `--trace` so the model can write a VCD.
     pub trace: bool,
     /// Feed every input but the clocks through a register clocked by the extra input
-    /// [`SAMPLE_INPUTS_PORT`] (see [`sampling_wrapper`]).
+    /// [`SAMPLE_INPUTS_PORT`] (see [`crate::sim::schedule::sampling_wrapper`]).
     pub sample_inputs: bool,
 }
-
-/// The input that, on its rising edge, passes the other inputs to the design when the
-/// model is built with [`BuildOptions::sample_inputs`].
-pub const SAMPLE_INPUTS_PORT: &str = "crew_sim$sample_inputs";
-
-/// A top module around `top` whose data inputs reach `top` through registers loaded on
-/// the rising edge of [`SAMPLE_INPUTS_PORT`]; clocks and outputs pass straight through.
-///
-/// Why: Verilator re-evaluates all logic fed by a top-level input at every `eval`,
-/// changed or not, and rust-hdl's update blocks are a few large `always @(*)` each, so
-/// the DRAM response inputs pull nearly the whole design into that set: every clock edge
-/// and every falling edge paid a full combinational pass. Behind the registers the
-/// logic is evaluated only after an edge that changed something it reads. Equivalent as
-/// long as the driver pulses the sample input after changing inputs and before the next
-/// clock edge, which `VerilatorCircuit` does.
-fn sampling_wrapper(inputs: &[Port], outputs: &[Port]) -> String {
-    let width = |p: &Port| match p.width {
-        1 => String::new(),
-        w => format!("[{}:0] ", w - 1),
-    };
-    let mut v = String::new();
-    let names: Vec<&str> = inputs
-        .iter()
-        .chain(outputs)
-        .map(|p| p.name.as_str())
-        .chain([SAMPLE_INPUTS_PORT])
-        .collect();
-    let _ = writeln!(v, "module {SAMPLED_TOP}({});", names.join(","));
-    let _ = writeln!(v, "    input wire {SAMPLE_INPUTS_PORT};");
-    let mut connections = Vec::new();
-    let mut loads = String::new();
-    for p in inputs {
-        let _ = writeln!(v, "    input wire {}{};", width(p), p.name);
-        if p.clock {
-            connections.push(format!(".{0}({0})", p.name));
-        } else {
-            let _ = writeln!(v, "    reg {}{}$sampled = 0;", width(p), p.name);
-            let _ = writeln!(loads, "        {0}$sampled <= {0};", p.name);
-            connections.push(format!(".{0}({0}$sampled)", p.name));
-        }
-    }
-    for p in outputs {
-        let _ = writeln!(v, "    output wire {}{};", width(p), p.name);
-        connections.push(format!(".{0}({0})", p.name));
-    }
-    let _ = writeln!(
-        v,
-        "    always @(posedge {SAMPLE_INPUTS_PORT}) begin\n{loads}    end"
-    );
-    let _ = writeln!(v, "    top wrapped({});\nendmodule", connections.join(","));
-    v
-}
-
-/// Marks every register `isolate_assignments`, so Verilator schedules each one's
-/// assignments as its own block. rust-hdl writes a module's whole update as one
-/// `always @(*)`; two such blocks that read each other's outputs (the engine's core and
-/// datapath, a FIFO's read and write logic) form a loop at block level although no signal
-/// depends on itself, and Verilator re-runs such loops until they settle (its UNOPTFLAT
-/// warning). Only a scheduling hint: the comment means nothing to other tools.
-fn isolate_assignments(verilog: &str) -> String {
-    let mut out = String::with_capacity(verilog.len() + verilog.len() / 4);
-    for line in verilog.lines() {
-        let t = line.trim_start();
-        match line.strip_suffix(';') {
-            Some(decl) if t.starts_with("reg ") || t.starts_with("output reg ") => {
-                out.push_str(decl);
-                out.push_str(" /*verilator isolate_assignments*/;");
-            }
-            _ => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// The top module's name with [`BuildOptions::sample_inputs`].
-const SAMPLED_TOP: &str = "crew_sim_sampled";
 
 /// A compiled model, ready to instantiate.
 pub struct VerilatedLibrary {
@@ -338,157 +265,6 @@ unsafe fn load(path: &Path) -> Result<Api, VerilatorError> {
         trace_close: sym!("crew_sim_trace_close"),
         _library: library,
     })
-}
-
-/// Verilator's C++ member name for a Verilog port (non-identifier characters become
-/// `__0HH`, e.g. `$` is `__024`).
-fn cpp_name(verilog_name: &str) -> String {
-    let mut s = String::new();
-    for c in verilog_name.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            s.push(c);
-        } else {
-            let _ = write!(s, "__0{:02x}", c as u32);
-        }
-    }
-    s
-}
-
-/// The C ABI shim: one switch case per port.
-fn shim_source(ports: &[Port], is_input: &[bool]) -> String {
-    let mut set = String::new();
-    let mut get = String::new();
-    for (k, (p, &input)) in ports.iter().zip(is_input).enumerate() {
-        let m = cpp_name(&p.name);
-        if p.width <= 64 {
-            if input {
-                let _ = writeln!(set, "    case {k}: m->{m} = lo; break;");
-            }
-            let _ = writeln!(get, "    case {k}: out[0] = m->{m}; break;");
-        } else {
-            let words = p.width.div_ceil(32);
-            let mut s = String::new();
-            let mut g = String::new();
-            for w in 0..words {
-                let src = match w {
-                    0 => "(uint32_t)lo".to_string(),
-                    1 => "(uint32_t)(lo >> 32)".to_string(),
-                    2 => "(uint32_t)hi".to_string(),
-                    _ => "(uint32_t)(hi >> 32)".to_string(),
-                };
-                let _ = write!(s, " m->{m}[{w}] = {src};");
-                let _ = write!(
-                    g,
-                    " out[{}] |= (uint64_t)m->{m}[{w}] << {};",
-                    w / 2,
-                    32 * (w % 2)
-                );
-            }
-            if input {
-                let _ = writeln!(set, "    case {k}:{s} break;");
-            }
-            let _ = writeln!(get, "    case {k}: out[0] = 0; out[1] = 0;{g} break;");
-        }
-    }
-    format!(
-        r#"// Generated by crew-hw (hw/src/sim/verilator.rs): C ABI around the Verilated model.
-#include "Vcore.h"
-#include "verilated.h"
-#include <cstdint>
-#if VM_TRACE
-#include "verilated_vcd_c.h"
-#endif
-
-namespace {{
-struct Sim {{
-    VerilatedContext context;
-    Vcore* model;
-#if VM_TRACE
-    VerilatedVcdC* trace = nullptr;
-#endif
-}};
-}}
-
-extern "C" {{
-void* crew_sim_new() {{
-    Sim* s = new Sim;
-    s->context.randReset(0);
-#if VM_TRACE
-    s->context.traceEverOn(true);
-#endif
-    s->model = new Vcore(&s->context, "top");
-    return s;
-}}
-
-void crew_sim_delete(void* h) {{
-    Sim* s = static_cast<Sim*>(h);
-    s->model->final();
-    delete s->model;
-    delete s;
-}}
-
-void crew_sim_eval(void* h) {{
-    static_cast<Sim*>(h)->model->eval();
-}}
-
-void crew_sim_set(void* h, uint32_t port, uint64_t lo, uint64_t hi) {{
-    Vcore* m = static_cast<Sim*>(h)->model;
-    (void)hi;
-    switch (port) {{
-{set}    default: break;
-    }}
-}}
-
-void crew_sim_get(void* h, uint32_t port, uint64_t* out) {{
-    Vcore* m = static_cast<Sim*>(h)->model;
-    out[0] = 0;
-    out[1] = 0;
-    switch (port) {{
-{get}    default: break;
-    }}
-}}
-
-int crew_sim_trace_open(void* h, const char* path) {{
-#if VM_TRACE
-    Sim* s = static_cast<Sim*>(h);
-    if (!s->trace) {{
-        s->trace = new VerilatedVcdC;
-        s->model->trace(s->trace, 99);
-        s->trace->open(path);
-    }}
-    return 0;
-#else
-    (void)h;
-    (void)path;
-    return -1;
-#endif
-}}
-
-void crew_sim_trace_dump(void* h, uint64_t time_ps) {{
-#if VM_TRACE
-    Sim* s = static_cast<Sim*>(h);
-    if (s->trace) s->trace->dump(time_ps);
-#else
-    (void)h;
-    (void)time_ps;
-#endif
-}}
-
-void crew_sim_trace_close(void* h) {{
-#if VM_TRACE
-    Sim* s = static_cast<Sim*>(h);
-    if (s->trace) {{
-        s->trace->close();
-        delete s->trace;
-        s->trace = nullptr;
-    }}
-#else
-    (void)h;
-#endif
-}}
-}}
-"#
-    )
 }
 
 fn which(tool: &'static str) -> Result<PathBuf, VerilatorError> {
