@@ -10,7 +10,7 @@
 //!   (x, h, c buffers), column records (to the datapath) and epilogue rows;
 //! - epilogue: bias, requantization (`numerics::requantize`) into the gate buffers of the
 //!   cell unit, or int32 outputs for FC layers, clearing the accumulators;
-//! - cell unit (`cell_unit.rs`): GRU/LSTM update, h/c written back;
+//! - cell unit (`cell_unit/`): GRU/LSTM update, h/c written back;
 //! - performance counters.
 //! Errors stop the run with a `crew_spec::regmap::ErrorCode`; `done` pulses at the end.
 
