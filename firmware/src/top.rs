@@ -10,7 +10,7 @@
 //! events in its own domain.
 
 use crew_hw::accelerator::Accelerator;
-use crew_hw::host_bridge::{EngineInfo, DEFAULT_WATCHDOG_CYCLES};
+use crew_hw::bridge::{EngineInfo, DEFAULT_WATCHDOG_CYCLES};
 use crew_spec::regmap::{self, check_endpoints, EndpointKind, ENDPOINTS};
 use rust_hdl::prelude::*;
 use rust_hdl_bsp_ok_xem7010::xem7010::mcb_if::MCBInterface4GDDR3;

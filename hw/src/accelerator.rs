@@ -6,9 +6,9 @@
 #[cfg(doc)]
 use crate::board_engine::board_engine_info;
 use crate::board_engine::BoardEngine;
+use crate::bridge::endpoints::HostEndpoints;
+use crate::bridge::{EngineInfo, HostBridge};
 use crate::engine::port::EngineControl;
-use crate::host_bridge::{EngineInfo, HostBridge};
-use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::MigMaster;
 use rust_hdl::prelude::*;
 

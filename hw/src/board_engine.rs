@@ -1,7 +1,7 @@
 //! The engine configuration the XEM7010 build and the simulated board share.
 
+use crate::bridge::EngineInfo;
 use crate::engine::crew::CrewEngine;
-use crate::host_bridge::EngineInfo;
 use crew_spec::regmap;
 
 /// Gather-add lanes of the board engine.

@@ -2,14 +2,11 @@
 
 pub mod accelerator;
 pub mod board_engine;
-pub mod bridge_pipe_in;
-pub mod bridge_pipe_out;
+pub mod bridge;
 pub mod cosim;
 pub mod ddr3_model;
 pub mod engine;
 pub mod engine_testbench;
-pub mod host_bridge;
-pub mod host_endpoints;
 pub mod layer_image;
 pub mod mig_port;
 pub mod sim;

@@ -16,9 +16,9 @@
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
 
+use crate::bridge::endpoints::WIRE_INS;
+use crate::bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
 use crate::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
-use crate::host_bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
-use crate::host_endpoints::WIRE_INS;
 use crate::sim::circuit::{Circuit, RustHdlCircuit, VerilatorCircuit};
 use crate::sim::verilator::{self, BuildOptions, VerilatedLibrary, VerilatorError};
 use crew_spec::regmap::{self, EndpointKind};

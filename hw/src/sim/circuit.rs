@@ -5,8 +5,8 @@
 
 use crate::accelerator::Accelerator;
 use crate::board_engine::board_engine_info;
+use crate::bridge::endpoints::{WIRE_INS, WIRE_OUTS};
 use crate::ddr3_model::{MigRequest, MigResponse};
-use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
