@@ -18,8 +18,8 @@
 
 use crate::bridge::endpoints::WIRE_INS;
 use crate::bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
-use crate::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
 use crate::sim::circuit::{Circuit, RustHdlCircuit, VerilatorCircuit};
+use crate::sim::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
 use crate::sim::verilator::{self, BuildOptions, VerilatedLibrary, VerilatorError};
 use crew_spec::regmap::{self, EndpointKind};
 use std::collections::HashMap;

@@ -4,8 +4,8 @@
 //! responses, every output); then the bridge's generated Verilog runs in Icarus Verilog on
 //! the recorded inputs and must give the same outputs at every edge.
 
-use crew_hw::cosim::{self, PortTrace};
 use crew_hw::sim_board::{SimBoard, SimBoardConfig, Simulator};
+use crew_hw::testbench::cosim::{self, PortTrace};
 use crew_spec::regmap::{self, ErrorCode};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

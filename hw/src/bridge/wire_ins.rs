@@ -80,7 +80,7 @@ impl Logic for WireInSync {
     }
 }
 
-impl crate::sim_harness::Clocked for WireInSync {
+impl crate::sim::harness::Clocked for WireInSync {
     fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
         &mut self.ui_clk
     }
@@ -89,7 +89,7 @@ impl crate::sim_harness::Clocked for WireInSync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim_harness::SimHarness;
+    use crate::sim::harness::SimHarness;
 
     #[test]
     fn halves_join_and_arrive_two_edges_later() {

@@ -6,12 +6,12 @@
 use crate::accelerator::Accelerator;
 use crate::board_engine::board_engine_info;
 use crate::bridge::endpoints::{WIRE_INS, WIRE_OUTS};
-use crate::ddr3_model::{MigRequest, MigResponse};
+use crate::sim::ddr3_model::{MigRequest, MigResponse};
+use crate::sim::harness::MAX_SETTLE_ITERS;
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
-use crate::sim_harness::MAX_SETTLE_ITERS;
 use rust_hdl::prelude::*;
 
 /// The accelerator's ports at the simulated board's boundary.

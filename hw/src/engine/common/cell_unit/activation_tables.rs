@@ -65,7 +65,7 @@ impl Logic for ActivationTables {
     }
 }
 
-impl crate::sim_harness::Clocked for ActivationTables {
+impl crate::sim::harness::Clocked for ActivationTables {
     fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
         &mut self.clock
     }
@@ -74,7 +74,7 @@ impl crate::sim_harness::Clocked for ActivationTables {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim_harness::SimHarness;
+    use crate::sim::harness::SimHarness;
 
     #[test]
     fn each_index_reads_the_numerics_tables_one_edge_later() {

@@ -96,7 +96,7 @@ impl Logic for GateBuffers {
     }
 }
 
-impl crate::sim_harness::Clocked for GateBuffers {
+impl crate::sim::harness::Clocked for GateBuffers {
     fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
         &mut self.clock
     }
@@ -106,7 +106,7 @@ impl crate::sim_harness::Clocked for GateBuffers {
 mod tests {
     use super::super::MAX_HIDDEN;
     use super::*;
-    use crate::sim_harness::SimHarness;
+    use crate::sim::harness::SimHarness;
 
     fn value(pass: usize, gate: usize, unit: usize) -> u32 {
         (pass * 0x4000_0000 + gate * 0x0100_0000 + unit * 7 + 1) as u32

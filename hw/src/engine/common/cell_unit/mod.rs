@@ -437,7 +437,7 @@ impl Logic for CellUnit {
     }
 }
 
-impl crate::sim_harness::Clocked for CellUnit {
+impl crate::sim::harness::Clocked for CellUnit {
     fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
         &mut self.clock
     }

@@ -2,7 +2,7 @@
 //! with the gate values written as the epilogue writes them.
 
 use super::CellUnit;
-use crate::sim_harness::SimHarness;
+use crate::sim::harness::SimHarness;
 use crew_spec::numerics::Luts;
 use rust_hdl::prelude::*;
 
