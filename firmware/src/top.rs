@@ -26,15 +26,10 @@ fn trigger_out(addr: u8) -> TriggerOut {
     TriggerOut::new(addr)
 }
 
-macro_rules! declare_board_top {
-    (
-        wire_in: [$(($wi_const:ident, $wi:ident, $wi_addr:literal, $wi_doc:literal)),* $(,)?],
-        wire_out: [$(($wo_const:ident, $wo:ident, $wo_addr:literal, $wo_doc:literal)),* $(,)?],
-        trigger_in: [$(($ti_const:ident, $ti:ident, $ti_addr:literal, $ti_doc:literal)),* $(,)?],
-        trigger_out: [$(($to_const:ident, $to:ident, $to_addr:literal, $to_doc:literal)),* $(,)?],
-        pipe_in: [$(($pi_const:ident, $pi:ident, $pi_addr:literal, $pi_doc:literal)),* $(,)?],
-        pipe_out: [$(($po_const:ident, $po:ident, $po_addr:literal, $po_doc:literal)),* $(,)?] $(,)?
-    ) => {
+crew_spec::for_endpoint_table! {
+    $ wire_in(wi_const, wi, wi_addr, wi_doc), wire_out(wo_const, wo, wo_addr, wo_doc),
+    trigger_in(ti_const, ti, ti_addr, ti_doc), trigger_out(to_const, to, to_addr, to_doc),
+    pipe_in(pi_const, pi, pi_addr, pi_doc), pipe_out(po_const, po, po_addr, po_doc) => {
         #[derive(LogicBlock)]
         pub struct CrewBoardTop {
             /// FrontPanel host interface pins (okHost).
@@ -149,10 +144,8 @@ macro_rules! declare_board_top {
                 self.leds.next = !self.accelerator.leds.val();
             }
         }
-    };
+    }
 }
-
-crew_spec::with_endpoint_table!(declare_board_top);
 
 /// The engine parameters of the board build.
 pub use crew_hw::board_engine::board_engine_info;
