@@ -4,7 +4,7 @@
 //! bitstream with its manifest into the bitstreams folder, named by design hash.
 
 use crate::top::{BoardEngine, CrewBoardTop, DenseBoardTop};
-use crew_hw::host_bridge::EngineInfo;
+use crew_hw::bridge::EngineInfo;
 use crew_spec::regmap;
 use rust_hdl::prelude::*;
 use rust_hdl_bsp_ok_xem7010::xem7010::synth::{add_mig_core_xem_7010, VivadoOptions};

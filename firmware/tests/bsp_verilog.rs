@@ -3,7 +3,7 @@
 //! every module resolves (vendor cores are black boxes), processes elaborate, and
 //! `check -assert` finds no driver conflicts or undriven wires.
 
-use crew_hw::synth_check::yosys_check;
+use crew_hw::testbench::synth_check::yosys_check;
 use crew_spec::regmap::{
     CONTROL_SOFT_RESET, PIPE_IN_DRAM, STATUS_CALIB_DONE, WIRE_IN_CONTROL, WIRE_IN_XFER_ADDR_LO,
     WIRE_OUT_STATUS,

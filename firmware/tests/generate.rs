@@ -4,7 +4,7 @@
 
 use crew_firmware::bitstream::{generate, read_manifest, GENERATED_FILES, MANIFEST_FILE};
 use crew_firmware::top::BoardEngine;
-use crew_hw::synth_check::yosys_check_in;
+use crew_hw::testbench::synth_check::yosys_check_in;
 use crew_spec::regmap;
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! the recorded inputs and must give the same outputs at every edge.
 
 use crew_hw::board::sim_board::{SimBoard, SimBoardConfig, Simulator};
-use crew_hw::cosim::{self, PortTrace};
+use crew_hw::testbench::cosim::{self, PortTrace};
 use crew_spec::regmap::{self, ErrorCode};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -8,12 +8,14 @@
 mod common;
 use common::*;
 
-use crew_hw::cosim::{self, CosimError, PortTrace};
-use crew_hw::ddr3_model::{Ddr3Model, Ddr3Timing};
 use crew_hw::engine::crew::CrewEngine;
-use crew_hw::engine_testbench::EngineTestbench;
-use crew_hw::layer_image::{pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage};
-use crew_hw::sim_harness::{SimHarness, MAX_SETTLE_ITERS};
+use crew_hw::sim::ddr3_model::{Ddr3Model, Ddr3Timing};
+use crew_hw::sim::harness::{SimHarness, MAX_SETTLE_ITERS};
+use crew_hw::testbench::cosim::{self, CosimError, PortTrace};
+use crew_hw::testbench::engine::EngineTestbench;
+use crew_hw::testbench::layer_image::{
+    pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
+};
 use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind};
 use rust_hdl::prelude::*;
 use std::path::PathBuf;

@@ -4,13 +4,13 @@
 
 mod common;
 use common::*;
-use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine::dense::DenseEngine;
-use crew_hw::engine_testbench::{DenseSim, LayerSim, RunReport, RunRequest};
-use crew_hw::layer_image::{
+use crew_hw::sim::ddr3_model::Ddr3Timing;
+use crew_hw::testbench::engine::{DenseSim, LayerSim, RunReport, RunRequest};
+use crew_hw::testbench::layer_image::{
     build_dense_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
 };
-use crew_hw::synth_check::yosys_check;
+use crew_hw::testbench::synth_check::yosys_check;
 use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind};
 use crew_spec::regmap::ErrorCode;
 use rand::Rng;

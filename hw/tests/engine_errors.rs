@@ -5,8 +5,8 @@
 mod common;
 use common::*;
 use crew_hw::engine::Engine;
-use crew_hw::engine_testbench::RunRequest;
-use crew_hw::layer_image::LayerImage;
+use crew_hw::testbench::engine::RunRequest;
+use crew_hw::testbench::layer_image::LayerImage;
 use crew_spec::image::{LayerDescriptor, LayerKind, LAYER_DESC_WORDS};
 use crew_spec::regmap::ErrorCode;
 
@@ -143,8 +143,10 @@ fn abort_stops_a_run_and_the_next_run_is_correct<T: EngineUnderTest>() {
     let xs = vec![random_vector(&mut r, 64)];
     let mut sim = new_sim_on::<T>();
     load(&mut sim, &img);
-    sim.ddr()
-        .load_words(IN_ADDR as u64, &crew_hw::layer_image::pack_i8_vectors(&xs));
+    sim.ddr().load_words(
+        IN_ADDR as u64,
+        &crew_hw::testbench::layer_image::pack_i8_vectors(&xs),
+    );
     sim.start(request(img.desc_addr, 1)).unwrap();
     sim.harness.run(300).unwrap();
     assert!(sim.run_port().busy.val());

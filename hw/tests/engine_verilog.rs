@@ -2,7 +2,7 @@
 //! read_verilog, hierarchy -check -top top, proc, check -assert.
 
 use crew_hw::engine::crew::CrewEngine;
-use crew_hw::synth_check::yosys_check;
+use crew_hw::testbench::synth_check::yosys_check;
 use rust_hdl::prelude::*;
 
 #[test]

@@ -14,8 +14,8 @@ mod common;
 use common::*;
 use crew_hw::board::engine::BoardEngine;
 use crew_hw::board::sim_board::{SimBoard, SimBoardConfig, Simulator};
-use crew_hw::cosim;
-use crew_hw::layer_image::{pack_i8_vectors, unpack_i32, unpack_i8, LayerImage};
+use crew_hw::testbench::cosim;
+use crew_hw::testbench::layer_image::{pack_i8_vectors, unpack_i32, unpack_i8, LayerImage};
 use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind, WORD_BYTES};
 use crew_spec::regmap::{self, ErrorCode};
 use std::sync::OnceLock;
@@ -78,15 +78,15 @@ fn relayout(
     kind: LayerKind,
     n_in: usize,
     n_out: usize,
-    passes: &[crew_hw::layer_image::PassMatrix],
+    passes: &[crew_hw::testbench::layer_image::PassMatrix],
     base: u32,
 ) -> LayerImage {
     match engine {
         BoardEngine::Crew => {
-            crew_hw::layer_image::build_layer(kind, false, n_in, n_out, passes, base)
+            crew_hw::testbench::layer_image::build_layer(kind, false, n_in, n_out, passes, base)
         }
         BoardEngine::Dense => {
-            crew_hw::layer_image::build_dense_layer(kind, n_in, n_out, passes, base)
+            crew_hw::testbench::layer_image::build_dense_layer(kind, n_in, n_out, passes, base)
         }
     }
 }

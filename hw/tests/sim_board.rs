@@ -5,7 +5,7 @@ mod common;
 
 use common::{dense, fc_layer, random_vector, rng, IN_ADDR, OUT_ADDR, STATE_ADDR};
 use crew_hw::board::sim_board::{Fault, SimBoard, SimBoardConfig};
-use crew_hw::layer_image::{pack_i8_vectors, unpack_i32};
+use crew_hw::testbench::layer_image::{pack_i8_vectors, unpack_i32};
 use crew_spec::image::vector_words_i32;
 use crew_spec::regmap::{self, ErrorCode};
 use rand::{Rng, SeedableRng};

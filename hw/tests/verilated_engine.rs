@@ -5,13 +5,13 @@
 
 mod common;
 use common::*;
-use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine::crew::CrewEngine;
 use crew_hw::engine::dense::DenseEngine;
-use crew_hw::engine_testbench::{DenseSim, LayerSim};
-use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
-use crew_hw::layer_image::{build_dense_layer, pack_i32, pack_i8_vectors, unpack_i8};
+use crew_hw::sim::ddr3_model::Ddr3Timing;
 use crew_hw::sim::engine::VerilatedEngine;
+use crew_hw::testbench::engine::{DenseSim, LayerSim};
+use crew_hw::testbench::engine::{EngineSim, RunReport, RunRequest};
+use crew_hw::testbench::layer_image::{build_dense_layer, pack_i32, pack_i8_vectors, unpack_i8};
 use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind};
 use rand::Rng;
 
@@ -88,7 +88,7 @@ fn verilated_engines_match_rust_hdl_and_reference_on_lstm_steps() {
     let (hs_ref, _) = rnn_reference(kind, &passes, &xs, &h0, &c0);
     let mut state = pack_i8_vectors(&[h0.clone()]);
     state.extend(pack_i32(&c0));
-    let case = |img: &crew_hw::layer_image::LayerImage| Case {
+    let case = |img: &crew_hw::testbench::layer_image::LayerImage| Case {
         image: (img.words.clone(), img.desc_addr),
         xs: xs.clone(),
         state: state.clone(),

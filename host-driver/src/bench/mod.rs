@@ -21,13 +21,13 @@ use step::workload_step;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine::common::cell_unit::MAX_HIDDEN;
 use crew_hw::engine::common::core::MAX_INPUTS;
 use crew_hw::engine::crew::CrewEngine;
 use crew_hw::engine::dense::DenseEngine;
-use crew_hw::engine_testbench::{RunReport, RunRequest};
+use crew_hw::sim::ddr3_model::Ddr3Timing;
 use crew_hw::sim::engine::VerilatedEngine;
+use crew_hw::testbench::engine::{RunReport, RunRequest};
 use crew_spec::image::{bytes_to_words, words_to_bytes, LayerKind, WORD_BYTES};
 use crew_spec::layout::RunLayout;
 use rand::{Rng, SeedableRng};

@@ -6,7 +6,7 @@
 //! verified, and every layer run is compared bit for bit with the integer
 //! reference ([`Lockstep`]); the engine's cycle counters give the time at the 100 MHz
 //! design clock, and the device clock the time per word a board on USB 2.0 takes
-//! (`crew_hw::usb_timing`), the engine's share beside it.
+//! (`crew_hw::sim::usb_timing`), the engine's share beside it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -109,6 +109,46 @@ macro_rules! with_endpoint_table {
     };
 }
 
+/// Expands `body` once per use with the endpoint table bound to metavariables the caller
+/// names: for each kind, in table order, the names of an entry's constant, port name,
+/// address and description. The caller passes a `$` first, because a macro cannot write
+/// one into the matcher it generates, and the names are the caller's so that its body can
+/// use them. The one matcher of [`with_endpoint_table!`]'s table, shared by the host
+/// bridge's endpoint ports and the firmware top:
+/// ```
+/// crew_spec::for_endpoint_table! {
+///     $ wire_in(wi_const, wi, wi_addr, wi_doc), wire_out(wo_const, wo, wo_addr, wo_doc),
+///     trigger_in(ti_const, ti, ti_addr, ti_doc), trigger_out(to_const, to, to_addr, to_doc),
+///     pipe_in(pi_const, pi, pi_addr, pi_doc), pipe_out(po_const, po, po_addr, po_doc) => {
+///         const WIRE_IN_ADDRS: &[u8] = &[$($wi_addr),*];
+///     }
+/// }
+/// assert_eq!(WIRE_IN_ADDRS[0], crew_spec::regmap::WIRE_IN_CONTROL);
+/// ```
+#[macro_export]
+macro_rules! for_endpoint_table {
+    (
+        $d:tt wire_in($wic:ident, $wi:ident, $wia:ident, $wid:ident),
+        wire_out($woc:ident, $wo:ident, $woa:ident, $wod:ident),
+        trigger_in($tic:ident, $ti:ident, $tia:ident, $tid:ident),
+        trigger_out($toc:ident, $to:ident, $toa:ident, $tod:ident),
+        pipe_in($pic:ident, $pi:ident, $pia:ident, $pid:ident),
+        pipe_out($poc:ident, $po:ident, $poa:ident, $pod:ident) => { $($body:tt)* }
+    ) => {
+        macro_rules! __crew_endpoint_table_body {
+            (
+                wire_in: [$d(($d $wic:ident, $d $wi:ident, $d $wia:literal, $d $wid:literal)),* $d(,)?],
+                wire_out: [$d(($d $woc:ident, $d $wo:ident, $d $woa:literal, $d $wod:literal)),* $d(,)?],
+                trigger_in: [$d(($d $tic:ident, $d $ti:ident, $d $tia:literal, $d $tid:literal)),* $d(,)?],
+                trigger_out: [$d(($d $toc:ident, $d $to:ident, $d $toa:literal, $d $tod:literal)),* $d(,)?],
+                pipe_in: [$d(($d $pic:ident, $d $pi:ident, $d $pia:literal, $d $pid:literal)),* $d(,)?],
+                pipe_out: [$d(($d $poc:ident, $d $po:ident, $d $poa:literal, $d $pod:literal)),* $d(,)?] $d(,)?
+            ) => { $($body)* };
+        }
+        $crate::with_endpoint_table!(__crew_endpoint_table_body);
+    };
+}
+
 macro_rules! declare_endpoint_constants {
     ($($kind:ident: [$(($constant:ident, $port:ident, $addr:literal, $doc:literal)),* $(,)?]),* $(,)?) => {
         $($(

@@ -9,10 +9,10 @@
 
 use crew_hw::board::engine::CrewBoardEngine;
 use crew_hw::board::sim_board::{SimBoard, SimBoardConfig};
-use crew_hw::ddr3_model::Ddr3Timing;
-use crew_hw::engine_testbench::{EngineSim, RunReport, RunRequest};
-use crew_hw::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
+use crew_hw::sim::ddr3_model::Ddr3Timing;
 use crew_hw::sim::engine::VerilatedEngine;
+use crew_hw::testbench::engine::{EngineSim, RunReport, RunRequest};
+use crew_hw::testbench::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::quantize_multiplier;
 use crew_spec::regmap;
@@ -88,7 +88,7 @@ fn run(
     sim: &mut EngineSim,
     name: &str,
     req: RunRequest,
-) -> Result<Row, crew_hw::sim_harness::SimHarnessError> {
+) -> Result<Row, crew_hw::sim::harness::SimHarnessError> {
     let t0 = Instant::now();
     let report = sim.run(req, 50_000_000)?;
     let seconds = t0.elapsed().as_secs_f64();

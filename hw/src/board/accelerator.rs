@@ -8,9 +8,9 @@
 //! a type parameter. [`BoardAccelerator`] is what the simulated board needs of either.
 
 use crate::board::engine::{BoardEngine, CrewBoardEngine, DenseBoardEngine};
+use crate::bridge::endpoints::HostEndpoints;
+use crate::bridge::{EngineInfo, HostBridge};
 use crate::engine::port::EngineControl;
-use crate::host_bridge::{EngineInfo, HostBridge};
-use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::MigMaster;
 use rust_hdl::prelude::*;
 

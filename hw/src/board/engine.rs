@@ -3,9 +3,9 @@
 //! accumulators (accumulator depth 1024). Sixteen MAC lanes take one 128-bit weight word
 //! per cycle: the benchmark's dense-16 configuration, equal to CREW in DRAM rate.
 
+use crate::bridge::EngineInfo;
 use crate::engine::crew::CrewEngine;
 use crate::engine::dense::DenseEngine;
-use crate::host_bridge::EngineInfo;
 use crew_spec::regmap;
 
 /// Lanes of either board engine.

@@ -6,15 +6,15 @@
 
 use crate::board::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
 use crate::board::engine::BoardEngine;
-use crate::ddr3_model::{MigRequest, MigResponse};
-use crate::host_bridge::HostBridge;
-use crate::host_endpoints::{WIRE_INS, WIRE_OUTS};
+use crate::bridge::endpoints::{WIRE_INS, WIRE_OUTS};
+use crate::bridge::HostBridge;
+use crate::sim::ddr3_model::{MigRequest, MigResponse};
+use crate::sim::harness::MAX_SETTLE_ITERS;
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::schedule::SAMPLE_INPUTS_PORT;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
-use crate::sim_harness::MAX_SETTLE_ITERS;
 use rust_hdl::prelude::*;
 
 /// The accelerator's ports at the simulated board's boundary.

@@ -1,16 +1,16 @@
 //! An engine alone (`CrewEngine` or `DenseEngine`: the same `clock`, `run` and `dram`
 //! ports) as its generated Verilog under Verilator, with the plain-Rust DDR3 model at its
 //! MIG port: the compiled counterpart of the rust-hdl testbenches
-//! (`engine_testbench::EngineSim`, `engine_testbench::DenseSim`), with the same host API
+//! (`testbench::engine::EngineSim`, `testbench::engine::DenseSim`), with the same host API
 //! (load and read DRAM words, run a [`RunRequest`] to done, read the counters). It
 //! reproduces their cycle counts exactly (`crew-hw-bench` asserts it).
 
-use crate::ddr3_model::{Ddr3, Ddr3Timing};
-use crate::engine_testbench::{RunReport, RunRequest};
+use crate::sim::ddr3_model::{Ddr3, Ddr3Timing};
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
+use crate::testbench::engine::{RunReport, RunRequest};
 use rust_hdl::prelude::*;
 use std::marker::PhantomData;
 

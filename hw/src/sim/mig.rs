@@ -3,7 +3,7 @@
 //! board ([`crate::sim::circuit::VerilatorCircuit`]) and the compiled engine harness
 //! ([`crate::sim::engine::VerilatedEngine`]).
 
-use crate::ddr3_model::{MigRequest, MigResponse};
+use crate::sim::ddr3_model::{MigRequest, MigResponse};
 use crate::sim::verilator::{PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError};
 
 /// A `MigMaster` port named `{prefix}$...` in the compiled design.

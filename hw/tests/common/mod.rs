@@ -3,12 +3,12 @@
 //! engines under test ([`Crew`], [`Dense`]) for test bodies that run on both.
 #![allow(dead_code)]
 
-use crew_hw::ddr3_model::Ddr3Timing;
 use crew_hw::engine::crew::CrewEngine;
 use crew_hw::engine::dense::DenseEngine;
 use crew_hw::engine::Engine;
-use crew_hw::engine_testbench::{EngineDdrSim, EngineSim, RunReport, RunRequest};
-use crew_hw::layer_image::{
+use crew_hw::sim::ddr3_model::Ddr3Timing;
+use crew_hw::testbench::engine::{EngineDdrSim, EngineSim, RunReport, RunRequest};
+use crew_hw::testbench::layer_image::{
     build_dense_layer, build_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
     PassMatrix,
 };

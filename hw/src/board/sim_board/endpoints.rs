@@ -3,7 +3,7 @@
 //! and latched events, block pipes moved block by block after ready.
 
 use super::{SimBoard, SimBoardError, HOST_CALL_TI_CYCLES, MAX_BLOCK_BYTES};
-use crate::host_endpoints::WIRE_INS;
+use crate::bridge::endpoints::WIRE_INS;
 use crew_spec::regmap::{self, EndpointKind};
 
 impl SimBoard {

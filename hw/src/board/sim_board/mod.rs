@@ -25,9 +25,9 @@ mod simulator;
 pub use simulator::{Simulator, SIMULATOR_ENV};
 
 use crate::board::engine::BoardEngine;
-use crate::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
-use crate::host_bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
+use crate::bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
 use crate::sim::circuit::{rust_hdl_circuit, Circuit, VerilatorCircuit};
+use crate::sim::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
 use crate::sim::verilator::{self, BuildOptions, VerilatedLibrary, VerilatorError};
 use crew_spec::regmap::{self, EndpointKind};
 use endpoints::check_range;

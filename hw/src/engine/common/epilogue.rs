@@ -263,7 +263,7 @@ impl Logic for Epilogue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim_harness::{Clocked, SimHarness};
+    use crate::sim::harness::{Clocked, SimHarness};
     use crew_spec::image::EpilogueRow;
     use crew_spec::numerics::{quantize_multiplier, requantize};
 

@@ -10,9 +10,12 @@
 //!   (x, h, c buffers), column records (to the datapath) and epilogue rows;
 //! - epilogue: bias, requantization (`numerics::requantize`) into the gate buffers of the
 //!   cell unit, or int32 outputs for FC layers, clearing the accumulators;
-//! - cell unit (`cell_unit.rs`): GRU/LSTM update, h/c written back;
+//! - cell unit (`cell_unit/`): GRU/LSTM update, h/c written back;
 //! - performance counters.
 //! Errors stop the run with a `crew_spec::regmap::ErrorCode`; `done` pulses at the end.
+//!
+//! This file holds the block and its wiring; `states.rs` the sequencer and router states,
+//! `new.rs` the construction with its constants.
 
 use crate::engine::common::cell_unit::CellUnit;
 use crate::engine::common::counters::RunCounters;
@@ -20,47 +23,19 @@ use crate::engine::common::datapath_port::DatapathControl;
 use crate::engine::common::descriptor_check::DescriptorCheck;
 use crate::engine::common::epilogue::Epilogue;
 use crate::engine::common::issuer::ReadIssuer;
-use crate::engine::common::mig_arbiter::{MigArbiter, WRITE_QUEUE_WORDS};
+use crate::engine::common::mig_arbiter::MigArbiter;
 use crate::engine::common::vector_buffers::VectorBuffers;
 use crate::engine::port::EngineRunPort;
 use crate::mig_port::MigMaster;
-use crew_spec::image::{DRAM_WORDS, LAYER_MAGIC};
-use crew_spec::regmap::ErrorCode;
 use rust_hdl::prelude::*;
+
+mod new;
+mod states;
+pub use states::LayoutFlags;
+use states::{MainState, RouteState};
 
 /// Largest n_in (x vector) the input buffer holds.
 pub const MAX_INPUTS: usize = 2048;
-
-#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
-pub enum MainState {
-    Idle,
-    Desc,
-    Check,
-    Run,
-    Finish,
-    Drain,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
-pub enum RouteState {
-    Idle,
-    Desc,
-    StateH,
-    StateC,
-    X,
-    Records,
-    EpiWait,
-    Epi,
-    EpiDrain,
-    End,
-}
-
-/// The layer flags (descriptor header byte 1) an engine accepts: `flags & mask == value`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct LayoutFlags {
-    pub mask: u8,
-    pub value: u8,
-}
 
 #[derive(LogicBlock)]
 pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
@@ -133,75 +108,6 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     cur_words: Signal<Local, Bits<32>>,
     head: Signal<Local, Bits<128>>,
     pass_start: Signal<Local, Bit>,
-}
-
-impl<const L: usize, const ACC_BITS: usize> EngineCore<L, ACC_BITS> {
-    /// The core of an engine with L lanes of 2^ACC_BITS accumulators that reads layers
-    /// whose flags match `flags`.
-    pub fn new(flags: LayoutFlags) -> Self {
-        EngineCore {
-            clock: Default::default(),
-            run: Default::default(),
-            dram: Default::default(),
-            datapath: Default::default(),
-            issuer: Default::default(),
-            arbiter: Default::default(),
-            buffers: Default::default(),
-            epilogue: Default::default(),
-            counters: Default::default(),
-            check: DescriptorCheck::new(L << ACC_BITS, flags),
-            cell_unit: Default::default(),
-            k_lanes: Constant::new((L as u32).to_bits()),
-            k_magic: Constant::new(LAYER_MAGIC.to_bits()),
-            k_acc_last: Constant::new((((1usize << ACC_BITS) - 1) as u32).to_bits()),
-            k_wq_epi_room: Constant::new((WRITE_QUEUE_WORDS - 4).to_bits()),
-            k_wq_room: Constant::new((WRITE_QUEUE_WORDS - 1).to_bits()),
-            k_dram_words: Constant::new((DRAM_WORDS as u32).to_bits()),
-            k_err_desc: Constant::new((ErrorCode::BadDescriptor as u8 as u32).to_bits()),
-            k_err_shape: Constant::new((ErrorCode::ShapeTooLarge as u8 as u32).to_bits()),
-            k_err_addr: Constant::new((ErrorCode::AddressOutOfRange as u8 as u32).to_bits()),
-            k_err_record: Constant::new((ErrorCode::BadRecord as u8 as u32).to_bits()),
-            k_err_abort: Constant::new((ErrorCode::Aborted as u8 as u32).to_bits()),
-            main: Default::default(),
-            err: Default::default(),
-            done_r: Default::default(),
-            r_in: Default::default(),
-            r_state: Default::default(),
-            r_steps: Default::default(),
-            hdr: Default::default(),
-            magic_ok: Default::default(),
-            pd0: Default::default(),
-            pd1: Default::default(),
-            rnn: Default::default(),
-            lstm: Default::default(),
-            wide: Default::default(),
-            nin0: Default::default(),
-            hid: Default::default(),
-            nout0: Default::default(),
-            nout1: Default::default(),
-            rt: Default::default(),
-            rt_cnt: Default::default(),
-            rt_step: Default::default(),
-            rt_pass: Default::default(),
-            e_lane: Default::default(),
-            e_slot: Default::default(),
-            e_gate: Default::default(),
-            e_unit: Default::default(),
-            running: Signal::default(),
-            rt_pop: Signal::default(),
-            fail: Signal::default(),
-            fail_code: Signal::default(),
-            flush: Signal::default(),
-            vw8_h: Signal::default(),
-            vw32_h: Signal::default(),
-            vw8_in: Signal::default(),
-            cur_nin: Signal::default(),
-            cur_nout: Signal::default(),
-            cur_words: Signal::default(),
-            head: Signal::default(),
-            pass_start: Signal::default(),
-        }
-    }
 }
 
 impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {

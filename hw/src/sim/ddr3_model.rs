@@ -376,7 +376,7 @@ impl Logic for Ddr3Model {
     }
 }
 
-impl crate::sim_harness::Clocked for Ddr3Model {
+impl crate::sim::harness::Clocked for Ddr3Model {
     fn clock_signal(&mut self) -> &mut Signal<In, Clock> {
         &mut self.clock
     }
@@ -385,7 +385,7 @@ impl crate::sim_harness::Clocked for Ddr3Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim_harness::SimHarness;
+    use crate::sim::harness::SimHarness;
 
     fn calibrated(t: Ddr3Timing) -> SimHarness<Ddr3Model> {
         let mut h = SimHarness::new(Ddr3Model::new(t)).unwrap();

@@ -3,13 +3,13 @@
 //! read results and counters. Used by tests and the benchmark for either engine; the
 //! simulated board (host bridge + engine + DDR model) is built elsewhere.
 
-use crate::ddr3_model::{Ddr3Model, Ddr3Timing};
 use crate::engine::crew::CrewEngine;
 use crate::engine::dense::DenseEngine;
 use crate::engine::port::EngineRunPort;
 use crate::engine::Engine;
 use crate::mig_port::MigMaster;
-use crate::sim_harness::{Clocked, SimHarness, SimHarnessError};
+use crate::sim::ddr3_model::{Ddr3Model, Ddr3Timing};
+use crate::sim::harness::{Clocked, SimHarness, SimHarnessError};
 use crew_spec::regmap::ErrorCode;
 use rust_hdl::prelude::*;
 

@@ -1,5 +1,5 @@
 //! The host bridge's FrontPanel side at endpoint level, generated from the register map's
-//! endpoint table (`crew_spec::with_endpoint_table!`): one 16-bit port per wire, the
+//! endpoint table (`crew_spec::for_endpoint_table!`): one 16-bit port per wire, the
 //! trigger words, and per block-throttled pipe its strobe, data and ready. The bridge,
 //! the accelerator core, the firmware top and the simulated board all use this one
 //! interface, so an endpoint added to the table appears everywhere.
@@ -22,15 +22,10 @@ pub struct PipeOutPort {
     pub ready: Signal<Out, Bit>,
 }
 
-macro_rules! declare_host_endpoints {
-    (
-        wire_in: [$(($wi_const:ident, $wi:ident, $wi_addr:literal, $wi_doc:literal)),* $(,)?],
-        wire_out: [$(($wo_const:ident, $wo:ident, $wo_addr:literal, $wo_doc:literal)),* $(,)?],
-        trigger_in: [$(($ti_const:ident, $ti:ident, $ti_addr:literal, $ti_doc:literal)),* $(,)?],
-        trigger_out: [$(($to_const:ident, $to:ident, $to_addr:literal, $to_doc:literal)),* $(,)?],
-        pipe_in: [$(($pi_const:ident, $pi:ident, $pi_addr:literal, $pi_doc:literal)),* $(,)?],
-        pipe_out: [$(($po_const:ident, $po:ident, $po_addr:literal, $po_doc:literal)),* $(,)?] $(,)?
-    ) => {
+crew_spec::for_endpoint_table! {
+    $ wire_in(wi_const, wi, wi_addr, wi_doc), wire_out(wo_const, wo, wo_addr, wo_doc),
+    trigger_in(ti_const, ti, ti_addr, ti_doc), trigger_out(to_const, to, to_addr, to_doc),
+    pipe_in(pi_const, pi, pi_addr, pi_doc), pipe_out(po_const, po, po_addr, po_doc) => {
         /// Every FrontPanel endpoint of the design, as the bridge sees it. Wires and pipes
         /// are in the ti_clk domain, triggers in the UI clock domain.
         #[derive(Clone, Debug, Default, LogicInterface)]
@@ -73,7 +68,5 @@ macro_rules! declare_host_endpoints {
         pub const WIRE_INS: &[(u8, &str)] = &[$(($wi_addr, stringify!($wi)),)*];
         /// Wire-out addresses and their port names, in table order.
         pub const WIRE_OUTS: &[(u8, &str)] = &[$(($wo_addr, stringify!($wo)),)*];
-    };
+    }
 }
-
-crew_spec::with_endpoint_table!(declare_host_endpoints);

@@ -76,7 +76,7 @@ macro_rules! synth_test {
 
             #[test]
             fn verilog_passes_yosys() {
-                $crate::synth_check::assert_synthesizable($block);
+                $crate::testbench::synth_check::assert_synthesizable($block);
             }
         }
     };

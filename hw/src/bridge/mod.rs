@@ -16,17 +16,27 @@
 //! Clock domains: wires and pipes are in ti_clk (48 MHz); the trigger endpoints are clocked
 //! by the UI clock (FrontPanel's okTriggerIn/okTriggerOut cross internally), as are the
 //! MIG and the engine. Wire-ins are quasi-static (the host sets them before triggering) and
-//! cross through two register stages; wire-outs cross as coherent 32-bit values through
-//! `VectorSynchronizer`s; the pipes cross through asynchronous FIFOs.
+//! cross through two register stages (`wire_ins.rs`); wire-outs cross as coherent 32-bit
+//! values through `VectorSynchronizer`s (`status_wires.rs`); the pipes cross through
+//! asynchronous FIFOs (`pipe_in.rs`, `pipe_out.rs`). `endpoints.rs` declares the endpoint
+//! ports from the register map; this file is the transfer and run state machine.
 
-use crate::bridge_pipe_in::BridgePipeIn;
-use crate::bridge_pipe_out::{BridgePipeOut, PIPE_OUT_FIFO_WORDS};
+pub mod endpoints;
+mod new;
+pub mod pipe_in;
+pub mod pipe_out;
+mod status_wires;
+mod wire_ins;
+
 use crate::engine::port::EngineControl;
-use crate::host_endpoints::HostEndpoints;
 use crate::mig_port::{MigMaster, MigSlave};
-use crew_spec::image::DRAM_WORDS;
-use crew_spec::regmap::{self, ErrorCode};
+use crew_spec::regmap;
+use endpoints::HostEndpoints;
+use pipe_in::BridgePipeIn;
+use pipe_out::BridgePipeOut;
 use rust_hdl::prelude::*;
+use status_wires::StatusWires;
+use wire_ins::WireInSync;
 
 // The RTL below uses these bit positions as literals (hdl_gen cannot name Rust consts).
 const _: () = assert!(regmap::TRIG_START_RUN == 0);
@@ -94,17 +104,10 @@ pub struct HostBridge {
     pipe_in: BridgePipeIn,
     pipe_out: BridgePipeOut,
     soft_reset_to_ui: BitSynchronizer,
-    /// UI -> ti_clk: cycles, busy, stall, dram words, mults, adds, transfer words,
-    /// status | error << 16; each 32-bit value crosses coherently.
-    snapshots: [VectorSynchronizer<Bits<32>>; 8],
-    // ---- UI domain: wire-in copies (two stages each) ----
-    xfer_addr_s: [DFF<Bits<32>>; 2],
-    xfer_words_s: [DFF<Bits<32>>; 2],
-    desc_addr_s: [DFF<Bits<32>>; 2],
-    in_addr_s: [DFF<Bits<32>>; 2],
-    out_addr_s: [DFF<Bits<32>>; 2],
-    state_addr_s: [DFF<Bits<32>>; 2],
-    steps_s: [DFF<Bits<16>>; 2],
+    /// ti_clk -> UI: the transfer and run-command wire-ins.
+    wire_ins: WireInSync,
+    /// UI -> ti_clk: counters, transfer words, status and error to the wire-outs.
+    status_wires: StatusWires,
     // ---- UI domain: control state ----
     state: DFF<BridgeState>,
     error: DFF<Bits<8>>,
@@ -160,85 +163,6 @@ pub struct HostBridge {
     err_busy: Constant<Bits<8>>,
 }
 
-impl HostBridge {
-    /// A bridge reporting `engine` on the identity wires, whose transfers give up after
-    /// `watchdog_cycles` UI cycles without progress.
-    pub fn new(engine: EngineInfo, watchdog_cycles: u32) -> Self {
-        let code = |c: ErrorCode| Constant::new((c as u16 as u64).to_bits());
-        Self {
-            ti_clk: Default::default(),
-            host: Default::default(),
-            ui_clk: Default::default(),
-            leds: Default::default(),
-            dram: Default::default(),
-            engine_dram: Default::default(),
-            engine: Default::default(),
-            pipe_in: Default::default(),
-            pipe_out: Default::default(),
-            soft_reset_to_ui: Default::default(),
-            snapshots: Default::default(),
-            xfer_addr_s: Default::default(),
-            xfer_words_s: Default::default(),
-            desc_addr_s: Default::default(),
-            in_addr_s: Default::default(),
-            out_addr_s: Default::default(),
-            state_addr_s: Default::default(),
-            steps_s: Default::default(),
-            state: Default::default(),
-            error: Default::default(),
-            run_done: Default::default(),
-            addr: Default::default(),
-            words_left: Default::default(),
-            pad_left: Default::default(),
-            in_flight: Default::default(),
-            done_words: Default::default(),
-            write_armed: Default::default(),
-            watchdog: Default::default(),
-            last_fill: Default::default(),
-            quiet: Default::default(),
-            start_pulse: Default::default(),
-            events: Default::default(),
-            heartbeat: Default::default(),
-            engine_owns_dram: Default::default(),
-            cmd_run: Default::default(),
-            cmd_abort: Default::default(),
-            cmd_write: Default::default(),
-            cmd_read: Default::default(),
-            any_cmd: Default::default(),
-            out_of_range: Default::default(),
-            new_error: Default::default(),
-            set_error: Default::default(),
-            event_bits: Default::default(),
-            issue_read: Default::default(),
-            rd_valid: Default::default(),
-            progress: Default::default(),
-            fifo_room: Default::default(),
-            transfer_active: Default::default(),
-            status: Default::default(),
-            b_address: Default::default(),
-            b_command: Default::default(),
-            b_enable: Default::default(),
-            b_write: Default::default(),
-            design_id: Constant::new((regmap::DESIGN_ID as u64).to_bits()),
-            protocol_version: Constant::new((regmap::PROTOCOL_VERSION as u64).to_bits()),
-            engine_kind: Constant::new((engine.kind as u64).to_bits()),
-            lanes: Constant::new((engine.lanes as u64).to_bits()),
-            acc_depth: Constant::new((engine.acc_depth as u64).to_bits()),
-            dram_words_limit: Constant::new(DRAM_WORDS.to_bits()),
-            watchdog_limit: Constant::new((watchdog_cycles as u64).to_bits()),
-            flush_quiet_cycles: Constant::new(FLUSH_QUIET_CYCLES.to_bits()),
-            // The write side's fill level lags a push by one cycle: keep two words spare.
-            fifo_words: Constant::new((PIPE_OUT_FIFO_WORDS as u64 - 2).to_bits()),
-            err_bad_length: code(ErrorCode::BadTransferLength),
-            err_out_of_range: code(ErrorCode::AddressOutOfRange),
-            err_aborted: code(ErrorCode::Aborted),
-            err_incomplete: code(ErrorCode::TransferIncomplete),
-            err_calibration: code(ErrorCode::CalibrationPending),
-            err_busy: code(ErrorCode::Busy),
-        }
-    }
-}
-
 impl Logic for HostBridge {
     #[hdl_gen]
     fn update(&mut self) {
@@ -261,36 +185,21 @@ impl Logic for HostBridge {
             events,
             heartbeat
         );
-        for i in 0..2 {
-            self.xfer_addr_s[i].clock.next = self.ui_clk.val();
-            self.xfer_words_s[i].clock.next = self.ui_clk.val();
-            self.desc_addr_s[i].clock.next = self.ui_clk.val();
-            self.in_addr_s[i].clock.next = self.ui_clk.val();
-            self.out_addr_s[i].clock.next = self.ui_clk.val();
-            self.state_addr_s[i].clock.next = self.ui_clk.val();
-            self.steps_s[i].clock.next = self.ui_clk.val();
-        }
-        // ---- wire-ins: ti_clk -> UI (quasi-static, two register stages) ----
-        self.xfer_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_xfer_addr_lo.val())
-            | (bit_cast::<32, 16>(self.host.wire_in_xfer_addr_hi.val()) << 16);
-        self.xfer_words_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_xfer_words_lo.val())
-            | (bit_cast::<32, 16>(self.host.wire_in_xfer_words_hi.val()) << 16);
-        self.desc_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_desc_addr_lo.val())
-            | (bit_cast::<32, 16>(self.host.wire_in_desc_addr_hi.val()) << 16);
-        self.in_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_in_addr_lo.val())
-            | (bit_cast::<32, 16>(self.host.wire_in_in_addr_hi.val()) << 16);
-        self.out_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_out_addr_lo.val())
-            | (bit_cast::<32, 16>(self.host.wire_in_out_addr_hi.val()) << 16);
-        self.state_addr_s[0].d.next = bit_cast::<32, 16>(self.host.wire_in_state_addr_lo.val())
-            | (bit_cast::<32, 16>(self.host.wire_in_state_addr_hi.val()) << 16);
-        self.steps_s[0].d.next = self.host.wire_in_steps.val();
-        self.xfer_addr_s[1].d.next = self.xfer_addr_s[0].q.val();
-        self.xfer_words_s[1].d.next = self.xfer_words_s[0].q.val();
-        self.desc_addr_s[1].d.next = self.desc_addr_s[0].q.val();
-        self.in_addr_s[1].d.next = self.in_addr_s[0].q.val();
-        self.out_addr_s[1].d.next = self.out_addr_s[0].q.val();
-        self.state_addr_s[1].d.next = self.state_addr_s[0].q.val();
-        self.steps_s[1].d.next = self.steps_s[0].q.val();
+        // ---- wire-ins: ti_clk -> UI ----
+        self.wire_ins.ui_clk.next = self.ui_clk.val();
+        self.wire_ins.xfer_addr_lo.next = self.host.wire_in_xfer_addr_lo.val();
+        self.wire_ins.xfer_addr_hi.next = self.host.wire_in_xfer_addr_hi.val();
+        self.wire_ins.xfer_words_lo.next = self.host.wire_in_xfer_words_lo.val();
+        self.wire_ins.xfer_words_hi.next = self.host.wire_in_xfer_words_hi.val();
+        self.wire_ins.desc_addr_lo.next = self.host.wire_in_desc_addr_lo.val();
+        self.wire_ins.desc_addr_hi.next = self.host.wire_in_desc_addr_hi.val();
+        self.wire_ins.in_addr_lo.next = self.host.wire_in_in_addr_lo.val();
+        self.wire_ins.in_addr_hi.next = self.host.wire_in_in_addr_hi.val();
+        self.wire_ins.out_addr_lo.next = self.host.wire_in_out_addr_lo.val();
+        self.wire_ins.out_addr_hi.next = self.host.wire_in_out_addr_hi.val();
+        self.wire_ins.state_addr_lo.next = self.host.wire_in_state_addr_lo.val();
+        self.wire_ins.state_addr_hi.next = self.host.wire_in_state_addr_hi.val();
+        self.wire_ins.steps_wire.next = self.host.wire_in_steps.val();
         self.soft_reset_to_ui.clock.next = self.ui_clk.val();
         self.soft_reset_to_ui.sig_in.next = self.host.wire_in_control.val().get_bit(0);
 
@@ -316,11 +225,11 @@ impl Logic for HostBridge {
         self.pipe_out.flush.next = false;
 
         // ---- engine run control ----
-        self.engine.desc_addr.next = self.desc_addr_s[1].q.val();
-        self.engine.in_addr.next = self.in_addr_s[1].q.val();
-        self.engine.out_addr.next = self.out_addr_s[1].q.val();
-        self.engine.state_addr.next = self.state_addr_s[1].q.val();
-        self.engine.steps.next = self.steps_s[1].q.val();
+        self.engine.desc_addr.next = self.wire_ins.desc_addr.val();
+        self.engine.in_addr.next = self.wire_ins.in_addr.val();
+        self.engine.out_addr.next = self.wire_ins.out_addr.val();
+        self.engine.state_addr.next = self.wire_ins.state_addr.val();
+        self.engine.steps.next = self.wire_ins.steps.val();
         self.start_pulse.d.next = false;
         self.engine.start.next = self.start_pulse.q.val();
         self.engine.abort.next = false;
@@ -331,9 +240,9 @@ impl Logic for HostBridge {
         self.cmd_write.next = self.host.trigger_in_command.val().get_bit(2);
         self.cmd_read.next = self.host.trigger_in_command.val().get_bit(3);
         self.any_cmd.next = self.cmd_run.val() | self.cmd_write.val() | self.cmd_read.val();
-        self.out_of_range.next = (self.xfer_words_s[1].q.val() > self.dram_words_limit.val())
-            | (self.xfer_addr_s[1].q.val()
-                > (self.dram_words_limit.val() - self.xfer_words_s[1].q.val()));
+        self.out_of_range.next = (self.wire_ins.xfer_words.val() > self.dram_words_limit.val())
+            | (self.wire_ins.xfer_addr.val()
+                > (self.dram_words_limit.val() - self.wire_ins.xfer_words.val()));
         self.engine_owns_dram.next = (self.state.q.val() == BridgeState::Run)
             | (self.state.q.val() == BridgeState::RunAbort)
             | self.engine.busy.val();
@@ -370,15 +279,15 @@ impl Logic for HostBridge {
                         self.run_done.d.next = false;
                         self.start_pulse.d.next = true;
                         self.state.d.next = BridgeState::Run;
-                    } else if !self.xfer_words_s[1].q.val().any() {
+                    } else if !self.wire_ins.xfer_words.val().any() {
                         self.new_error.next = self.err_bad_length.val();
                     } else if self.out_of_range.val() {
                         self.new_error.next = self.err_out_of_range.val();
                     } else {
                         self.set_error.next = false;
                         self.error.d.next = 0.into();
-                        self.addr.d.next = self.xfer_addr_s[1].q.val();
-                        self.words_left.d.next = self.xfer_words_s[1].q.val();
+                        self.addr.d.next = self.wire_ins.xfer_addr.val();
+                        self.words_left.d.next = self.wire_ins.xfer_words.val();
                         self.done_words.d.next = 0.into();
                         self.watchdog.d.next = 0.into();
                         if self.cmd_write.val() {
@@ -386,8 +295,9 @@ impl Logic for HostBridge {
                             self.state.d.next = BridgeState::Write;
                         } else {
                             // Zero words pad the read up to a whole pipe block.
-                            self.pad_left.d.next =
-                                bit_cast::<6, 32>((0_u64 - self.xfer_words_s[1].q.val()) & 31_u64);
+                            self.pad_left.d.next = bit_cast::<6, 32>(
+                                (0_u64 - self.wire_ins.xfer_words.val()) & 31_u64,
+                            );
                             self.state.d.next = BridgeState::Read;
                         }
                     }
@@ -584,7 +494,7 @@ impl Logic for HostBridge {
             self.engine_dram.write_fifo_not_full.next = false;
         }
 
-        // ---- status, wire-outs (UI -> ti_clk as coherent snapshots) ----
+        // ---- status, wire-outs (UI -> ti_clk through `status_wires`) ----
         self.status.next = 0.into();
         if self.dram.calib_done.val() {
             self.status.next = self.status.val() | 1_u64;
@@ -601,40 +511,33 @@ impl Logic for HostBridge {
         if self.transfer_active.val() | (self.state.q.val() == BridgeState::Flush) {
             self.status.next = self.status.val() | 16_u64;
         }
-        for i in 0..8 {
-            self.snapshots[i].clock_in.next = self.ui_clk.val();
-            self.snapshots[i].clock_out.next = self.ti_clk.val();
-            self.snapshots[i].send.next = !self.snapshots[i].busy.val();
-        }
-        self.snapshots[0].sig_in.next = self.engine.cycles.val();
-        self.snapshots[1].sig_in.next = self.engine.busy_cycles.val();
-        self.snapshots[2].sig_in.next = self.engine.stall_cycles.val();
-        self.snapshots[3].sig_in.next = self.engine.dram_words.val();
-        self.snapshots[4].sig_in.next = self.engine.mults.val();
-        self.snapshots[5].sig_in.next = self.engine.adds.val();
-        self.snapshots[6].sig_in.next = self.done_words.q.val();
-        self.snapshots[7].sig_in.next =
-            bit_cast::<32, 16>(self.status.val()) | (bit_cast::<32, 8>(self.error.q.val()) << 16);
-        self.host.wire_out_cycles_lo.next = self.snapshots[0].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_cycles_hi.next = self.snapshots[0].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_busy_cycles_lo.next = self.snapshots[1].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_busy_cycles_hi.next = self.snapshots[1].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_stall_cycles_lo.next = self.snapshots[2].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_stall_cycles_hi.next =
-            self.snapshots[2].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_dram_words_lo.next = self.snapshots[3].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_dram_words_hi.next = self.snapshots[3].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_mults_lo.next = self.snapshots[4].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_mults_hi.next = self.snapshots[4].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_adds_lo.next = self.snapshots[5].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_adds_hi.next = self.snapshots[5].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_xfer_done_words_lo.next =
-            self.snapshots[6].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_xfer_done_words_hi.next =
-            self.snapshots[6].sig_out.val().get_bits::<16>(16);
-        self.host.wire_out_status.next = self.snapshots[7].sig_out.val().get_bits::<16>(0);
-        self.host.wire_out_error_code.next =
-            bit_cast::<16, 8>(self.snapshots[7].sig_out.val().get_bits::<8>(16));
+        self.status_wires.ui_clk.next = self.ui_clk.val();
+        self.status_wires.ti_clk.next = self.ti_clk.val();
+        self.status_wires.cycles.next = self.engine.cycles.val();
+        self.status_wires.busy_cycles.next = self.engine.busy_cycles.val();
+        self.status_wires.stall_cycles.next = self.engine.stall_cycles.val();
+        self.status_wires.dram_words.next = self.engine.dram_words.val();
+        self.status_wires.mults.next = self.engine.mults.val();
+        self.status_wires.adds.next = self.engine.adds.val();
+        self.status_wires.done_words.next = self.done_words.q.val();
+        self.status_wires.status.next = self.status.val();
+        self.status_wires.error.next = self.error.q.val();
+        self.host.wire_out_cycles_lo.next = self.status_wires.cycles_lo.val();
+        self.host.wire_out_cycles_hi.next = self.status_wires.cycles_hi.val();
+        self.host.wire_out_busy_cycles_lo.next = self.status_wires.busy_cycles_lo.val();
+        self.host.wire_out_busy_cycles_hi.next = self.status_wires.busy_cycles_hi.val();
+        self.host.wire_out_stall_cycles_lo.next = self.status_wires.stall_cycles_lo.val();
+        self.host.wire_out_stall_cycles_hi.next = self.status_wires.stall_cycles_hi.val();
+        self.host.wire_out_dram_words_lo.next = self.status_wires.dram_words_lo.val();
+        self.host.wire_out_dram_words_hi.next = self.status_wires.dram_words_hi.val();
+        self.host.wire_out_mults_lo.next = self.status_wires.mults_lo.val();
+        self.host.wire_out_mults_hi.next = self.status_wires.mults_hi.val();
+        self.host.wire_out_adds_lo.next = self.status_wires.adds_lo.val();
+        self.host.wire_out_adds_hi.next = self.status_wires.adds_hi.val();
+        self.host.wire_out_xfer_done_words_lo.next = self.status_wires.done_words_lo.val();
+        self.host.wire_out_xfer_done_words_hi.next = self.status_wires.done_words_hi.val();
+        self.host.wire_out_status.next = self.status_wires.status_wire.val();
+        self.host.wire_out_error_code.next = self.status_wires.error_code.val();
         self.host.wire_out_design_id.next = self.design_id.val();
         self.host.wire_out_protocol_version.next = self.protocol_version.val();
         self.host.wire_out_engine_kind.next = self.engine_kind.val();
@@ -662,24 +565,12 @@ impl Logic for HostBridge {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The bridge alone elaborates in yosys (the board top adds the vendor black boxes).
-    #[test]
-    fn host_bridge_verilog_passes_yosys() {
-        let mut bridge = HostBridge::new(
-            EngineInfo {
-                kind: regmap::ENGINE_KIND_CREW,
-                lanes: 16,
-                acc_depth: 1024,
-            },
-            DEFAULT_WATCHDOG_CYCLES,
-        );
-        bridge.connect_all();
-        let log = crate::synth_check::yosys_check(&generate_verilog(&bridge))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(log.contains("Found and reported 0 problems"), "{log}");
-    }
-}
+// The bridge alone elaborates in yosys (the board top adds the vendor black boxes).
+crate::synth_test!(HostBridge::new(
+    EngineInfo {
+        kind: regmap::ENGINE_KIND_CREW,
+        lanes: 16,
+        acc_depth: 1024,
+    },
+    DEFAULT_WATCHDOG_CYCLES,
+));
