@@ -46,14 +46,12 @@ pub const BOARD_MODEL: &str = "XEM7010-A50";
 /// endpoints are declared. Each entry is `(CONSTANT, port_name, address, "description")`,
 /// grouped by kind. The constants below, [`ENDPOINTS`], the host bridge's endpoint ports,
 /// the firmware top's endpoint instances and wiring, the simulated board's tables and the
-/// endpoint table in docs/driver.md are all generated from it. Tokens after the callback's
-/// name (`with_endpoint_table!(callback, A, B)`) go first, ahead of the table, followed by
-/// a `;`.
+/// endpoint table in docs/driver.md are all generated from it ([`for_endpoint_table!`]
+/// binds it to names of the caller's choosing).
 #[macro_export]
 macro_rules! with_endpoint_table {
-    ($callback:ident $(, $($arg:tt)+)?) => {
+    ($callback:ident) => {
         $callback! {
-            $($($arg)+;)?
             wire_in: [
                 (WIRE_IN_CONTROL, wire_in_control, 0x00, "Control bits, see CONTROL_*"),
                 (WIRE_IN_XFER_ADDR_LO, wire_in_xfer_addr_lo, 0x01, "DRAM word address of the next pipe transfer, low half"),
