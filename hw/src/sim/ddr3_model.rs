@@ -8,7 +8,7 @@
 use crate::mig_port::{MigSlave, MIG_CMD_READ, MIG_CMD_WRITE};
 use crew_spec::image::{MIG_ADDR_SHIFT, WORD_BYTES};
 use rust_hdl::prelude::*;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Timing parameters of the model, in UI clock cycles (10 ns at 100 MHz).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,13 +94,65 @@ pub struct MigResponse {
     pub calib_done: bool,
 }
 
+/// log2 of the words in a [`Memory`] page (64 KiB).
+const PAGE_BITS: u32 = 12;
+
+/// The DRAM's contents in pages allocated on first write: a word access is two index
+/// operations instead of a hash, and the model reads or writes a word most UI cycles.
+/// Word addresses wrap at the DRAM's size, as the address bits above it do not exist.
+#[derive(Default)]
+struct Memory {
+    pages: Vec<Option<Box<[u128]>>>,
+}
+
+impl Memory {
+    fn split(word: u64) -> (usize, usize) {
+        let word = word & (crew_spec::image::DRAM_WORDS - 1);
+        (
+            (word >> PAGE_BITS) as usize,
+            (word & ((1 << PAGE_BITS) - 1)) as usize,
+        )
+    }
+
+    fn get(&self, word: u64) -> u128 {
+        let (page, offset) = Memory::split(word);
+        match self.pages.get(page) {
+            Some(Some(p)) => p[offset],
+            _ => 0,
+        }
+    }
+
+    fn set(&mut self, word: u64, value: u128) {
+        let (page, offset) = Memory::split(word);
+        if page >= self.pages.len() {
+            if value == 0 {
+                return;
+            }
+            self.pages.resize_with(page + 1, || None);
+        }
+        match &mut self.pages[page] {
+            Some(p) => p[offset] = value,
+            None if value == 0 => {}
+            slot => {
+                let mut p = vec![0u128; 1 << PAGE_BITS].into_boxed_slice();
+                p[offset] = value;
+                *slot = Some(p);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.pages.clear();
+    }
+}
+
 /// The DDR3 + MIG model as a plain clocked Rust model: [`Ddr3::clock_edge`] is one rising
 /// UI clock edge with the master's request as sampled before it, [`Ddr3::response`] the
 /// registered outputs after it. Shared by both simulated-board backends and by
 /// [`Ddr3Model`], the rust-hdl block around it.
 pub struct Ddr3 {
     timing: Ddr3Timing,
-    memory: HashMap<u64, u128>,
+    memory: Memory,
     commands: VecDeque<Command>,
     write_data: VecDeque<(u128, u16)>,
     returns: VecDeque<(u64, u128)>,
@@ -122,7 +174,7 @@ impl Ddr3 {
     pub fn new(timing: Ddr3Timing) -> Ddr3 {
         Ddr3 {
             timing,
-            memory: HashMap::new(),
+            memory: Memory::default(),
             commands: VecDeque::new(),
             write_data: VecDeque::new(),
             returns: VecDeque::new(),
@@ -177,15 +229,11 @@ impl Ddr3 {
     }
 
     pub fn word(&self, addr: u64) -> u128 {
-        self.memory.get(&addr).copied().unwrap_or(0)
+        self.memory.get(addr)
     }
 
     pub fn write_word(&mut self, addr: u64, w: u128) {
-        if w == 0 {
-            self.memory.remove(&addr);
-        } else {
-            self.memory.insert(addr, w);
-        }
+        self.memory.set(addr, w);
     }
 
     /// No command, write beat or read data is pending: host-side reads see every write.
@@ -248,13 +296,13 @@ impl Ddr3 {
                     let word = cmd.word & (crew_spec::image::DRAM_WORDS - 1);
                     if cmd.read {
                         self.stats.reads += 1;
-                        let data = self.memory.get(&word).copied().unwrap_or(0);
+                        let data = self.memory.get(word);
                         self.returns
                             .push_back((start + self.timing.read_latency, data));
                     } else {
                         self.stats.writes += 1;
                         let (data, mask) = self.write_data.pop_front().unwrap();
-                        let old = self.memory.get(&word).copied().unwrap_or(0);
+                        let old = self.memory.get(word);
                         let mut keep = 0u128;
                         for k in 0..WORD_BYTES {
                             if mask >> k & 1 == 1 {
@@ -262,11 +310,7 @@ impl Ddr3 {
                             }
                         }
                         let new = (old & keep) | (data & !keep);
-                        if new == 0 {
-                            self.memory.remove(&word);
-                        } else {
-                            self.memory.insert(word, new);
-                        }
+                        self.memory.set(word, new);
                     }
                 }
             }
