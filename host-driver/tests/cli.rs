@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::p;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -18,10 +19,6 @@ fn crew_host(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]

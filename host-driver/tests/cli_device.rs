@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::{p, text};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -15,19 +16,6 @@ fn crew_host(args: &[&str]) -> Output {
         .env_remove("CREW_SERIAL")
         .output()
         .unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A small GRU package (fast to load into the simulated board).

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::{p, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -23,19 +24,6 @@ fn crew_host(state: &Path, faults: &str, args: &[&str]) -> Output {
         .env_remove("CREW_SERIAL")
         .output()
         .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 /// The simulation bitstream, generated once per test process.
