@@ -13,7 +13,7 @@ use crate::sim::harness::MAX_SETTLE_ITERS;
 use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::schedule::SAMPLE_INPUTS_PORT;
 use crate::sim::verilator::{
-    BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
+    BuildOptions, EdgeLoaded, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
 use rust_hdl::prelude::*;
 
@@ -31,7 +31,15 @@ pub trait Circuit: Send {
     fn leds(&self) -> u8;
     /// What the accelerator drives on the MIG user interface.
     fn mig_request(&self) -> MigRequest;
-    fn set_mig_response(&mut self, response: &MigResponse);
+    /// Sets the MIG response: seen before the next edge, or, with `at_next_ui_edge`,
+    /// from the next rising UI edge on (only where [`Circuit::latches_mig_response`]).
+    fn set_mig_response(&mut self, response: &MigResponse, at_next_ui_edge: bool);
+    /// Whether the MIG response can be set before a UI edge to take effect at it, as the
+    /// MIG's registered outputs change: the DDR3 model then clocks before the edge's
+    /// evaluation, which saves a combinational pass per UI cycle.
+    fn latches_mig_response(&self) -> bool {
+        false
+    }
     fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool);
     /// Propagates the inputs set since the last call; false if the design did not settle.
     fn settle(&mut self) -> bool;
@@ -131,7 +139,7 @@ impl<A: BoardAccelerator> Circuit for RustHdlCircuit<A> {
             write_enable: m.write_enable.val(),
         }
     }
-    fn set_mig_response(&mut self, r: &MigResponse) {
+    fn set_mig_response(&mut self, r: &MigResponse, _at_next_ui_edge: bool) {
         let m = self.core.dram_mut();
         m.read_data_out.next = r.read_data.to_bits();
         m.read_data_end.next = r.read_data_end;
@@ -246,6 +254,10 @@ impl VerilatorCircuit {
             core.connect_all();
             let options = BuildOptions {
                 sample_inputs: true,
+                edge_loaded: Some(EdgeLoaded {
+                    prefix: "dram$",
+                    clock: "ui_clk",
+                }),
                 ..options
             };
             VerilatedLibrary::for_block(&core, options, edit)
@@ -328,9 +340,12 @@ impl Circuit for VerilatorCircuit {
     fn mig_request(&self) -> MigRequest {
         self.ports.dram.request(&self.model)
     }
-    fn set_mig_response(&mut self, r: &MigResponse) {
+    fn set_mig_response(&mut self, r: &MigResponse, at_next_ui_edge: bool) {
         self.ports.dram.respond(&mut self.model, r);
-        self.inputs_pending = true;
+        self.inputs_pending |= !at_next_ui_edge;
+    }
+    fn latches_mig_response(&self) -> bool {
+        true
     }
     fn set_clocks(&mut self, ui_clk: bool, ti_clk: bool) {
         // Inputs changed before an edge reach the design before it.

@@ -3,6 +3,7 @@
 //! with rust-hdl's own simulation after every host call.
 
 use crate::sim::ports::Port;
+use crate::sim::verilator::EdgeLoaded;
 use std::fmt::Write as _;
 
 /// The input that, on its rising edge, passes the other inputs to the design when the
@@ -18,8 +19,14 @@ pub const SAMPLE_INPUTS_PORT: &str = "crew_sim$sample_inputs";
 /// and every falling edge paid a full combinational pass. Behind the registers the
 /// logic is evaluated only after an edge that changed something it reads. Equivalent as
 /// long as the driver pulses the sample input after changing inputs and before the next
-/// clock edge, which `VerilatorCircuit` does.
-pub(crate) fn sampling_wrapper(inputs: &[Port], outputs: &[Port]) -> String {
+/// clock edge, which `VerilatorCircuit` does. The `edge_loaded` inputs also load on their
+/// clock's rising edge: a value set before that edge's evaluation reaches the design just
+/// after it, without a pulse (the MIG response, which the MIG itself registers).
+pub(crate) fn sampling_wrapper(
+    inputs: &[Port],
+    outputs: &[Port],
+    edge_loaded: Option<EdgeLoaded>,
+) -> String {
     let width = |p: &Port| match p.width {
         1 => String::new(),
         w => format!("[{}:0] ", w - 1),
@@ -35,15 +42,25 @@ pub(crate) fn sampling_wrapper(inputs: &[Port], outputs: &[Port]) -> String {
     let _ = writeln!(v, "    input wire {SAMPLE_INPUTS_PORT};");
     let mut connections = Vec::new();
     let mut loads = String::new();
+    let mut edge_loads = String::new();
     for p in inputs {
         let _ = writeln!(v, "    input wire {}{};", width(p), p.name);
         if p.clock {
             connections.push(format!(".{0}({0})", p.name));
         } else {
             let _ = writeln!(v, "    reg {}{}$sampled = 0;", width(p), p.name);
-            let _ = writeln!(loads, "        {0}$sampled <= {0};", p.name);
+            let at_edge = edge_loaded.is_some_and(|e| p.name.starts_with(e.prefix));
+            let to = if at_edge { &mut edge_loads } else { &mut loads };
+            let _ = writeln!(to, "        {0}$sampled <= {0};", p.name);
             connections.push(format!(".{0}({0}$sampled)", p.name));
         }
+    }
+    if let Some(e) = edge_loaded {
+        let _ = writeln!(
+            v,
+            "    always @(posedge {SAMPLE_INPUTS_PORT} or posedge {}) begin\n{edge_loads}    end",
+            e.clock
+        );
     }
     for p in outputs {
         let _ = writeln!(v, "    output wire {}{};", width(p), p.name);

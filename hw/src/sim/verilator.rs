@@ -65,6 +65,16 @@ pub struct BuildOptions {
     /// Feed every input but the clocks through a register clocked by the extra input
     /// [`SAMPLE_INPUTS_PORT`] (see [`crate::sim::schedule::sampling_wrapper`]).
     pub sample_inputs: bool,
+    /// With `sample_inputs`: these inputs' registers also load on a clock's rising edge.
+    pub edge_loaded: Option<EdgeLoaded>,
+}
+
+/// Inputs named `{prefix}...` whose sampling registers also load on the rising edge of
+/// the clock input `clock`, like the registered outputs of the block that drives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EdgeLoaded {
+    pub prefix: &'static str,
+    pub clock: &'static str,
 }
 
 /// A compiled model, ready to instantiate.
@@ -105,7 +115,7 @@ impl VerilatedLibrary {
         let mut verilog = isolate_assignments(&verilog);
         let (mut inputs, outputs) = top_ports(block);
         let top_module = if options.sample_inputs {
-            verilog += &sampling_wrapper(&inputs, &outputs);
+            verilog += &sampling_wrapper(&inputs, &outputs, options.edge_loaded);
             inputs.push(Port {
                 name: SAMPLE_INPUTS_PORT.to_string(),
                 width: 1,

@@ -3,6 +3,7 @@
 //! built on them.
 
 use super::{SimBoard, SimBoardError, TI_PERIOD_PS, UI_PERIOD_PS};
+use crate::sim::ddr3_model::MigRequest;
 use crew_spec::regmap;
 
 impl SimBoard {
@@ -66,16 +67,31 @@ impl SimBoard {
     /// The DDR3 model's outputs into the accelerator, through the stall hook; they
     /// settle before the next edge.
     pub(super) fn drive_dram_response(&mut self) {
+        self.apply_dram_response(false);
+    }
+
+    /// The DDR3 model's outputs through the stall hook, seen before the next edge or
+    /// (`at_next_ui_edge`) from the next UI edge on.
+    fn apply_dram_response(&mut self, at_next_ui_edge: bool) {
         let mut response = self.ddr.response();
         if self.dram_stall {
             response.ready = false;
             response.write_fifo_not_full = false;
         }
         if response != self.applied_response {
-            self.circuit.set_mig_response(&response);
+            self.circuit.set_mig_response(&response, at_next_ui_edge);
             self.applied_response = response;
-            self.inputs_changed = true;
+            self.inputs_changed |= !at_next_ui_edge;
         }
+    }
+
+    /// One DDR3 model edge on the request the accelerator drives before the UI edge.
+    fn clock_ddr(&mut self, mut request: MigRequest) {
+        if self.dram_stall {
+            request.enable = false;
+            request.write_enable = false;
+        }
+        self.ddr.clock_edge(&request);
     }
 
     pub(super) fn run_ti_cycles(&mut self, n: u64) -> Result<(), SimBoardError> {
@@ -119,6 +135,14 @@ impl SimBoard {
             }
         }
         let request = ui_edge.then(|| self.circuit.mig_request());
+        // Where the circuit latches the MIG response at the UI edge, the DDR3 model
+        // clocks first and its new outputs go in with the edge; otherwise they are set
+        // after it.
+        let ddr_before_edge = self.circuit.latches_mig_response();
+        if let (Some(request), true) = (request, ddr_before_edge) {
+            self.clock_ddr(request);
+            self.apply_dram_response(true);
+        }
         self.circuit.set_clocks(ui_edge, ti_edge);
         self.ui_high = ui_edge;
         self.ti_high = ti_edge;
@@ -130,13 +154,11 @@ impl SimBoard {
             self.ti_cycles += 1;
             self.ti_next_ps += TI_PERIOD_PS;
         }
-        if let Some(mut request) = request {
-            if self.dram_stall {
-                request.enable = false;
-                request.write_enable = false;
+        if let Some(request) = request {
+            if !ddr_before_edge {
+                self.clock_ddr(request);
+                self.drive_dram_response();
             }
-            self.ddr.clock_edge(&request);
-            self.drive_dram_response();
             self.ui_cycles += 1;
             self.ui_next_ps += UI_PERIOD_PS;
             self.after_ui_edge();

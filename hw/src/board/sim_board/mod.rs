@@ -236,7 +236,9 @@ impl SimBoard {
             reset_pulse: None,
             edge_observer: None,
         };
-        board.circuit.set_mig_response(&MigResponse::default());
+        board
+            .circuit
+            .set_mig_response(&MigResponse::default(), false);
         board.settle()?;
         Ok(board)
     }
