@@ -2,8 +2,6 @@
 
 mod common;
 
-use common::p;
-use std::path::Path;
 use std::process::{Command, Output};
 
 use common::*;

@@ -7,7 +7,6 @@
 mod common;
 
 use common::{p, text};
-use std::path::Path;
 use std::process::{Command, Output};
 
 use crew_host::device::{Device, DeviceConfig};

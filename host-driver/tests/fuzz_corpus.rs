@@ -3,6 +3,8 @@
 //! same entry points as the cargo-fuzz targets (fuzz/src/entry.rs, included here). None
 //! may panic; the seeds must be accepted and damaged data must be rejected with an error.
 
+// The seed generator (fuzz/examples/make_seeds.rs) uses parts this test does not.
+#[allow(dead_code)]
 #[path = "../../fuzz/src/entry.rs"]
 mod entry;
 
