@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{p, text};
+use common::{assert_exit, p, text};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -103,12 +103,7 @@ fn flash_checks_the_manifest_before_touching_a_board() {
     write(crew_spec::regmap::PROTOCOL_VERSION, &sha);
     let out = crew_host(&["flash", p(&bit)]);
     if frontpanel_missing() {
-        assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-        assert!(
-            text(&out).contains("hint: install Opal Kelly FrontPanel"),
-            "{}",
-            text(&out)
-        );
+        assert_exit(&out, 3, "hint: install Opal Kelly FrontPanel");
     } else {
         assert_ne!(out.status.code(), Some(0), "{}", text(&out));
     }
@@ -254,12 +249,7 @@ fn both_simulators_run_infer_bit_exact() {
         assert_eq!(bit_exact_words(&out), 1, "{simulator}: {}", text(&out));
     }
     let out = infer_tiny(dir.path(), &[], &[("CREW_SIMULATOR", "icarus")]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        text(&out).contains("unknown simulator `icarus`"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 2, "unknown simulator `icarus`");
 }
 
 #[test]

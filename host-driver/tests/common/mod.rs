@@ -137,3 +137,9 @@ pub fn text(out: &Output) -> String {
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+/// Asserts that the process exited with `code` and said `says`.
+pub fn assert_exit(out: &Output, code: i32, says: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", text(out));
+    assert!(text(out).contains(says), "{}", text(out));
+}
