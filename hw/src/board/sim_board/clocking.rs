@@ -64,15 +64,9 @@ impl SimBoard {
         }
     }
 
-    /// The DDR3 model's outputs into the accelerator, through the stall hook; they
-    /// settle before the next edge.
-    pub(super) fn drive_dram_response(&mut self) {
-        self.apply_dram_response(false);
-    }
-
-    /// The DDR3 model's outputs through the stall hook, seen before the next edge or
-    /// (`at_next_ui_edge`) from the next UI edge on.
-    fn apply_dram_response(&mut self, at_next_ui_edge: bool) {
+    /// The DDR3 model's outputs into the accelerator through the stall hook, seen before
+    /// the next edge or (`at_next_ui_edge`) from the next UI edge on.
+    pub(super) fn drive_dram_response(&mut self, at_next_ui_edge: bool) {
         let mut response = self.ddr.response();
         if self.dram_stall {
             response.ready = false;
@@ -141,7 +135,7 @@ impl SimBoard {
         let ddr_before_edge = self.circuit.latches_mig_response();
         if let (Some(request), true) = (request, ddr_before_edge) {
             self.clock_ddr(request);
-            self.apply_dram_response(true);
+            self.drive_dram_response(true);
         }
         self.circuit.set_clocks(ui_edge, ti_edge);
         self.ui_high = ui_edge;
@@ -157,7 +151,7 @@ impl SimBoard {
         if let Some(request) = request {
             if !ddr_before_edge {
                 self.clock_ddr(request);
-                self.drive_dram_response();
+                self.drive_dram_response(false);
             }
             self.ui_cycles += 1;
             self.ui_next_ps += UI_PERIOD_PS;
@@ -172,7 +166,7 @@ impl SimBoard {
             self.stall_left -= 1;
             if self.stall_left == 0 {
                 self.dram_stall = false;
-                self.drive_dram_response();
+                self.drive_dram_response(false);
             }
         }
         if let Some((wait, hold)) = self.reset_pulse {

@@ -339,7 +339,7 @@ impl SimBoard {
             Fault::StallDram { ui_cycles } => {
                 self.stall_left = ui_cycles;
                 self.dram_stall = ui_cycles > 0;
-                self.drive_dram_response();
+                self.drive_dram_response(false);
             }
             Fault::SoftResetPulse {
                 after_ui_cycles,
