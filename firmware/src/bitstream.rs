@@ -3,7 +3,10 @@
 //! gives byte-identical files), and optionally run Vivado in batch mode and copy the
 //! bitstream with its manifest into the bitstreams folder, named by design hash.
 
-use crate::top::{BoardEngine, CrewBoardTop, DenseBoardTop};
+use crate::top::{
+    BoardEngine, Crew16x512BoardTop, CrewBoardTop, Dense16x512BoardTop, Dense4x2048BoardTop,
+    DenseBoardTop,
+};
 use crew_hw::bridge::EngineInfo;
 use crew_spec::regmap;
 use rust_hdl::prelude::*;
@@ -51,10 +54,11 @@ pub enum FirmwareError {
     #[error("Vivado failed ({reason}); see the log {log}")]
     VivadoFailed { reason: String, log: PathBuf },
     #[error(
-        "engine kind {0} is no board engine (expected one of: {})",
-        engine_kinds()
+        "engine kind {} with {} lanes and accumulator depth {} is no board engine \
+         configuration (expected one of: {})",
+        .0.kind, .0.lanes, .0.acc_depth, engine_configurations()
     )]
-    UnknownEngine(u16),
+    UnknownEngine(EngineInfo),
     #[error("manifest {path}: {source}")]
     Manifest {
         path: PathBuf,
@@ -62,10 +66,16 @@ pub enum FirmwareError {
     },
 }
 
-fn engine_kinds() -> String {
+fn engine_configurations() -> String {
     let kinds: Vec<String> = BoardEngine::ALL
         .iter()
-        .map(|e| format!("{} ({e})", e.kind_code()))
+        .map(|e| {
+            let info = e.info();
+            format!(
+                "{e} (kind {}, {} lanes, depth {})",
+                info.kind, info.lanes, info.acc_depth
+            )
+        })
         .collect();
     kinds.join(", ")
 }
@@ -170,17 +180,20 @@ fn top_sources<T: Block>(top: &T) -> (String, String) {
     (generate_verilog(top), xdc)
 }
 
-/// Generates the design of the board engine of kind `engine.kind`, reporting `engine` on
-/// the identity wires. `scratch` receives the BSP's MIG project file on the way (the BSP
+/// Generates the design of the board engine configuration `engine` describes (which the
+/// identity wires then report). `scratch` receives the BSP's MIG project file on the way (the BSP
 /// writes it to disk); nothing else touches the file system.
 pub fn generate_design(
     engine: EngineInfo,
     scratch: &Path,
 ) -> Result<GeneratedDesign, FirmwareError> {
-    let (verilog, xdc) = match BoardEngine::from_kind_code(engine.kind) {
+    let (verilog, xdc) = match BoardEngine::from_info(engine) {
         Some(BoardEngine::Crew) => top_sources(&CrewBoardTop::new(engine)),
         Some(BoardEngine::Dense) => top_sources(&DenseBoardTop::new(engine)),
-        None => return Err(FirmwareError::UnknownEngine(engine.kind)),
+        Some(BoardEngine::Crew16x512) => top_sources(&Crew16x512BoardTop::new(engine)),
+        Some(BoardEngine::Dense4x2048) => top_sources(&Dense4x2048BoardTop::new(engine)),
+        Some(BoardEngine::Dense16x512) => top_sources(&Dense16x512BoardTop::new(engine)),
+        None => return Err(FirmwareError::UnknownEngine(engine)),
     };
     let (design_v, stubs_v) = split_blackboxes(&verilog);
     std::fs::create_dir_all(scratch).map_err(io_err(scratch))?;

@@ -25,7 +25,9 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
         /// The engine of the design: crew (the CREW engine) or dense (the dense int8
-        /// baseline); 16 lanes of 64 accumulators either way.
+        /// baseline), 16 lanes of 64 accumulators either way; or one of the benchmark's
+        /// configurations crew-16x512, dense-4x2048, dense-16x512 (lanes x accumulators
+        /// per lane; their fit on the XC7A50T is not checked here).
         #[arg(long, default_value = "crew")]
         engine: BoardEngine,
         /// Run Vivado (VIVADO_PATH, FP_PATH) and copy the bitstream into --bitstreams.

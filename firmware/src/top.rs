@@ -1,8 +1,9 @@
 //! The XEM7010 top level: okHost and the FrontPanel endpoints at the register-map
 //! addresses, the MIG 7-series DDR3 controller fed by the 200 MHz differential system
 //! clock, the accelerator (host bridge + engine, `crew_hw::board::accelerator`), and the LEDs
-//! (active low on the board). One top per board engine ([`CrewBoardTop`],
-//! [`DenseBoardTop`]), declared by one macro.
+//! (active low on the board). One top per board engine configuration
+//! (`crew_hw::board::engine`: [`CrewBoardTop`] and [`DenseBoardTop`] for the XEM7010
+//! build, three for the benchmark's configurations), declared by one macro.
 //!
 //! The endpoint instances and their wiring are generated from the register map's endpoint
 //! table (`crew_spec::for_endpoint_table!`). Output endpoints each drive their own ok2
@@ -10,7 +11,10 @@
 //! endpoints are clocked by the MIG UI clock, so the bridge sees command pulses and raises
 //! events in its own domain.
 
-use crew_hw::board::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
+use crew_hw::board::accelerator::{
+    BoardAccelerator, Crew16x512Accelerator, CrewAccelerator, Dense16x512Accelerator,
+    Dense4x2048Accelerator, DenseAccelerator,
+};
 use crew_hw::bridge::{EngineInfo, DEFAULT_WATCHDOG_CYCLES};
 use crew_spec::regmap::{self, check_endpoints, EndpointKind, ENDPOINTS};
 use rust_hdl::prelude::*;
@@ -157,6 +161,9 @@ crew_spec::for_endpoint_table! {
 
 declare_board_top!(CrewBoardTop, CrewAccelerator);
 declare_board_top!(DenseBoardTop, DenseAccelerator);
+declare_board_top!(Crew16x512BoardTop, Crew16x512Accelerator);
+declare_board_top!(Dense4x2048BoardTop, Dense4x2048Accelerator);
+declare_board_top!(Dense16x512BoardTop, Dense16x512Accelerator);
 
 /// The engine choice of the board build.
 pub use crew_hw::board::engine::BoardEngine;

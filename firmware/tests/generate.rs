@@ -114,12 +114,12 @@ fn generation_is_deterministic() {
     assert_eq!(m.board_model, regmap::BOARD_MODEL);
     assert_eq!(m.engine.lanes, BoardEngine::Crew.info().lanes);
     assert_eq!(m.design_hash.len(), 64);
-    // The hash covers the files: changing one changes it.
-    let mut other = BoardEngine::Crew.info();
-    other.acc_depth += 1;
+    // The hash covers the files: another engine configuration changes it.
     let c = tempfile::tempdir().unwrap();
     assert_ne!(
-        generate(other, c.path()).unwrap().design_hash,
+        generate(BoardEngine::Crew16x512.info(), c.path())
+            .unwrap()
+            .design_hash,
         ma.design_hash
     );
 }
@@ -218,14 +218,22 @@ fn the_dense_design_has_its_own_manifest_and_its_verilog_passes_yosys() {
 }
 
 #[test]
-fn an_engine_kind_without_a_board_design_is_refused() {
+fn an_engine_without_a_board_design_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut info = BoardEngine::Crew.info();
     info.kind = 7;
-    let err = generate(info, dir.path()).unwrap_err();
+    let err = generate(info, dir.path()).unwrap_err().to_string();
     assert!(
-        err.to_string()
-            .contains("engine kind 7 is no board engine (expected one of: 1 (crew), 2 (dense))"),
+        err.contains("engine kind 7 with 16 lanes and accumulator depth 1024 is no board engine")
+            && err.contains("crew (kind 1, 16 lanes, depth 1024), dense (kind 2, 16 lanes"),
+        "{err}"
+    );
+    // A known kind whose geometry no configuration has: the identity wires would lie.
+    let mut info = BoardEngine::Crew.info();
+    info.acc_depth += 1;
+    let err = generate(info, dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("accumulator depth 1025 is no board engine"),
         "{err}"
     );
 }

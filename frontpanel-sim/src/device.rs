@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crew_hw::board::engine::BoardEngine;
 use crew_hw::board::sim_board::{Fault, SimBoard, SimBoardConfig, SimBoardError};
+use crew_hw::bridge::EngineInfo;
 use crew_hw::sim::usb_timing::{UsbCall, UsbDeviceClock};
 use rust_hdl_ok_frontpanel_sys::ErrorName;
 
@@ -115,10 +116,16 @@ impl Device {
                 Ok(PersistedState {
                     configured_with: Some(with),
                 }) => {
-                    let Some(engine) = BoardEngine::from_kind_code(with.engine_kind) else {
+                    let info = EngineInfo {
+                        kind: with.engine_kind,
+                        lanes: with.lanes,
+                        acc_depth: with.acc_depth,
+                    };
+                    let Some(engine) = BoardEngine::from_info(info) else {
                         self.environment_problem = Some(format!(
-                            "{STATE_ENV}: engine kind {} is no design of the simulated board",
-                            with.engine_kind
+                            "{STATE_ENV}: engine kind {} with {} lanes and accumulator depth \
+                             {} is no design of the simulated board",
+                            with.engine_kind, with.lanes, with.acc_depth
                         ));
                         return ErrorName::Failed.code();
                     };
@@ -273,6 +280,8 @@ impl Device {
                     bitstream: bit.to_path_buf(),
                     bitstream_sha256: accepted.bitstream_sha256,
                     engine_kind: accepted.engine.kind_code(),
+                    lanes: accepted.engine.info().lanes,
+                    acc_depth: accepted.engine.info().acc_depth,
                 }))
             }
         }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crew_hw::board::engine::BoardEngine;
 use serde::{Deserialize, Serialize};
 
 /// What the state file holds.
@@ -20,10 +21,24 @@ pub struct ConfiguredWith {
     /// dense design existed).
     #[serde(default = "crew_engine_kind")]
     pub engine_kind: u16,
+    /// Lanes and accumulator depth of the design (the XEM7010 build's 16 and 1024 in
+    /// state files written before other configurations existed).
+    #[serde(default = "xem7010_lanes")]
+    pub lanes: u16,
+    #[serde(default = "xem7010_acc_depth")]
+    pub acc_depth: u16,
 }
 
 fn crew_engine_kind() -> u16 {
     crew_spec::regmap::ENGINE_KIND_CREW
+}
+
+fn xem7010_lanes() -> u16 {
+    BoardEngine::Crew.info().lanes
+}
+
+fn xem7010_acc_depth() -> u16 {
+    BoardEngine::Crew.info().acc_depth
 }
 
 /// Reads the state; a missing file is an unconfigured board.

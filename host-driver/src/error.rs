@@ -305,14 +305,16 @@ impl BitstreamError {
 /// Benchmark failures of its own (compiling g2p_en and the reference report [`Error`]s).
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    #[error("simulation: {0}")]
-    Sim(crew_hw::sim::engine::VerilatedEngineError),
-    #[error("{engine} stopped with error code {code} on {workload}")]
-    Engine {
+    /// The driver failed on a benchmark engine's simulated board.
+    #[error("{engine}: {doing}: {error}")]
+    Device {
         engine: &'static str,
-        workload: String,
-        code: u8,
+        doing: String,
+        error: RunError,
     },
+    /// The simulated boards fell back to rust-hdl's simulation, far too slow for the bench.
+    #[error("the benchmark needs Verilator: {notice}")]
+    NoVerilator { notice: String },
     /// yosys cannot be started.
     #[error("cannot run yosys ({error}); install it (scripts/test.sh)")]
     SynthTool { error: std::io::Error },
@@ -352,19 +354,13 @@ pub enum StatError {
 impl BenchError {
     pub fn class(&self) -> ErrorClass {
         match self {
-            BenchError::Sim(crew_hw::sim::engine::VerilatedEngineError::Verilator(_))
+            BenchError::NoVerilator { .. }
             | BenchError::SynthTool { .. }
             | BenchError::SynthCache { .. } => ErrorClass::Environment,
             // The engine's Verilog does not synthesize, or synthesizes to cells the bench
             // does not know: a build problem.
             BenchError::SynthFailed { .. } | BenchError::SynthStat { .. } => ErrorClass::Model,
-            BenchError::Sim(_) | BenchError::Engine { .. } => ErrorClass::Runtime,
+            BenchError::Device { error, .. } => error.class(),
         }
-    }
-}
-
-impl From<crew_hw::sim::engine::VerilatedEngineError> for Error {
-    fn from(e: crew_hw::sim::engine::VerilatedEngineError) -> Self {
-        Error::Bench(BenchError::Sim(e))
     }
 }

@@ -81,13 +81,10 @@ fn relayout(
     passes: &[crew_hw::testbench::layer_image::PassMatrix],
     base: u32,
 ) -> LayerImage {
-    match engine {
-        BoardEngine::Crew => {
-            crew_hw::testbench::layer_image::build_layer(kind, false, n_in, n_out, passes, base)
-        }
-        BoardEngine::Dense => {
-            crew_hw::testbench::layer_image::build_dense_layer(kind, n_in, n_out, passes, base)
-        }
+    if engine.kind_code() == regmap::ENGINE_KIND_CREW {
+        crew_hw::testbench::layer_image::build_layer(kind, false, n_in, n_out, passes, base)
+    } else {
+        crew_hw::testbench::layer_image::build_dense_layer(kind, n_in, n_out, passes, base)
     }
 }
 

@@ -1,8 +1,11 @@
-//! CREW vs dense int8 (TPU-like) baseline: both engines' RTL (their generated Verilog under
-//! Verilator) simulated on the same DDR3 model (1.6 GB/s), one whole step per workload:
-//! cycles, DRAM bytes, multiplications, additions, efficiency vs the roofline, an energy
-//! estimate and yosys resource estimates. Decisions (workload shapes, how layers the
-//! engine cannot run as one layer are simulated, energy table, engine sizes) are in
+//! CREW vs dense int8 (TPU-like) baseline: each engine configuration on its own simulated
+//! XEM7010 (the accelerator's generated Verilog under Verilator, the DDR3 model at 1.6
+//! GB/s), driven by the driver exactly as `crew-host infer` drives a board: the package
+//! loaded and verified through the pipe, one whole step per workload run with
+//! `Device::run_layer`, the engine's counters read from the wire-outs. Reported: cycles,
+//! DRAM bytes, multiplications, additions, efficiency vs the roofline, an energy estimate
+//! and yosys resource estimates. Decisions (workload shapes, how layers the engine cannot
+//! run as one layer are simulated, energy table, engine sizes) are in
 //! docs/dense-baseline.md.
 
 mod report;
@@ -21,42 +24,26 @@ use step::workload_step;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crew_hw::board::accelerator::{AcceleratorVisitor, BoardAccelerator};
+use crew_hw::board::engine::BoardEngine;
 use crew_hw::engine::common::cell_unit::MAX_HIDDEN;
 use crew_hw::engine::common::core::MAX_INPUTS;
-use crew_hw::engine::crew::CrewEngine;
-use crew_hw::engine::dense::DenseEngine;
-use crew_hw::sim::ddr3_model::Ddr3Timing;
-use crew_hw::sim::engine::VerilatedEngine;
-use crew_hw::testbench::engine::{RunReport, RunRequest};
-use crew_spec::image::{bytes_to_words, words_to_bytes, LayerKind, WORD_BYTES};
-use crew_spec::layout::RunLayout;
+use crew_spec::image::{LayerKind, WORD_BYTES};
+use crew_spec::regmap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
 use crate::backend::reference::Reference;
-use crate::backend::{Accelerator, LayerState, StepOutputs};
+use crate::backend::{Accelerator, LayerState, PerfCounters, RunOutput};
 use crate::compiler::crew::CrewMatrix;
-use crate::compiler::dense::dense_image;
 use crate::compiler::package::Package;
 use crate::compiler::{compile, CompileOptions, DEFAULT_INPUT_SCALE};
-use crate::error::{BenchError, Error, Result};
+use crate::device::{Device, DeviceConfig};
+use crate::error::{BenchError, Error, Result, RunError};
 use crate::model::checkpoint::Tensor;
 use crate::model::{IndexWidth, InputSource, Kind, Layer, Model, QuantSettings};
-
-/// CREW engine of the benchmark: 16 gather lanes, 512 accumulators per lane (8192 rows).
-pub type BenchCrew = CrewEngine<16, 9>;
-/// Dense baseline with the CREW engine's DSP budget: 4 MAC lanes (the CREW table unit has
-/// 4 multipliers; epilogue and cell unit are the same in both).
-pub type BenchDenseEqDsp = DenseEngine<4, 11>;
-/// Dense baseline that matches the DRAM rate: 16 MAC lanes (one weight word per cycle).
-pub type BenchDenseEqBw = DenseEngine<16, 9>;
-/// Lanes of the engines above, for the roofline.
-pub const CREW_LANES: usize = 16;
-pub const DENSE_EQ_DSP_LANES: usize = 4;
-pub const DENSE_EQ_BW_LANES: usize = 16;
-/// UI clock (Hz): one 16-byte DDR3 word per cycle = 1.6 GB/s.
-pub const CLOCK_HZ: f64 = 100e6;
+use crate::transport::sim::{SimBoardConfig, SimTransport, Simulator};
 
 /// Per-operation energies (pJ), 45 nm, Horowitz ISSCC 2014 ("Computing's energy
 /// problem"), as tabulated by Han et al. (EIE, ISCA 2016): DRAM 640 pJ per 32-bit access,
@@ -67,10 +54,8 @@ pub const PJ_MULT8: f64 = 0.2;
 pub const PJ_ADD32: f64 = 0.1;
 
 const IMAGE_BASE: u32 = 0x100;
-/// Run-time vectors ([`RunLayout`]) start here, far above every benchmark image.
-const RUN_BASE: u64 = 0x100_0000;
-/// Longest run (engine cycles) before the benchmark gives up on an engine.
-const MAX_RUN_CYCLES: u64 = 50_000_000;
+/// Deadline of one run, in device time: 50 M UI cycles at 100 MHz.
+const RUN_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Where a workload's weights come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,34 +178,86 @@ pub enum BenchProgress {
     },
 }
 
-/// An engine's name in the reports and in the printed `name=value` lines.
+/// A benchmark engine: its names in the reports and the printed `name=value` lines, and
+/// the board engine configuration it runs as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineName {
     pub label: &'static str,
     pub key: &'static str,
+    pub board: BoardEngine,
 }
 
-/// The three engines, in the order of [`WorkloadResult`]'s fields.
+/// The three engines, in the order of [`WorkloadResult`]'s fields. All have 8,192
+/// accumulators, enough for the largest workload's passes (PTBLM: 6,000 rows).
 pub const ENGINES: [EngineName; 3] = [
     EngineName {
         label: "CREW (16 lanes)",
         key: "crew",
+        board: BoardEngine::Crew16x512,
     },
     EngineName {
         label: "dense, 4 MACs (equal DSP)",
         key: "dense4",
+        board: BoardEngine::Dense4x2048,
     },
     EngineName {
         label: "dense, 16 MACs (equal DRAM rate)",
         key: "dense16",
+        board: BoardEngine::Dense16x512,
     },
 ];
 
-/// The three engines, each its Verilog under Verilator with its own DDR3 model.
-struct Engines {
-    crew: VerilatedEngine<BenchCrew>,
-    dense_eq_dsp: VerilatedEngine<BenchDenseEqDsp>,
-    dense_eq_bw: VerilatedEngine<BenchDenseEqBw>,
+/// One benchmark engine on its simulated board, behind the driver.
+struct BenchDevice {
+    engine: EngineName,
+    device: Device<SimTransport>,
+}
+
+impl BenchDevice {
+    /// Powers up the simulated board of `engine` on Verilator (the bench would take hours
+    /// on rust-hdl's simulation) and opens the driver on it.
+    fn open(engine: EngineName, progress: &mut dyn FnMut(BenchProgress)) -> Result<BenchDevice> {
+        let failed = |error| BenchError::Device {
+            engine: engine.label,
+            doing: "opening its simulated board".into(),
+            error,
+        };
+        let config = SimBoardConfig {
+            engine: engine.board,
+            simulator: Simulator::Verilator,
+            ..SimBoardConfig::default()
+        };
+        let transport = SimTransport::with_board(&[], config).map_err(|error| {
+            failed(RunError::Transport {
+                on: "simulated XEM7010".into(),
+                error,
+            })
+        })?;
+        if transport.board().simulator() != Simulator::Verilator {
+            return Err(BenchError::NoVerilator {
+                notice: transport.notice().unwrap_or_default().into(),
+            }
+            .into());
+        }
+        if let Some(seconds) = transport.board().verilator_build_seconds() {
+            progress(BenchProgress::VerilatorBuild {
+                engine: engine.label.to_string(),
+                seconds,
+            });
+        }
+        let config = DeviceConfig {
+            run_timeout: Some(RUN_TIMEOUT),
+            engine_kind: Some(engine.board.kind_code()),
+            ..DeviceConfig::sim()
+        };
+        let device = Device::open(transport, "sim", config).map_err(failed)?;
+        Ok(BenchDevice { engine, device })
+    }
+
+    /// UI cycles its board has simulated.
+    fn ui_cycles(&self) -> u64 {
+        self.device.transport().board().ui_cycles()
+    }
 }
 
 /// Runs the benchmark.
@@ -228,23 +265,10 @@ pub fn run_bench(
     opts: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress),
 ) -> Result<BenchReport> {
-    let mut engines = Engines {
-        crew: VerilatedEngine::new(Ddr3Timing::default())?,
-        dense_eq_dsp: VerilatedEngine::new(Ddr3Timing::default())?,
-        dense_eq_bw: VerilatedEngine::new(Ddr3Timing::default())?,
-    };
-    for (name, seconds) in ENGINES.iter().zip([
-        engines.crew.build_seconds(),
-        engines.dense_eq_dsp.build_seconds(),
-        engines.dense_eq_bw.build_seconds(),
-    ]) {
-        if let Some(seconds) = seconds {
-            progress(BenchProgress::VerilatorBuild {
-                engine: name.label.to_string(),
-                seconds,
-            });
-        }
-    }
+    let mut devices = ENGINES
+        .into_iter()
+        .map(|engine| BenchDevice::open(engine, progress))
+        .collect::<Result<Vec<_>>>()?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut results = vec![];
     let mut simulated_cycles = 0u64;
@@ -259,7 +283,7 @@ pub fn run_bench(
             w,
             &mut g2p,
             &mut rng,
-            &mut engines,
+            &mut devices,
             &mut simulated_cycles,
         )?);
     }
@@ -267,13 +291,8 @@ pub fn run_bench(
     let mut yosys = None;
     if opts.synth {
         yosys = Some(yosys_version()?);
-        let verilogs = [
-            generate_verilog_of(BenchCrew::new()),
-            generate_verilog_of(BenchDenseEqDsp::new()),
-            generate_verilog_of(BenchDenseEqBw::new()),
-        ];
-        for (engine, v) in ENGINES.into_iter().zip(verilogs) {
-            let (res, seconds) = synth_cached(&v, &opts.cache_dir)?;
+        for engine in ENGINES {
+            let (res, seconds) = synth_cached(&engine.board.visit(EngineVerilog), &opts.cache_dir)?;
             progress(BenchProgress::Synth {
                 engine: engine.label.to_string(),
                 seconds,
@@ -293,7 +312,14 @@ pub fn run_bench(
     })
 }
 
-fn generate_verilog_of<T: Block>(mut uut: T) -> String {
-    uut.connect_all();
-    generate_verilog(&uut)
+/// The Verilog of an accelerator's engine block alone (what the resource columns count).
+struct EngineVerilog;
+
+impl AcceleratorVisitor for EngineVerilog {
+    type Output = String;
+    fn visit<A: BoardAccelerator>(self) -> String {
+        let mut engine = A::Engine::default();
+        engine.connect_all();
+        generate_verilog(&engine)
+    }
 }

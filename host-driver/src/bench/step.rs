@@ -1,7 +1,8 @@
 //! One workload on the three engines: the workload as a compiled package (g2p_en's, or a
-//! float model of Laplacian weights compiled by crew-host), its CREW and dense images, the
-//! runs of one whole step on each Verilated engine, their outputs compared with the integer
-//! reference, and the per-step figures.
+//! float model of Laplacian weights compiled by crew-host), loaded by the driver on each
+//! engine's simulated board (the CREW image, or the dense image the driver builds from
+//! it), the runs of one whole step, their outputs and state compared with the integer
+//! reference, and the per-step figures from the engine's counters.
 
 use super::*;
 
@@ -182,48 +183,9 @@ fn g2p(package: &Package, layer: &str) -> Result<CompiledStep> {
     })
 }
 
-/// One run on a Verilated engine: image and [inputs | state] written to its DDR model, the
-/// run, then state and outputs read back (bytes from `run.state_addr`).
-fn run_once<E>(
-    sim: &mut VerilatedEngine<E>,
-    engine: &'static str,
-    w: &Workload,
-    desc_addr: u32,
-    run: &RunLayout,
-    step: &StepRun,
-) -> Result<(RunReport, Vec<u8>)> {
-    sim.ddr().load_words(
-        run.in_addr,
-        &bytes_to_words(&run.pack_inputs(
-            std::slice::from_ref(&step.x),
-            &step.state.h,
-            &step.state.c,
-        )),
-    );
-    let rep = sim.run(
-        RunRequest {
-            desc_addr,
-            in_addr: run.in_addr as u32,
-            out_addr: run.out_addr as u32,
-            state_addr: run.state_addr as u32,
-            steps: run.steps as u16,
-        },
-        MAX_RUN_CYCLES,
-    )?;
-    if !rep.ok() {
-        return Err(Error::Bench(BenchError::Engine {
-            engine,
-            workload: w.name.into(),
-            code: rep.error,
-        }));
-    }
-    let back = sim
-        .ddr()
-        .read_words(run.state_addr, run.back_bytes() / WORD_BYTES);
-    Ok((rep, words_to_bytes(&back)))
-}
-
-fn finish_step(totals: &Totals, lanes: usize, crew: bool, bit_exact: bool) -> EngineStep {
+fn finish_step(totals: &Totals, board: BoardEngine, bit_exact: bool) -> EngineStep {
+    let lanes = board.lanes();
+    let crew = board.kind_code() == regmap::ENGINE_KIND_CREW;
     let [cycles, words, mults, adds] = totals.0.map(|v| v as f64);
     let dram_bytes = words * WORD_BYTES as f64;
     let ops = if crew { adds } else { mults };
@@ -254,40 +216,45 @@ fn finish_step(totals: &Totals, lanes: usize, crew: bool, bit_exact: bool) -> En
 struct Totals([u64; 4]);
 
 impl Totals {
-    fn add(&mut self, r: &RunReport) {
-        let v = [r.cycles, r.dram_words, r.mults, r.adds];
+    fn add(&mut self, c: &PerfCounters) {
+        let v = [c.cycles, c.dram_words, c.mults, c.adds];
         for (t, v) in self.0.iter_mut().zip(v) {
             *t += v as u64;
         }
     }
 }
 
-/// The step's runs on one engine; totals and whether every output equals the reference's.
-#[allow(clippy::too_many_arguments)]
-fn step_on<E>(
-    sim: &mut VerilatedEngine<E>,
-    engine: &'static str,
+/// The step on one engine: the package loaded by the driver, each run of the step, its
+/// outputs and state compared with the reference's. Totals and whether all were equal.
+fn step_on(
+    bench: &mut BenchDevice,
     w: &Workload,
-    image: &[u128],
-    desc_addrs: &[u32],
     step: &CompiledStep,
-    want: &[StepOutputs],
-    simulated: &mut u64,
+    want: &[(RunOutput, LayerState)],
 ) -> Result<(Totals, bool)> {
-    sim.ddr().clear();
-    sim.ddr().load_words(IMAGE_BASE as u64, image);
+    let failed = |doing: &str, error| BenchError::Device {
+        engine: bench.engine.label,
+        doing: format!("{doing} {}", w.name),
+        error,
+    };
+    bench
+        .device
+        .load_package(&step.package)
+        .map_err(|e| failed("loading", e))?;
     let mut totals = Totals::default();
     let mut exact = true;
-    for (run, want) in step.runs.iter().zip(want) {
-        let info = &step.package.info.layers[run.layer];
-        let layout = RunLayout::new(info.kind.spec(), info.n_in, info.n_hidden, 1, RUN_BASE);
-        let (rep, back) = run_once(sim, engine, w, desc_addrs[run.layer], &layout, run)?;
-        *simulated += rep.wall_cycles;
-        totals.add(&rep);
-        exact &= match want {
-            StepOutputs::Hidden(h) => layout.read_hidden(&back, 0) == h[0],
-            StepOutputs::Accumulators(a) => layout.read_accumulators(&back, 0) == a[0],
-        };
+    for (run, (want, want_state)) in step.runs.iter().zip(want) {
+        let mut state = run.state.clone();
+        let out = bench
+            .device
+            .run_layer(run.layer, std::slice::from_ref(&run.x), &mut state)
+            .map_err(|e| failed("running", e))?;
+        let counters = bench
+            .device
+            .counters()
+            .map_err(|e| failed("reading the counters of", e))?;
+        totals.add(&counters);
+        exact &= out.outputs == want.outputs && state == *want_state;
     }
     Ok((totals, exact))
 }
@@ -297,7 +264,7 @@ pub(super) fn workload_step(
     w: &Workload,
     g2p_package: &mut Option<Package>,
     rng: &mut ChaCha8Rng,
-    engines: &mut Engines,
+    devices: &mut [BenchDevice],
     simulated: &mut u64,
 ) -> Result<WorkloadResult> {
     let step = match &w.source {
@@ -319,11 +286,8 @@ pub(super) fn workload_step(
     let (mut unique, mut columns) = (0, 0);
     for run in &step.runs {
         let mut state = run.state.clone();
-        want.push(
-            reference
-                .run(run.layer, std::slice::from_ref(&run.x), &mut state)?
-                .outputs,
-        );
+        let out = reference.run(run.layer, std::slice::from_ref(&run.x), &mut state)?;
+        want.push((out, state));
         let (_, passes) = crate::compiler::dense::decode_layer(package, run.layer)?;
         for p in &passes {
             let (u, c) = unique_sum(&p.weights, p.n_out, p.n_in);
@@ -331,50 +295,22 @@ pub(super) fn workload_step(
             columns += c;
         }
     }
-    let crew_words = package.container.image_words();
-    let crew_descs: Vec<u32> = package
-        .container
-        .layers
-        .iter()
-        .map(|l| l.desc_addr)
-        .collect();
-    let dense = dense_image(package, IMAGE_BASE)?;
-    let (a, ea) = step_on(
-        &mut engines.crew,
-        "CREW",
-        w,
-        &crew_words,
-        &crew_descs,
-        &step,
-        &want,
-        simulated,
-    )?;
-    let (b, eb) = step_on(
-        &mut engines.dense_eq_dsp,
-        "dense-4",
-        w,
-        &dense.words,
-        &dense.desc_addrs,
-        &step,
-        &want,
-        simulated,
-    )?;
-    let (d, ed) = step_on(
-        &mut engines.dense_eq_bw,
-        "dense-16",
-        w,
-        &dense.words,
-        &dense.desc_addrs,
-        &step,
-        &want,
-        simulated,
-    )?;
+    let mut steps = vec![];
+    for bench in devices.iter_mut() {
+        let start = bench.ui_cycles();
+        let (totals, exact) = step_on(bench, w, &step, &want)?;
+        *simulated += bench.ui_cycles() - start;
+        steps.push(finish_step(&totals, bench.engine.board, exact));
+    }
+    let [crew, dense_eq_dsp, dense_eq_bw] = steps[..] else {
+        unreachable!("one step per engine of ENGINES")
+    };
     Ok(WorkloadResult {
         workload: w.clone(),
         method: step.method,
         mean_unique: unique as f64 / columns.max(1) as f64,
-        crew: finish_step(&a, CREW_LANES, true, ea),
-        dense_eq_dsp: finish_step(&b, DENSE_EQ_DSP_LANES, false, eb),
-        dense_eq_bw: finish_step(&d, DENSE_EQ_BW_LANES, false, ed),
+        crew,
+        dense_eq_dsp,
+        dense_eq_bw,
     })
 }

@@ -7,7 +7,7 @@
 //! the whole simulated board (bridge + engine on Verilator, DDR3 model, both clocks;
 //! `board_cycles_per_second`, UI cycles).
 
-use crew_hw::board::engine::CrewBoardEngine;
+use crew_hw::board::accelerator::{BoardAccelerator, CrewAccelerator};
 use crew_hw::board::sim_board::{SimBoard, SimBoardConfig};
 use crew_hw::sim::ddr3_model::Ddr3Timing;
 use crew_hw::sim::engine::VerilatedEngine;
@@ -238,7 +238,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The same GRU steps on the engine's Verilog under Verilator: same cycle counts.
-    let mut verilated = VerilatedEngine::<CrewBoardEngine>::new(Ddr3Timing::default())?;
+    let mut verilated = VerilatedEngine::<<CrewAccelerator as BoardAccelerator>::Engine>::new(
+        Ddr3Timing::default(),
+    )?;
     if let Some(s) = verilated.build_seconds() {
         eprintln!("verilator: built the engine model in {s:.1} s");
     }

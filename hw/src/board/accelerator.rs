@@ -3,22 +3,31 @@
 //! board runs the same block (its generated Verilog under Verilator, or rust-hdl's own
 //! simulation), so the bitstream and both simulators share this wiring.
 //!
-//! One accelerator type per board engine ([`CrewAccelerator`], [`DenseAccelerator`]),
-//! declared by one macro: `#[hdl_gen]` needs the engine's fields, so the engine cannot be
-//! a type parameter. [`BoardAccelerator`] is what the simulated board needs of either.
+//! One accelerator type per board engine configuration ([`crate::board::engine`]), each
+//! declared by one macro line: `#[hdl_gen]` needs the engine's fields, so the engine
+//! cannot be a type parameter. [`BoardAccelerator`] is what the simulated board and the
+//! firmware top need of any of them.
 
-use crate::board::engine::{BoardEngine, CrewBoardEngine, DenseBoardEngine};
+use crate::board::engine::BoardEngine;
 use crate::bridge::endpoints::HostEndpoints;
 use crate::bridge::{EngineInfo, HostBridge};
+use crate::engine::crew::CrewEngine;
+use crate::engine::dense::DenseEngine;
 use crate::engine::port::EngineControl;
 use crate::mig_port::MigMaster;
 use rust_hdl::prelude::*;
 
 /// An accelerator as the simulated board drives it: its boundary signals and the bridge
 /// (for co-simulation hooks).
-pub trait BoardAccelerator: Block + Send {
-    /// The engine it holds.
+pub trait BoardAccelerator: Block + Send + 'static {
+    /// The engine configuration it holds.
     const ENGINE: BoardEngine;
+    /// Lanes of its engine.
+    const LANES: usize;
+    /// log2 of the accumulators per lane.
+    const ACC_BITS: usize;
+    /// Its engine block.
+    type Engine: Block + Default;
     /// The accelerator reporting `engine` on the identity wires (normally
     /// `Self::ENGINE.info()`), with the transfer watchdog at `watchdog_cycles` UI cycles.
     fn new(engine: EngineInfo, watchdog_cycles: u32) -> Self;
@@ -32,8 +41,15 @@ pub trait BoardAccelerator: Block + Send {
     fn bridge(&self) -> &HostBridge;
 }
 
+/// Something done with the accelerator type of a configuration: [`BoardEngine::visit`]
+/// calls `visit` with it (Rust closures cannot be generic over a type).
+pub trait AcceleratorVisitor {
+    type Output;
+    fn visit<A: BoardAccelerator>(self) -> Self::Output;
+}
+
 macro_rules! accelerator {
-    ($(#[$doc:meta])* $name:ident, $engine:ty, $kind:expr) => {
+    ($(#[$doc:meta])* $name:ident, $engine:ident<$lanes:literal, $acc_bits:literal>, $kind:expr) => {
         $(#[$doc])*
         #[derive(LogicBlock)]
         pub struct $name {
@@ -48,7 +64,7 @@ macro_rules! accelerator {
             /// The MIG user interface (UI clock domain).
             pub dram: MigMaster,
             pub bridge: HostBridge,
-            pub engine: $engine,
+            pub engine: $engine<$lanes, $acc_bits>,
         }
 
         impl Logic for $name {
@@ -69,6 +85,9 @@ macro_rules! accelerator {
 
         impl BoardAccelerator for $name {
             const ENGINE: BoardEngine = $kind;
+            const LANES: usize = $lanes;
+            const ACC_BITS: usize = $acc_bits;
+            type Engine = $engine<$lanes, $acc_bits>;
             fn new(engine: EngineInfo, watchdog_cycles: u32) -> $name {
                 assert_eq!(
                     engine.kind,
@@ -114,15 +133,36 @@ macro_rules! accelerator {
 }
 
 accelerator!(
-    /// The host bridge and the CREW engine ([`CrewBoardEngine`]).
+    /// The host bridge and the XEM7010 build's CREW engine.
     CrewAccelerator,
-    CrewBoardEngine,
+    CrewEngine<16, 6>,
     BoardEngine::Crew
 );
 
 accelerator!(
-    /// The host bridge and the dense baseline engine ([`DenseBoardEngine`]).
+    /// The host bridge and the XEM7010 build's dense baseline engine.
     DenseAccelerator,
-    DenseBoardEngine,
+    DenseEngine<16, 6>,
     BoardEngine::Dense
+);
+
+accelerator!(
+    /// The host bridge and the benchmark's CREW engine.
+    Crew16x512Accelerator,
+    CrewEngine<16, 9>,
+    BoardEngine::Crew16x512
+);
+
+accelerator!(
+    /// The host bridge and the benchmark's dense baseline with CREW's DSP budget.
+    Dense4x2048Accelerator,
+    DenseEngine<4, 11>,
+    BoardEngine::Dense4x2048
+);
+
+accelerator!(
+    /// The host bridge and the benchmark's dense baseline with CREW's DRAM rate.
+    Dense16x512Accelerator,
+    DenseEngine<16, 9>,
+    BoardEngine::Dense16x512
 );

@@ -1,61 +1,114 @@
-//! The engine configurations the XEM7010 build and the simulated board share: the CREW
-//! engine (the default) or the dense int8 baseline, each with 16 lanes of 64
-//! accumulators (accumulator depth 1024). Sixteen MAC lanes take one 128-bit weight word
-//! per cycle: the benchmark's dense-16 configuration, equal to CREW in DRAM rate.
+//! The engine configurations a board design can hold. Two are the XEM7010 build's: the
+//! CREW engine (the default) and the dense int8 baseline, each 16 lanes of 64 accumulators
+//! (accumulator depth 1024). Three are the benchmark's (`crew-host bench`), with the 8,192
+//! accumulators its largest layers need: CREW with 16 gather lanes, dense with 4 MAC lanes
+//! (CREW's DSP budget) and dense with 16 (one 128-bit weight word per cycle, CREW's DRAM
+//! rate). Every configuration runs on the simulated board and generates a board top; the
+//! driver reads which one it talks to from the identity wires.
+//!
+//! The engine type and geometry of each configuration are declared once, with its
+//! accelerator (`crate::board::accelerator`); [`BoardEngine::visit`] is the one place a
+//! configuration becomes that type.
 
+use crate::board::accelerator::{
+    AcceleratorVisitor, BoardAccelerator, Crew16x512Accelerator, CrewAccelerator,
+    Dense16x512Accelerator, Dense4x2048Accelerator, DenseAccelerator,
+};
 use crate::bridge::EngineInfo;
-use crate::engine::crew::CrewEngine;
-use crate::engine::dense::DenseEngine;
 use crew_spec::regmap;
 
-/// Lanes of either board engine.
-pub const BOARD_LANES: usize = 16;
-/// log2 of the accumulators per lane.
-pub const BOARD_ACC_BITS: usize = 6;
-
-/// The CREW engine of the board.
-pub type CrewBoardEngine = CrewEngine<BOARD_LANES, BOARD_ACC_BITS>;
-/// The dense baseline engine of the board.
-pub type DenseBoardEngine = DenseEngine<BOARD_LANES, BOARD_ACC_BITS>;
-
-/// Which engine a board design holds.
+/// Which engine configuration a board design holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum BoardEngine {
-    /// [`CrewBoardEngine`].
+    /// The XEM7010 build's CREW engine: 16 gather lanes of 64 accumulators.
     #[default]
     Crew,
-    /// [`DenseBoardEngine`].
+    /// The XEM7010 build's dense baseline: 16 MAC lanes of 64 accumulators.
     Dense,
+    /// The benchmark's CREW engine: 16 gather lanes of 512 accumulators.
+    Crew16x512,
+    /// The benchmark's dense baseline with CREW's DSP budget (the table unit's 4
+    /// multipliers): 4 MAC lanes of 2,048 accumulators.
+    Dense4x2048,
+    /// The benchmark's dense baseline with CREW's DRAM rate: 16 MAC lanes of 512
+    /// accumulators.
+    Dense16x512,
 }
 
 impl BoardEngine {
-    pub const ALL: [BoardEngine; 2] = [BoardEngine::Crew, BoardEngine::Dense];
+    pub const ALL: [BoardEngine; 5] = [
+        BoardEngine::Crew,
+        BoardEngine::Dense,
+        BoardEngine::Crew16x512,
+        BoardEngine::Dense4x2048,
+        BoardEngine::Dense16x512,
+    ];
 
-    /// `regmap::ENGINE_KIND_*`.
+    /// Calls `visitor` with the accelerator type holding this configuration.
+    pub fn visit<V: AcceleratorVisitor>(self, visitor: V) -> V::Output {
+        match self {
+            BoardEngine::Crew => visitor.visit::<CrewAccelerator>(),
+            BoardEngine::Dense => visitor.visit::<DenseAccelerator>(),
+            BoardEngine::Crew16x512 => visitor.visit::<Crew16x512Accelerator>(),
+            BoardEngine::Dense4x2048 => visitor.visit::<Dense4x2048Accelerator>(),
+            BoardEngine::Dense16x512 => visitor.visit::<Dense16x512Accelerator>(),
+        }
+    }
+
+    /// `regmap::ENGINE_KIND_*`: which image the driver loads.
     pub fn kind_code(self) -> u16 {
         match self {
-            BoardEngine::Crew => regmap::ENGINE_KIND_CREW,
-            BoardEngine::Dense => regmap::ENGINE_KIND_DENSE,
+            BoardEngine::Crew | BoardEngine::Crew16x512 => regmap::ENGINE_KIND_CREW,
+            BoardEngine::Dense | BoardEngine::Dense4x2048 | BoardEngine::Dense16x512 => {
+                regmap::ENGINE_KIND_DENSE
+            }
         }
     }
 
-    /// The engine reporting `code` on the identity wires, if a board design holds it.
-    pub fn from_kind_code(code: u16) -> Option<BoardEngine> {
-        BoardEngine::ALL.into_iter().find(|e| e.kind_code() == code)
+    /// The configuration whose identity wires report `info`, if a board design holds it.
+    pub fn from_info(info: EngineInfo) -> Option<BoardEngine> {
+        BoardEngine::ALL.into_iter().find(|e| e.info() == info)
     }
 
-    /// Manifest and command-line name (`regmap::engine_kind_name`).
+    /// Command-line and manifest name: the engine kind's name (`regmap::engine_kind_name`)
+    /// for the XEM7010 build, with lanes x accumulators per lane for the benchmark's.
     pub fn name(self) -> &'static str {
-        regmap::engine_kind_name(self.kind_code()).expect("a listed engine kind")
+        match self {
+            BoardEngine::Crew | BoardEngine::Dense => {
+                regmap::engine_kind_name(self.kind_code()).expect("a listed engine kind")
+            }
+            BoardEngine::Crew16x512 => "crew-16x512",
+            BoardEngine::Dense4x2048 => "dense-4x2048",
+            BoardEngine::Dense16x512 => "dense-16x512",
+        }
     }
 
-    /// What the identity wires and the manifest report about this engine.
-    pub fn info(self) -> EngineInfo {
-        EngineInfo {
-            kind: self.kind_code(),
-            lanes: BOARD_LANES as u16,
-            acc_depth: (BOARD_LANES << BOARD_ACC_BITS) as u16,
+    /// Lanes of the engine.
+    pub fn lanes(self) -> usize {
+        struct Lanes;
+        impl AcceleratorVisitor for Lanes {
+            type Output = usize;
+            fn visit<A: BoardAccelerator>(self) -> usize {
+                A::LANES
+            }
         }
+        self.visit(Lanes)
+    }
+
+    /// What the identity wires and the manifest report about this configuration.
+    pub fn info(self) -> EngineInfo {
+        struct Info(u16);
+        impl AcceleratorVisitor for Info {
+            type Output = EngineInfo;
+            fn visit<A: BoardAccelerator>(self) -> EngineInfo {
+                EngineInfo {
+                    kind: self.0,
+                    lanes: A::LANES as u16,
+                    acc_depth: (A::LANES << A::ACC_BITS) as u16,
+                }
+            }
+        }
+        self.visit(Info(self.kind_code()))
     }
 }
 
@@ -78,5 +131,30 @@ impl std::str::FromStr for BoardEngine {
                     names.join(", ")
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_identities_are_distinct() {
+        for (i, a) in BoardEngine::ALL.iter().enumerate() {
+            for b in &BoardEngine::ALL[i + 1..] {
+                assert_ne!(a.name(), b.name());
+                assert_ne!(a.info(), b.info(), "{a} and {b} report the same identity");
+            }
+            assert_eq!(a.name().parse::<BoardEngine>(), Ok(*a));
+            assert_eq!(BoardEngine::from_info(a.info()), Some(*a));
+        }
+    }
+
+    #[test]
+    fn geometry_is_the_engine_types() {
+        assert_eq!(BoardEngine::Crew.info().acc_depth, 1024);
+        assert_eq!(BoardEngine::Dense4x2048.info().lanes, 4);
+        assert_eq!(BoardEngine::Dense4x2048.info().acc_depth, 8192);
+        assert_eq!(BoardEngine::Crew16x512.info().acc_depth, 8192);
     }
 }

@@ -1,10 +1,10 @@
 //! The accelerator as the simulated board drives it: endpoint inputs in, endpoint and
 //! MIG-request outputs out, clocks, settle. Two implementations run the same block
-//! (an accelerator of [`crate::board::accelerator`], for either board engine): its generated
+//! (an accelerator of [`crate::board::accelerator`], for any board engine configuration): its generated
 //! Verilog compiled by Verilator ([`VerilatorCircuit`]) and rust-hdl's own simulation of it
 //! ([`RustHdlCircuit`]).
 
-use crate::board::accelerator::{BoardAccelerator, CrewAccelerator, DenseAccelerator};
+use crate::board::accelerator::{AcceleratorVisitor, BoardAccelerator};
 use crate::board::engine::BoardEngine;
 use crate::bridge::endpoints::{WIRE_INS, WIRE_OUTS};
 use crate::bridge::HostBridge;
@@ -65,10 +65,16 @@ pub struct RustHdlCircuit<A: BoardAccelerator> {
 
 /// rust-hdl's simulation of the accelerator holding `engine`.
 pub fn rust_hdl_circuit(engine: BoardEngine, watchdog_cycles: u32) -> Box<dyn Circuit> {
-    match engine {
-        BoardEngine::Crew => Box::new(RustHdlCircuit::<CrewAccelerator>::new(watchdog_cycles)),
-        BoardEngine::Dense => Box::new(RustHdlCircuit::<DenseAccelerator>::new(watchdog_cycles)),
+    struct New {
+        watchdog_cycles: u32,
     }
+    impl AcceleratorVisitor for New {
+        type Output = Box<dyn Circuit>;
+        fn visit<A: BoardAccelerator>(self) -> Box<dyn Circuit> {
+            Box::new(RustHdlCircuit::<A>::new(self.watchdog_cycles))
+        }
+    }
+    engine.visit(New { watchdog_cycles })
 }
 
 impl<A: BoardAccelerator> RustHdlCircuit<A> {
@@ -245,27 +251,32 @@ impl VerilatorCircuit {
         options: BuildOptions,
         edit: Option<&dyn Fn(String) -> String>,
     ) -> Result<VerilatedLibrary, VerilatorError> {
-        fn build<A: BoardAccelerator>(
+        struct Build<'a> {
             watchdog_cycles: u32,
             options: BuildOptions,
-            edit: Option<&dyn Fn(String) -> String>,
-        ) -> Result<VerilatedLibrary, VerilatorError> {
-            let mut core = A::new(A::ENGINE.info(), watchdog_cycles);
-            core.connect_all();
-            let options = BuildOptions {
-                sample_inputs: true,
-                edge_loaded: Some(EdgeLoaded {
-                    prefix: "dram$",
-                    clock: "ui_clk",
-                }),
-                ..options
-            };
-            VerilatedLibrary::for_block(&core, options, edit)
+            edit: Option<&'a dyn Fn(String) -> String>,
         }
-        match engine {
-            BoardEngine::Crew => build::<CrewAccelerator>(watchdog_cycles, options, edit),
-            BoardEngine::Dense => build::<DenseAccelerator>(watchdog_cycles, options, edit),
+        impl AcceleratorVisitor for Build<'_> {
+            type Output = Result<VerilatedLibrary, VerilatorError>;
+            fn visit<A: BoardAccelerator>(self) -> Self::Output {
+                let mut core = A::new(A::ENGINE.info(), self.watchdog_cycles);
+                core.connect_all();
+                let options = BuildOptions {
+                    sample_inputs: true,
+                    edge_loaded: Some(EdgeLoaded {
+                        prefix: "dram$",
+                        clock: "ui_clk",
+                    }),
+                    ..self.options
+                };
+                VerilatedLibrary::for_block(&core, options, self.edit)
+            }
         }
+        engine.visit(Build {
+            watchdog_cycles,
+            options,
+            edit,
+        })
     }
 
     /// Evaluates, first passing pending inputs to the design: a sample pulse needs the

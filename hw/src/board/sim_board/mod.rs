@@ -117,6 +117,8 @@ pub struct SimBoard {
     circuit: Box<dyn Circuit>,
     simulator: Simulator,
     notice: Option<String>,
+    /// Seconds Verilator took to compile the accelerator for this board (None: cached).
+    build_seconds: Option<f64>,
     ddr: Ddr3,
     dram_stall: bool,
     applied_response: MigResponse,
@@ -159,6 +161,7 @@ impl SimBoard {
         edit: Option<&dyn Fn(String) -> String>,
     ) -> Result<SimBoard, SimBoardError> {
         let mut notice = None;
+        let mut build_seconds = None;
         let simulator = match config.simulator {
             Simulator::Verilator => match verilator::tools_available() {
                 Ok(()) => Simulator::Verilator,
@@ -187,7 +190,8 @@ impl SimBoard {
                     )?),
                     None => accelerator_library(config.engine, config.watchdog_cycles, options)?,
                 };
-                if let Some(seconds) = library.build_seconds() {
+                build_seconds = library.build_seconds();
+                if let Some(seconds) = build_seconds {
                     notice = Some(format!(
                         "compiled the accelerator's Verilog with Verilator in {seconds:.1} s \
                          (cached in {})",
@@ -216,6 +220,7 @@ impl SimBoard {
             circuit,
             simulator,
             notice,
+            build_seconds,
             ddr: Ddr3::new(config.ddr),
             dram_stall: false,
             applied_response: MigResponse::default(),
@@ -253,6 +258,12 @@ impl SimBoard {
     /// command). None when there is nothing to say.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
+    }
+
+    /// Seconds Verilator took to compile the accelerator for this board; None when the
+    /// build came from the cache or the board runs on rust-hdl.
+    pub fn verilator_build_seconds(&self) -> Option<f64> {
+        self.build_seconds
     }
 
     pub fn config(&self) -> &SimBoardConfig {
