@@ -18,6 +18,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crew_hw::board::engine::BoardEngine;
+use crew_hw::bridge::EngineInfo;
 use crew_spec::image::DRAM_WORDS;
 use crew_spec::package::PackageError;
 use crew_spec::regmap::{self, ErrorCode};
@@ -148,6 +150,25 @@ fn known_engine_kinds() -> String {
     kinds.join(", ")
 }
 
+/// "engine kind 2 (dense int8), expected 1 (CREW)", with lanes, accumulator depth and the
+/// configuration's name when those differ.
+fn wrong_engine(found: &EngineInfo, expected: &EngineInfo) -> String {
+    let kind = |e: &EngineInfo| format!("{} ({})", e.kind, regmap::engine_kind_description(e.kind));
+    if (found.lanes, found.acc_depth) == (expected.lanes, expected.acc_depth) {
+        return format!("engine kind {}, expected {}", kind(found), kind(expected));
+    }
+    let full = |e: &EngineInfo| {
+        let name = BoardEngine::from_info(*e).map_or(String::new(), |b| format!(" ({b})"));
+        format!(
+            "engine kind {} with {} lanes and accumulator depth {}{name}",
+            kind(e),
+            e.lanes,
+            e.acc_depth
+        )
+    };
+    format!("{}, expected {}", full(found), full(expected))
+}
+
 /// Running a package failed, on a device (board or simulated board, through the driver)
 /// or on the integer reference. `on` says where: the transport's description or the
 /// backend's name.
@@ -159,11 +180,14 @@ pub enum RunError {
     WrongDesign { on: String, found: u16 },
     #[error("{on} runs a CREW bitstream with protocol version {found}, this crew-host speaks version {}; flash a bitstream built for register map version {}", regmap::PROTOCOL_VERSION, regmap::PROTOCOL_VERSION)]
     WrongProtocol { on: String, found: u16 },
-    #[error("{on} runs engine kind {found} ({}), expected {expected} ({}); flash the matching bitstream", regmap::engine_kind_description(*found), regmap::engine_kind_description(*expected))]
+    #[error(
+        "{on} runs {}; flash the matching bitstream",
+        wrong_engine(found, expected)
+    )]
     WrongEngine {
         on: String,
-        found: u16,
-        expected: u16,
+        found: EngineInfo,
+        expected: EngineInfo,
     },
     #[error("{on} runs engine kind {found}, which this crew-host does not know (it knows {}); flash a bitstream of this version (crew-firmware generate --engine crew|dense)", known_engine_kinds())]
     UnknownEngine { on: String, found: u16 },

@@ -72,7 +72,7 @@ fn the_driver_loads_the_dense_image_when_the_board_reports_the_dense_engine() {
     let package = Package::read(&common::tiny_g2p_package(dir.path())).unwrap();
     // Whichever engine the bitstream holds.
     let mut device = dense_sim(DeviceConfig {
-        engine_kind: None,
+        engine: None,
         ..DeviceConfig::sim()
     })
     .unwrap();
@@ -157,6 +157,7 @@ fn an_engine_kind_the_driver_does_not_know_is_refused() {
     assert_exit(
         &out,
         2,
-        "unknown engine `tpu` (expected one of: crew, dense)",
+        "unknown engine `tpu` (expected one of: crew, dense, crew-16x512, dense-4x2048, \
+         dense-16x512)",
     );
 }

@@ -14,7 +14,7 @@ use crew_host::compiler::{compile, CompileOptions};
 use crew_host::device::{Device, DeviceConfig, LoadProgress};
 use crew_host::error::ErrorClass;
 use crew_host::model::{Model, QuantSettings};
-use crew_host::transport::sim::{SimFault, SimTransport};
+use crew_host::transport::sim::{BoardEngine, SimFault, SimTransport};
 use crew_host::{Accelerator, LayerState, Package, RunError};
 use crew_spec::regmap;
 use rand::Rng;
@@ -106,6 +106,32 @@ fn another_design_or_protocol_version_is_refused() {
         let msg = err.to_string();
         assert!(msg.contains(what) && msg.contains("flash"), "{msg}");
     }
+}
+
+#[test]
+fn an_engine_of_the_expected_kind_but_another_geometry_is_refused() {
+    // The board holds the XEM7010 build's CREW engine (16 lanes, depth 1024); the host
+    // expects the benchmark's (depth 8192).
+    let err = Device::open(
+        SimTransport::new(&[]).unwrap(),
+        "sim",
+        DeviceConfig {
+            engine: Some(BoardEngine::Crew16x512.info()),
+            ..DeviceConfig::sim()
+        },
+    )
+    .err()
+    .expect("mismatch refused");
+    assert_eq!(err.class(), ErrorClass::Bitstream, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(
+            "runs engine kind 1 (CREW) with 16 lanes and accumulator depth 1024 (crew), \
+             expected engine kind 1 (CREW) with 16 lanes and accumulator depth 8192 \
+             (crew-16x512); flash the matching bitstream"
+        ),
+        "{msg}"
+    );
 }
 
 #[test]

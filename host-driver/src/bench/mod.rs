@@ -247,7 +247,7 @@ impl BenchDevice {
         }
         let config = DeviceConfig {
             run_timeout: Some(RUN_TIMEOUT),
-            engine_kind: Some(engine.board.kind_code()),
+            engine: Some(engine.board.info()),
             ..DeviceConfig::sim()
         };
         let device = Device::open(transport, "sim", config).map_err(failed)?;

@@ -25,9 +25,10 @@ pub enum Backend {
 
 #[derive(clap::Args, Clone)]
 pub struct DeviceOptions {
-    /// The engine to run on: crew or dense (the dense int8 baseline). The simulated board
-    /// is built with it (default crew); a board must report it on its identity wires
-    /// (default: whichever engine its bitstream holds).
+    /// The engine to run on: crew or dense (the dense int8 baseline), or one of the
+    /// benchmark's configurations crew-16x512, dense-4x2048, dense-16x512. The simulated
+    /// board is built with it (default crew); a board must report its engine kind on its
+    /// identity wires (default: whichever engine its bitstream holds).
     #[arg(long)]
     pub engine: Option<BoardEngine>,
     /// Serial number of the board to use (needed when several are attached).
@@ -62,7 +63,7 @@ pub struct Opened {
 fn config(base: DeviceConfig, opts: &DeviceOptions, engine: Option<BoardEngine>) -> DeviceConfig {
     DeviceConfig {
         run_timeout: opts.run_timeout_ms.map(Duration::from_millis),
-        engine_kind: engine.map(BoardEngine::kind_code),
+        engine: engine.map(BoardEngine::info),
         ..base
     }
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use crew_host::device::bitstream;
 use crew_host::device::{Device, DeviceConfig};
-use crew_host::error::{BitstreamError, Result, RunError};
+use crew_host::error::{Result, RunError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::Transport;
+use crew_hw::bridge::EngineInfo;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,24 +39,20 @@ pub fn run(args: Args) -> Result<()> {
             on: format!("{on}: configuring with {}", args.bitfile.display()),
             error,
         })?;
-    // The identity check of the driver confirms design id, protocol and engine.
+    // The identity check of the driver confirms design id, protocol and the manifest's
+    // engine (kind, lanes, accumulator depth).
+    let e = &manifest.engine;
     let config = DeviceConfig {
         calibration_timeout: Duration::from_secs(5),
-        engine_kind: Some(manifest.engine.kind_code),
+        engine: Some(EngineInfo {
+            kind: e.kind_code,
+            lanes: e.lanes,
+            acc_depth: e.acc_depth,
+        }),
         ..DeviceConfig::board()
     };
     let device = Device::open(Box::new(board) as Box<dyn Transport>, "board", config)?;
     let id = device.identity();
-    let e = &manifest.engine;
-    if (id.lanes, id.acc_depth) != (e.lanes, e.acc_depth) {
-        return Err(BitstreamError::Incompatible {
-            bit: args.bitfile.clone(),
-            what: "engine (lanes, accumulator depth) on the board",
-            found: format!("({}, {})", id.lanes, id.acc_depth),
-            expected: format!("({}, {}) per the manifest", e.lanes, e.acc_depth),
-        }
-        .into());
-    }
     if args.json {
         println!(
             "{}",

@@ -16,6 +16,8 @@ mod run;
 
 use std::time::Duration;
 
+use crew_hw::board::engine::BoardEngine;
+use crew_hw::bridge::EngineInfo;
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
@@ -56,9 +58,9 @@ pub struct DeviceConfig {
     pub run_timeout: Option<Duration>,
     /// Device time between two polls of the trigger-outs.
     pub poll: Duration,
-    /// The engine the host expects (`regmap::ENGINE_KIND_*`); None: whichever engine the
-    /// bitstream holds.
-    pub engine_kind: Option<u16>,
+    /// The engine the host expects (kind, lanes and accumulator depth, as a
+    /// [`BoardEngine`] reports them); None: whichever engine the bitstream holds.
+    pub engine: Option<EngineInfo>,
 }
 
 impl DeviceConfig {
@@ -71,7 +73,7 @@ impl DeviceConfig {
             run_timeout_min: Duration::from_millis(500),
             run_timeout: None,
             poll: Duration::from_micros(200),
-            engine_kind: None,
+            engine: None,
         }
     }
 
@@ -84,7 +86,7 @@ impl DeviceConfig {
             run_timeout_min: Duration::from_millis(5),
             run_timeout: None,
             poll: Duration::from_micros(10),
-            engine_kind: Some(regmap::ENGINE_KIND_CREW),
+            engine: Some(BoardEngine::Crew.info()),
         }
     }
 }
@@ -108,10 +110,21 @@ pub struct Device<T: Transport> {
     progress: Option<Box<dyn FnMut(LoadProgress)>>,
 }
 
+impl Identity {
+    /// The engine part: kind, lanes, accumulator depth.
+    pub fn engine(&self) -> EngineInfo {
+        EngineInfo {
+            kind: self.engine_kind,
+            lanes: self.lanes,
+            acc_depth: self.acc_depth,
+        }
+    }
+}
+
 impl<T: Transport> Device<T> {
     /// Checks the identity wires (design id, protocol version, engine kind) and DRAM
     /// calibration; refuses a board that runs another bitstream, an engine this host does
-    /// not know, or another engine than `config.engine_kind`. `name` is the backend name
+    /// not know, or another engine than `config.engine`. `name` is the backend name
     /// in messages ("board", "sim").
     pub fn open(transport: T, name: &str, config: DeviceConfig) -> Result<Device<T>, RunError> {
         let mut d = Device {
@@ -146,10 +159,10 @@ impl<T: Transport> Device<T> {
         if regmap::engine_kind_name(found).is_none() {
             return Err(RunError::UnknownEngine { on, found });
         }
-        if let Some(expected) = config.engine_kind.filter(|&e| e != found) {
+        if let Some(expected) = config.engine.filter(|&e| e != d.identity.engine()) {
             return Err(RunError::WrongEngine {
                 on,
-                found,
+                found: d.identity.engine(),
                 expected,
             });
         }
