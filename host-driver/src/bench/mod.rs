@@ -19,10 +19,11 @@ pub use resources::{parse_stat, Resources, XC7A50T};
 pub use synth::{synth_cached, yosys_version};
 pub use workloads::{standard_workloads, tiny_workloads};
 
-use step::workload_step;
+use step::{engine_steps, prepare, workload_result};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::mpsc;
 
 use crew_hw::board::accelerator::{AcceleratorVisitor, BoardAccelerator};
 use crew_hw::board::engine::BoardEngine;
@@ -164,7 +165,9 @@ pub struct BenchReport {
 /// Progress events.
 #[derive(Debug, Clone)]
 pub enum BenchProgress {
+    /// An engine starts a workload.
     Workload {
+        engine: &'static str,
         index: usize,
         total: usize,
         name: String,
@@ -265,28 +268,54 @@ pub fn run_bench(
     opts: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress),
 ) -> Result<BenchReport> {
-    let mut devices = ENGINES
-        .into_iter()
-        .map(|engine| BenchDevice::open(engine, progress))
-        .collect::<Result<Vec<_>>>()?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mut results = vec![];
-    let mut simulated_cycles = 0u64;
     let mut g2p = None;
-    for (index, w) in opts.workloads.iter().enumerate() {
-        progress(BenchProgress::Workload {
-            index,
-            total: opts.workloads.len(),
-            name: w.name.into(),
-        });
-        results.push(workload_step(
-            w,
-            &mut g2p,
-            &mut rng,
-            &mut devices,
-            &mut simulated_cycles,
-        )?);
+    let prepared = opts
+        .workloads
+        .iter()
+        .map(|w| prepare(w, &mut g2p, &mut rng))
+        .collect::<Result<Vec<_>>>()?;
+    // The three boards are independent: one thread each, progress through a channel.
+    let (events, received) = mpsc::channel();
+    let per_engine: Vec<Result<(Vec<EngineStep>, u64)>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = ENGINES
+            .into_iter()
+            .map(|engine| {
+                let events = events.clone();
+                let prepared = &prepared;
+                scope.spawn(move || {
+                    engine_steps(engine, prepared, &mut |p| {
+                        let _ = events.send(p);
+                    })
+                })
+            })
+            .collect();
+        drop(events);
+        for event in received {
+            progress(event);
+        }
+        threads
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut simulated_cycles = 0;
+    let mut columns = vec![];
+    for result in per_engine {
+        let (steps, cycles) = result?;
+        simulated_cycles += cycles;
+        columns.push(steps.into_iter());
     }
+    let results = prepared
+        .into_iter()
+        .map(|p| {
+            let steps = [0, 1, 2].map(|e| columns[e].next().expect("a step per workload"));
+            workload_result(p, steps)
+        })
+        .collect();
     let mut resources = vec![];
     let mut yosys = None;
     if opts.synth {

@@ -259,14 +259,21 @@ fn step_on(
     Ok((totals, exact))
 }
 
-/// One step of `w` on the three engines.
-pub(super) fn workload_step(
+/// A workload ready to run: compiled, with the reference's outputs and state after each
+/// run of its step.
+pub(super) struct PreparedStep {
+    workload: Workload,
+    step: CompiledStep,
+    want: Vec<(RunOutput, LayerState)>,
+    mean_unique: f64,
+}
+
+/// Compiles `w` and runs its step on the integer reference.
+pub(super) fn prepare(
     w: &Workload,
     g2p_package: &mut Option<Package>,
     rng: &mut ChaCha8Rng,
-    devices: &mut [BenchDevice],
-    simulated: &mut u64,
-) -> Result<WorkloadResult> {
+) -> Result<PreparedStep> {
     let step = match &w.source {
         Source::G2p { layer } => {
             if g2p_package.is_none() {
@@ -295,22 +302,46 @@ pub(super) fn workload_step(
             columns += c;
         }
     }
-    let mut steps = vec![];
-    for bench in devices.iter_mut() {
-        let start = bench.ui_cycles();
-        let (totals, exact) = step_on(bench, w, &step, &want)?;
-        *simulated += bench.ui_cycles() - start;
-        steps.push(finish_step(&totals, bench.engine.board, exact));
-    }
-    let [crew, dense_eq_dsp, dense_eq_bw] = steps[..] else {
-        unreachable!("one step per engine of ENGINES")
-    };
-    Ok(WorkloadResult {
+    Ok(PreparedStep {
         workload: w.clone(),
-        method: step.method,
+        step,
+        want,
         mean_unique: unique as f64 / columns.max(1) as f64,
+    })
+}
+
+/// Every workload's step on one engine's simulated board, with the UI cycles the board
+/// simulated for them (loads included).
+pub(super) fn engine_steps(
+    engine: EngineName,
+    prepared: &[PreparedStep],
+    progress: &mut dyn FnMut(BenchProgress),
+) -> Result<(Vec<EngineStep>, u64)> {
+    let mut bench = BenchDevice::open(engine, progress)?;
+    let start = bench.ui_cycles();
+    let mut steps = vec![];
+    for (index, p) in prepared.iter().enumerate() {
+        progress(BenchProgress::Workload {
+            engine: engine.label,
+            index,
+            total: prepared.len(),
+            name: p.workload.name.into(),
+        });
+        let (totals, exact) = step_on(&mut bench, &p.workload, &p.step, &p.want)?;
+        steps.push(finish_step(&totals, engine.board, exact));
+    }
+    Ok((steps, bench.ui_cycles() - start))
+}
+
+/// A workload's result from its preparation and its step on each engine of [`ENGINES`].
+pub(super) fn workload_result(p: PreparedStep, steps: [EngineStep; 3]) -> WorkloadResult {
+    let [crew, dense_eq_dsp, dense_eq_bw] = steps;
+    WorkloadResult {
+        workload: p.workload,
+        method: p.step.method,
+        mean_unique: p.mean_unique,
         crew,
         dense_eq_dsp,
         dense_eq_bw,
-    })
+    }
 }

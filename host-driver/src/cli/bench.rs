@@ -46,9 +46,14 @@ pub fn run(a: Args) -> Result<()> {
         seed: 2107_09408,
     };
     let report = run_bench(&opts, &mut |p| match p {
-        BenchProgress::Workload { index, total, name } => {
+        BenchProgress::Workload {
+            engine,
+            index,
+            total,
+            name,
+        } => {
             eprintln!(
-                "[{}/{total}] simulating {name} ({:.0} s)",
+                "[{}/{total}] {engine}: simulating {name} ({:.0} s)",
                 index + 1,
                 t0.elapsed().as_secs_f64()
             )
