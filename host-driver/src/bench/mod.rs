@@ -159,6 +159,7 @@ pub struct BenchReport {
     pub resources: Vec<EngineResources>,
     /// `yosys -V` of the synthesis (None without synthesis).
     pub yosys_version: Option<String>,
+    /// UI cycles the three simulated boards ran, image loads included.
     pub simulated_cycles: u64,
 }
 

@@ -1,5 +1,6 @@
-//! `crew-host bench --out DIR`: CREW vs dense int8 baseline in simulation (both engines'
-//! Verilog under Verilator + the DDR3 model); writes bench.md, bench.csv and bench.svg into DIR.
+//! `crew-host bench --out DIR`: CREW vs dense int8 baseline in simulation (each engine on
+//! its own simulated board, through the driver); writes bench.md, bench.csv and bench.svg
+//! into DIR.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -73,7 +74,8 @@ pub fn run(a: Args) -> Result<()> {
     let wall = t0.elapsed().as_secs_f64();
     let mut md = markdown(&report);
     md += &format!(
-        "\nSimulated {} cycles; wall time {wall:.0} s.\n",
+        "\nSimulated {} UI cycles on the three boards (image loads included); wall time \
+         {wall:.0} s.\n",
         report.simulated_cycles
     );
     for (name, text) in [
