@@ -240,6 +240,28 @@ pub fn load<E: Engine>(sim: &mut EngineDdrSim<E>, img: &LayerImage) {
     sim.ddr().load_words(img.base as u64, &img.words);
 }
 
+/// Loads `img` and the inputs `xs`, then runs the layer over them (at most `max_cycles`).
+fn load_and_run<E: Engine>(
+    sim: &mut EngineDdrSim<E>,
+    img: &LayerImage,
+    xs: &[Vec<i8>],
+    max_cycles: u64,
+) -> RunReport {
+    load(sim, img);
+    sim.ddr().load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
+    sim.run(
+        RunRequest {
+            desc_addr: img.desc_addr,
+            in_addr: IN_ADDR,
+            out_addr: OUT_ADDR,
+            state_addr: STATE_ADDR,
+            steps: xs.len() as u16,
+        },
+        max_cycles,
+    )
+    .expect("run completes")
+}
+
 /// Runs an FC layer over `xs` and returns the int32 outputs per step.
 pub fn run_fc<E: Engine>(
     sim: &mut EngineDdrSim<E>,
@@ -247,20 +269,7 @@ pub fn run_fc<E: Engine>(
     n_out: usize,
     xs: &[Vec<i8>],
 ) -> (RunReport, Vec<Vec<i32>>) {
-    load(sim, img);
-    sim.ddr().load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
-    let rep = sim
-        .run(
-            RunRequest {
-                desc_addr: img.desc_addr,
-                in_addr: IN_ADDR,
-                out_addr: OUT_ADDR,
-                state_addr: STATE_ADDR,
-                steps: xs.len() as u16,
-            },
-            5_000_000,
-        )
-        .expect("run completes");
+    let rep = load_and_run(sim, img, xs, 5_000_000);
     let vw = vector_words_i32(n_out);
     let outs = (0..xs.len())
         .map(|t| {
@@ -299,20 +308,7 @@ pub fn run_rnn_from_dram_state<E: Engine>(
     xs: &[Vec<i8>],
     hid: usize,
 ) -> (RunReport, Vec<Vec<i8>>, Vec<i8>, Vec<i32>) {
-    load(sim, img);
-    sim.ddr().load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
-    let rep = sim
-        .run(
-            RunRequest {
-                desc_addr: img.desc_addr,
-                in_addr: IN_ADDR,
-                out_addr: OUT_ADDR,
-                state_addr: STATE_ADDR,
-                steps: xs.len() as u16,
-            },
-            20_000_000,
-        )
-        .expect("run completes");
+    let rep = load_and_run(sim, img, xs, 20_000_000);
     let vw = vector_words_i8(hid);
     let hs = (0..xs.len())
         .map(|t| {
