@@ -4,6 +4,9 @@
 //! responses, every output); then the bridge's generated Verilog runs in Icarus Verilog on
 //! the recorded inputs and must give the same outputs at every edge.
 
+mod common;
+
+use common::board::{arm, set_u32};
 use crew_hw::board::sim_board::{SimBoard, SimBoardConfig, Simulator};
 use crew_hw::testbench::cosim::{self, PortTrace};
 use crew_spec::regmap::{self, ErrorCode};
@@ -11,30 +14,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 const MAX_WAIT: u64 = 200_000;
-
-fn set_u32(b: &mut SimBoard, lo: u8, hi: u8, v: u32) {
-    b.set_wire_in(lo, v as u16).unwrap();
-    b.set_wire_in(hi, (v >> 16) as u16).unwrap();
-}
-
-fn arm(b: &mut SimBoard, trigger: u8, addr: u32, words: u32) {
-    set_u32(
-        b,
-        regmap::WIRE_IN_XFER_ADDR_LO,
-        regmap::WIRE_IN_XFER_ADDR_HI,
-        addr,
-    );
-    set_u32(
-        b,
-        regmap::WIRE_IN_XFER_WORDS_LO,
-        regmap::WIRE_IN_XFER_WORDS_HI,
-        words,
-    );
-    b.update_wire_ins().unwrap();
-    b.update_trigger_outs().unwrap();
-    b.activate_trigger_in(regmap::TRIGGER_IN_COMMAND, trigger)
-        .unwrap();
-}
 
 fn wait_xfer_done(b: &mut SimBoard) {
     b.wait_trigger_out(

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::board::{arm, set_u32};
 use common::{dense, fc_layer, random_vector, rng, IN_ADDR, OUT_ADDR, STATE_ADDR};
 use crew_hw::board::sim_board::{Fault, SimBoard, SimBoardConfig};
 use crew_hw::testbench::layer_image::{pack_i8_vectors, unpack_i32};
@@ -18,30 +19,6 @@ fn board() -> SimBoard {
     let mut b = SimBoard::new(SimBoardConfig::default()).unwrap();
     b.wait_calibrated(10_000).unwrap();
     b
-}
-
-fn set_u32(b: &mut SimBoard, lo: u8, hi: u8, v: u32) {
-    b.set_wire_in(lo, v as u16).unwrap();
-    b.set_wire_in(hi, (v >> 16) as u16).unwrap();
-}
-
-fn arm(b: &mut SimBoard, trigger: u8, addr: u32, words: u32) {
-    set_u32(
-        b,
-        regmap::WIRE_IN_XFER_ADDR_LO,
-        regmap::WIRE_IN_XFER_ADDR_HI,
-        addr,
-    );
-    set_u32(
-        b,
-        regmap::WIRE_IN_XFER_WORDS_LO,
-        regmap::WIRE_IN_XFER_WORDS_HI,
-        words,
-    );
-    b.update_wire_ins().unwrap();
-    b.update_trigger_outs().unwrap();
-    b.activate_trigger_in(regmap::TRIGGER_IN_COMMAND, trigger)
-        .unwrap();
 }
 
 fn error_code(b: &mut SimBoard) -> ErrorCode {

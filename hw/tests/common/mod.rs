@@ -3,6 +3,8 @@
 //! engines under test ([`Crew`], [`Dense`]) for test bodies that run on both.
 #![allow(dead_code)]
 
+pub mod board;
+
 use crew_hw::engine::crew::CrewEngine;
 use crew_hw::engine::dense::DenseEngine;
 use crew_hw::engine::Engine;
