@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::board::{arm, set_u32};
+use common::board::arm;
 use crew_hw::board::sim_board::{SimBoard, SimBoardConfig, Simulator};
 use crew_hw::testbench::cosim::{self, PortTrace};
 use crew_spec::regmap::{self, ErrorCode};

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use crew_hw::engine::dense::DenseEngine;
 use crew_hw::sim::ddr3_model::Ddr3Timing;
-use crew_hw::testbench::engine::{DenseSim, LayerSim, RunReport, RunRequest};
+use crew_hw::testbench::engine::{DenseSim, LayerSim, RunReport};
 use crew_hw::testbench::layer_image::{
     build_dense_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
 };
@@ -22,17 +22,8 @@ fn start(sim: &mut dyn LayerSim, img: &LayerImage, xs: &[Vec<i8>]) {
 }
 
 fn go(sim: &mut dyn LayerSim, img: &LayerImage, steps: usize) -> RunReport {
-    sim.run(
-        RunRequest {
-            desc_addr: img.desc_addr,
-            in_addr: IN_ADDR,
-            out_addr: OUT_ADDR,
-            state_addr: STATE_ADDR,
-            steps: steps as u16,
-        },
-        5_000_000,
-    )
-    .expect("run completes")
+    sim.run(request(img.desc_addr, steps as u16), 5_000_000)
+        .expect("run completes")
 }
 
 fn fc_on(sim: &mut dyn LayerSim, img: &LayerImage, n_out: usize, xs: &[Vec<i8>]) -> Vec<Vec<i32>> {

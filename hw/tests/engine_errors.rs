@@ -18,16 +18,6 @@ on_both_engines!(
     abort_stops_a_run_and_the_next_run_is_correct,
 );
 
-fn request(img_desc: u32, steps: u16) -> RunRequest {
-    RunRequest {
-        desc_addr: img_desc,
-        in_addr: IN_ADDR,
-        out_addr: OUT_ADDR,
-        state_addr: STATE_ADDR,
-        steps,
-    }
-}
-
 fn patched_descriptor<T: EngineUnderTest>(
     f: impl Fn(&mut LayerDescriptor, &mut [u128; LAYER_DESC_WORDS]),
 ) -> (LayerImage, u32) {

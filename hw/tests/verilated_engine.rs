@@ -26,13 +26,7 @@ struct Case {
 
 impl Case {
     fn request(&self) -> RunRequest {
-        RunRequest {
-            desc_addr: self.image.1,
-            in_addr: IN_ADDR,
-            out_addr: OUT_ADDR,
-            state_addr: STATE_ADDR,
-            steps: self.xs.len() as u16,
-        }
+        request(self.image.1, self.xs.len() as u16)
     }
     fn loads(&self) -> [(u64, Vec<u128>); 3] {
         [

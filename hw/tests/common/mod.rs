@@ -242,6 +242,18 @@ pub fn load<E: Engine>(sim: &mut EngineDdrSim<E>, img: &LayerImage) {
     sim.ddr().load_words(img.base as u64, &img.words);
 }
 
+/// A run of `steps` steps of the layer whose descriptor is at `desc_addr`, with the
+/// inputs, outputs and state at the tests' addresses.
+pub fn request(desc_addr: u32, steps: u16) -> RunRequest {
+    RunRequest {
+        desc_addr,
+        in_addr: IN_ADDR,
+        out_addr: OUT_ADDR,
+        state_addr: STATE_ADDR,
+        steps,
+    }
+}
+
 /// Loads `img` and the inputs `xs`, then runs the layer over them (at most `max_cycles`).
 fn load_and_run<E: Engine>(
     sim: &mut EngineDdrSim<E>,
@@ -251,17 +263,8 @@ fn load_and_run<E: Engine>(
 ) -> RunReport {
     load(sim, img);
     sim.ddr().load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
-    sim.run(
-        RunRequest {
-            desc_addr: img.desc_addr,
-            in_addr: IN_ADDR,
-            out_addr: OUT_ADDR,
-            state_addr: STATE_ADDR,
-            steps: xs.len() as u16,
-        },
-        max_cycles,
-    )
-    .expect("run completes")
+    sim.run(request(img.desc_addr, xs.len() as u16), max_cycles)
+        .expect("run completes")
 }
 
 /// Runs an FC layer over `xs` and returns the int32 outputs per step.
