@@ -184,6 +184,51 @@ fn a_dense_bitstream_runs_the_dense_design_and_infer_takes_the_engine_from_the_b
 }
 
 #[test]
+fn a_benchmark_configuration_keeps_its_geometry_from_flash_to_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let bit = stand_in::engine_simulation_bitstream(
+        &dir.path().join("crew-16x512-build"),
+        crew_firmware::top::BoardEngine::Crew16x512,
+    );
+    let state = dir.path().join("stand-in.json");
+    let out = crew_host(&state, "", &["flash", p(&bit)]);
+    assert_exit(
+        &out,
+        0,
+        "engine kind 1 (CREW), 16 lanes, accumulator depth 8192",
+    );
+    let pkg = common::tiny_g2p_package(dir.path());
+    // The stand-in configures the same design again from its state file.
+    let out = crew_host(
+        &state,
+        "",
+        &["infer", p(&pkg), "--backend", "board", "--words", "ab,c"],
+    );
+    assert_exit(&out, 0, "board: 2/2 words bit-exact");
+    // The XEM7010 build's CREW engine is another configuration of the same kind.
+    let out = crew_host(
+        &state,
+        "",
+        &[
+            "infer",
+            p(&pkg),
+            "--backend",
+            "board",
+            "--engine",
+            "crew",
+            "--words",
+            "ab",
+        ],
+    );
+    assert_exit(
+        &out,
+        2,
+        "engine kind 1 (CREW) with 16 lanes and accumulator depth 8192 (crew-16x512), \
+         expected engine kind 1 (CREW) with 16 lanes and accumulator depth 1024 (crew)",
+    );
+}
+
+#[test]
 fn an_unconfigured_stand_in_answers_as_an_unconfigured_board() {
     let dir = tempfile::tempdir().unwrap();
     let pkg = common::tiny_g2p_package(dir.path());
