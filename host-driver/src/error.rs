@@ -336,9 +336,12 @@ pub enum BenchError {
         doing: String,
         error: RunError,
     },
-    /// The simulated boards fell back to rust-hdl's simulation, far too slow for the bench.
-    #[error("the benchmark needs Verilator: {notice}")]
-    NoVerilator { notice: String },
+    /// A tool the Verilator backend needs is missing (rust-hdl's simulation, the
+    /// simulated board's fallback, is far too slow for the bench).
+    #[error("the benchmark runs the simulated boards on Verilator: {missing}")]
+    NoVerilator {
+        missing: crew_hw::sim::verilator::VerilatorError,
+    },
     /// yosys cannot be started.
     #[error("cannot run yosys ({error}); install it (scripts/test.sh)")]
     SynthTool { error: std::io::Error },

@@ -1,6 +1,7 @@
-//! Smoke test of the CREW-vs-dense benchmark on two tiny layers (no yosys): both engines'
-//! RTL agree with the integer reference, counters follow the layer shapes, and the
-//! Markdown / CSV / SVG outputs hold every workload.
+//! Smoke test of the CREW-vs-dense benchmark on two tiny layers (no yosys): the three
+//! engines, each on its simulated board through the driver, agree with the integer
+//! reference, counters follow the layer shapes, and the Markdown / CSV / SVG outputs hold
+//! every workload. Without Verilator the bench stops with an environment error.
 
 use crew_host::bench::{csv, markdown, run_bench, svg, tiny_workloads, BenchOptions};
 
@@ -48,4 +49,23 @@ fn tiny_bench_runs_bit_exact_with_consistent_counters() {
     }
     assert_eq!(c.lines().count(), 1 + 3 * workloads.len());
     assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"));
+}
+
+#[test]
+fn without_verilator_the_bench_stops_with_an_environment_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // An empty PATH: no verilator, g++ or make.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crew-host"))
+        .args(["bench", "--quick", "--no-synth", "--out"])
+        .arg(dir.path())
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("the benchmark runs the simulated boards on Verilator: `verilator` was not found on PATH"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("bench.md").exists(), "no report written");
 }

@@ -218,8 +218,7 @@ struct BenchDevice {
 }
 
 impl BenchDevice {
-    /// Powers up the simulated board of `engine` on Verilator (the bench would take hours
-    /// on rust-hdl's simulation) and opens the driver on it.
+    /// Powers up the simulated board of `engine` on Verilator and opens the driver on it.
     fn open(engine: EngineName, progress: &mut dyn FnMut(BenchProgress)) -> Result<BenchDevice> {
         let failed = |error| BenchError::Device {
             engine: engine.label,
@@ -237,12 +236,6 @@ impl BenchDevice {
                 error,
             })
         })?;
-        if transport.board().simulator() != Simulator::Verilator {
-            return Err(BenchError::NoVerilator {
-                notice: transport.notice().unwrap_or_default().into(),
-            }
-            .into());
-        }
         if let Some(seconds) = transport.board().verilator_build_seconds() {
             progress(BenchProgress::VerilatorBuild {
                 engine: engine.label.to_string(),
@@ -269,6 +262,9 @@ pub fn run_bench(
     opts: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress),
 ) -> Result<BenchReport> {
+    // rust-hdl's simulation, the simulated board's fallback, would take hours.
+    crew_hw::sim::verilator::tools_available()
+        .map_err(|missing| BenchError::NoVerilator { missing })?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut g2p = None;
     let prepared = opts
