@@ -151,6 +151,20 @@ mod tests {
     }
 
     #[test]
+    fn each_configuration_visits_the_accelerator_holding_it() {
+        struct Holds;
+        impl AcceleratorVisitor for Holds {
+            type Output = BoardEngine;
+            fn visit<A: BoardAccelerator>(self) -> BoardEngine {
+                A::ENGINE
+            }
+        }
+        for e in BoardEngine::ALL {
+            assert_eq!(e.visit(Holds), e);
+        }
+    }
+
+    #[test]
     fn geometry_is_the_engine_types() {
         assert_eq!(BoardEngine::Crew.info().acc_depth, 1024);
         assert_eq!(BoardEngine::Dense4x2048.info().lanes, 4);

@@ -1,8 +1,8 @@
 //! The accelerator as the simulated board drives it: endpoint inputs in, endpoint and
-//! MIG-request outputs out, clocks, settle. Two implementations run the same block
-//! (an accelerator of [`crate::board::accelerator`], for any board engine configuration): its generated
-//! Verilog compiled by Verilator ([`VerilatorCircuit`]) and rust-hdl's own simulation of it
-//! ([`RustHdlCircuit`]).
+//! MIG-request outputs out, clocks, settle. Two implementations run the same block (an
+//! accelerator of [`crate::board::accelerator`], for any board engine configuration): its
+//! generated Verilog compiled by Verilator ([`VerilatorCircuit`]) and rust-hdl's own
+//! simulation of it ([`RustHdlCircuit`]).
 
 use crate::board::accelerator::{AcceleratorVisitor, BoardAccelerator};
 use crate::board::engine::BoardEngine;
