@@ -1,6 +1,6 @@
 //! Simulation top for one engine alone: the engine with its MIG port joined to the DDR3
 //! model, driven by `SimHarness`, plus a host-side API to load images, run layers and
-//! read results and counters. Used by tests and the benchmark for either engine; the
+//! read results and counters. Used by tests and `crew-hw-bench` for either engine; the
 //! simulated board (host bridge + engine + DDR model) is built elsewhere.
 
 use crate::engine::crew::CrewEngine;

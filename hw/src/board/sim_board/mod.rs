@@ -1,5 +1,5 @@
-//! Simulated XEM7010: the accelerator (host bridge + the CREW or the dense engine,
-//! [`crate::board::accelerator`], chosen by [`SimBoardConfig::engine`]) and the DDR3 model
+//! Simulated XEM7010: the accelerator (host bridge + an engine configuration of
+//! [`crate::board::engine`], chosen by [`SimBoardConfig::engine`]) and the DDR3 model
 //! driven at endpoint level, with calls mirroring the FrontPanel API so the host driver
 //! can use it as a backend. Both clocks are simulated in one thread, interleaved by time:
 //! ti_clk at 48 MHz and the MIG UI clock at 100 MHz (`clocking.rs`). The accelerator runs
