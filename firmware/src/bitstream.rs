@@ -8,6 +8,7 @@ use crate::top::{
     DenseBoardTop,
 };
 use crew_hw::bridge::EngineInfo;
+use crew_spec::file::write_whole;
 use crew_spec::regmap;
 use rust_hdl::prelude::*;
 use rust_hdl_bsp_ok_xem7010::xem7010::synth::{add_mig_core_xem_7010, VivadoOptions};
@@ -253,7 +254,7 @@ fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), FirmwareError>
             path: path.to_path_buf(),
             source,
         })?;
-    std::fs::write(path, text + "\n").map_err(io_err(path))
+    write_whole(path, (text + "\n").as_bytes()).map_err(io_err(path))
 }
 
 /// Reads a manifest (build folder or bitstreams folder).
@@ -271,7 +272,7 @@ pub fn generate(engine: EngineInfo, out: &Path) -> Result<Manifest, FirmwareErro
     let design = generate_design(engine, out)?;
     for (name, text) in &design.files {
         let path = out.join(name);
-        std::fs::write(&path, text).map_err(io_err(&path))?;
+        write_whole(&path, text.as_bytes()).map_err(io_err(&path))?;
     }
     write_manifest(&out.join(MANIFEST_FILE), &design.manifest)?;
     Ok(design.manifest)
@@ -301,7 +302,7 @@ pub fn write_simulation_bitstream(
         manifest.engine.acc_depth
     );
     let bit = out.join(format!("{stem}.bit"));
-    std::fs::write(&bit, &contents).map_err(io_err(&bit))?;
+    write_whole(&bit, contents.as_bytes()).map_err(io_err(&bit))?;
     let mut manifest = manifest.clone();
     manifest.bitstream_sha256 = Some(sha256_hex(contents.as_bytes()));
     manifest.bitstream_file = Some(format!("{stem}.bit"));
@@ -389,7 +390,7 @@ pub fn run_vivado(
     std::fs::create_dir_all(bitstreams).map_err(io_err(bitstreams))?;
     let stem = format!("crew-xem7010-{}", &manifest.design_hash[..16]);
     let dest = bitstreams.join(format!("{stem}.bit"));
-    std::fs::write(&dest, &bit_bytes).map_err(io_err(&dest))?;
+    write_whole(&dest, &bit_bytes).map_err(io_err(&dest))?;
     manifest.bitstream_sha256 = Some(sha256_hex(&bit_bytes));
     manifest.bitstream_file = Some(format!("{stem}.bit"));
     write_manifest(&bitstreams.join(format!("{stem}.json")), &manifest)?;

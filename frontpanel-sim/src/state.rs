@@ -54,5 +54,6 @@ pub fn read(path: &Path) -> Result<PersistedState, String> {
 
 pub fn write(path: &Path, state: &PersistedState) -> Result<(), String> {
     let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
-    std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
+    crew_spec::file::write_whole(path, (text + "\n").as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -84,7 +84,7 @@ pub fn run(a: Args) -> Result<()> {
         ("bench.svg", svg(&report)),
     ] {
         let p = a.out.join(name);
-        std::fs::write(&p, text).map_err(|error| Error::Io {
+        crew_spec::file::write_whole(&p, text.as_bytes()).map_err(|error| Error::Io {
             path: p.clone(),
             error,
         })?;

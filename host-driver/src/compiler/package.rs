@@ -130,7 +130,7 @@ impl Package {
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.to_bytes()).map_err(|e| Error::io(path, e))
+        crew_spec::file::write_whole(path, &self.to_bytes()).map_err(|e| Error::io(path, e))
     }
 
     pub fn layer_index(&self, name: &str) -> Result<usize> {

@@ -301,7 +301,7 @@ pub fn write_npy(path: &Path, tensor: &Tensor) -> Result<()> {
         w.finish()
     };
     write().map_err(|e| Error::io(path, e))?;
-    std::fs::write(path, &buf).map_err(|e| Error::io(path, e))
+    crew_spec::file::write_whole(path, &buf).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]
