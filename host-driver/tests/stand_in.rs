@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use common::stand_in;
+use crew_firmware::top::BoardEngine;
 use rust_hdl_ok_frontpanel_sys::{LIBRARY_ENV, LIBRARY_FILE_NAME};
 
 /// A crew-host process on the stand-in whose configuration lives in `state`.
@@ -143,29 +144,23 @@ fn flash_then_infer_hello_world_gives_the_reference_phonemes() {
     }
 }
 
-#[test]
-fn a_dense_bitstream_runs_the_dense_design_and_infer_takes_the_engine_from_the_board() {
+/// Flashes the simulation bitstream of `engine` (flash says `flashed`), runs infer in the
+/// next process without `--engine` (the driver runs whichever engine the board reports,
+/// the stand-in configures the design again from its state file), then asks for the
+/// XEM7010 build's CREW engine, which is refused with `refused`.
+fn flash_then_infer_then_ask_for_crew(engine: BoardEngine, flashed: &str, refused: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let bit = stand_in::engine_simulation_bitstream(
-        &dir.path().join("dense-build"),
-        crew_firmware::top::BoardEngine::Dense,
-    );
+    let bit = stand_in::engine_simulation_bitstream(&dir.path().join("build"), engine);
     let state = dir.path().join("stand-in.json");
     let out = crew_host(&state, "", &["flash", p(&bit)]);
-    assert_exit(
-        &out,
-        0,
-        "engine kind 2 (dense int8), 16 lanes, accumulator depth 1024",
-    );
+    assert_exit(&out, 0, flashed);
     let pkg = common::tiny_g2p_package(dir.path());
-    // No --engine: the driver runs whichever engine the board reports.
     let out = crew_host(
         &state,
         "",
         &["infer", p(&pkg), "--backend", "board", "--words", "ab,c"],
     );
     assert_exit(&out, 0, "board: 2/2 words bit-exact");
-    // Asking for the CREW engine on the dense board is refused, naming both.
     let out = crew_host(
         &state,
         "",
@@ -180,49 +175,24 @@ fn a_dense_bitstream_runs_the_dense_design_and_infer_takes_the_engine_from_the_b
             "ab",
         ],
     );
-    assert_exit(&out, 2, "engine kind 2 (dense int8), expected 1 (CREW)");
+    assert_exit(&out, 2, refused);
+}
+
+#[test]
+fn a_dense_bitstream_runs_the_dense_design_and_infer_takes_the_engine_from_the_board() {
+    flash_then_infer_then_ask_for_crew(
+        BoardEngine::Dense,
+        "engine kind 2 (dense int8), 16 lanes, accumulator depth 1024",
+        "engine kind 2 (dense int8), expected 1 (CREW)",
+    );
 }
 
 #[test]
 fn a_benchmark_configuration_keeps_its_geometry_from_flash_to_the_next_process() {
-    let dir = tempfile::tempdir().unwrap();
-    let bit = stand_in::engine_simulation_bitstream(
-        &dir.path().join("crew-16x512-build"),
-        crew_firmware::top::BoardEngine::Crew16x512,
-    );
-    let state = dir.path().join("stand-in.json");
-    let out = crew_host(&state, "", &["flash", p(&bit)]);
-    assert_exit(
-        &out,
-        0,
-        "engine kind 1 (CREW), 16 lanes, accumulator depth 8192",
-    );
-    let pkg = common::tiny_g2p_package(dir.path());
-    // The stand-in configures the same design again from its state file.
-    let out = crew_host(
-        &state,
-        "",
-        &["infer", p(&pkg), "--backend", "board", "--words", "ab,c"],
-    );
-    assert_exit(&out, 0, "board: 2/2 words bit-exact");
     // The XEM7010 build's CREW engine is another configuration of the same kind.
-    let out = crew_host(
-        &state,
-        "",
-        &[
-            "infer",
-            p(&pkg),
-            "--backend",
-            "board",
-            "--engine",
-            "crew",
-            "--words",
-            "ab",
-        ],
-    );
-    assert_exit(
-        &out,
-        2,
+    flash_then_infer_then_ask_for_crew(
+        BoardEngine::Crew16x512,
+        "engine kind 1 (CREW), 16 lanes, accumulator depth 8192",
         "engine kind 1 (CREW) with 16 lanes and accumulator depth 8192 (crew-16x512), \
          expected engine kind 1 (CREW) with 16 lanes and accumulator depth 1024 (crew)",
     );
