@@ -237,7 +237,7 @@ pub fn generate_design(
         image_format_version: crew_spec::image::IMAGE_FORMAT_VERSION,
         board_model: regmap::BOARD_MODEL.into(),
         fpga_part: FPGA_PART.into(),
-        engine: EngineParameters::new(engine.kind, engine.lanes, engine.acc_depth),
+        engine: engine.into(),
         files: files
             .iter()
             .map(|(n, t)| (n.clone(), sha256_hex(t.as_bytes())))

@@ -57,10 +57,9 @@ pub fn check(bit: &Path) -> Result<Accepted, Refused> {
     if !sha.eq_ignore_ascii_case(listed) || manifest.board_model != regmap::BOARD_MODEL {
         return Err(Refused::Invalid);
     }
-    let engine = BoardEngine::ALL.into_iter().find(|e| {
-        let info = e.info();
-        manifest.engine == EngineParameters::new(info.kind, info.lanes, info.acc_depth)
-    });
+    let engine = BoardEngine::ALL
+        .into_iter()
+        .find(|e| EngineParameters::from(e.info()) == manifest.engine);
     let Some(engine) = engine else {
         return Err(Refused::UnsupportedDesign);
     };

@@ -10,7 +10,6 @@ use crew_host::device::{Device, DeviceConfig};
 use crew_host::error::{Result, RunError};
 use crew_host::transport::board::BoardTransport;
 use crew_host::transport::Transport;
-use crew_hw::bridge::EngineInfo;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,14 +40,9 @@ pub fn run(args: Args) -> Result<()> {
         })?;
     // The identity check of the driver confirms design id, protocol and the manifest's
     // engine (kind, lanes, accumulator depth).
-    let e = &manifest.engine;
     let config = DeviceConfig {
         calibration_timeout: Duration::from_secs(5),
-        engine: Some(EngineInfo {
-            kind: e.kind_code,
-            lanes: e.lanes,
-            acc_depth: e.acc_depth,
-        }),
+        engine: Some((&manifest.engine).into()),
         ..DeviceConfig::board()
     };
     let device = Device::open(Box::new(board) as Box<dyn Transport>, "board", config)?;

@@ -30,6 +30,7 @@ mod wire_ins;
 
 use crate::engine::port::EngineControl;
 use crate::mig_port::{MigMaster, MigSlave};
+use crew_spec::manifest::EngineParameters;
 use crew_spec::regmap;
 use endpoints::HostEndpoints;
 use pipe_in::BridgePipeIn;
@@ -69,6 +70,24 @@ pub struct EngineInfo {
     pub kind: u16,
     pub lanes: u16,
     pub acc_depth: u16,
+}
+
+/// The engine a bitstream manifest names.
+impl From<&EngineParameters> for EngineInfo {
+    fn from(e: &EngineParameters) -> EngineInfo {
+        EngineInfo {
+            kind: e.kind_code,
+            lanes: e.lanes,
+            acc_depth: e.acc_depth,
+        }
+    }
+}
+
+/// How a bitstream manifest names the engine.
+impl From<EngineInfo> for EngineParameters {
+    fn from(e: EngineInfo) -> EngineParameters {
+        EngineParameters::new(e.kind, e.lanes, e.acc_depth)
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
