@@ -276,12 +276,13 @@ impl Device {
                 if let Err(code) = self.power_up_design(accepted.engine) {
                     return code;
                 }
+                let info = accepted.engine.info();
                 self.persist(Some(ConfiguredWith {
                     bitstream: bit.to_path_buf(),
                     bitstream_sha256: accepted.bitstream_sha256,
-                    engine_kind: accepted.engine.kind_code(),
-                    lanes: accepted.engine.info().lanes,
-                    acc_depth: accepted.engine.info().acc_depth,
+                    engine_kind: info.kind,
+                    lanes: info.lanes,
+                    acc_depth: info.acc_depth,
                 }))
             }
         }
