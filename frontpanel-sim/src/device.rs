@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crew_hw::board::engine::BoardEngine;
+use crew_hw::board::sim_board::usb_timing::{UsbCall, UsbDeviceClock};
 use crew_hw::board::sim_board::{Fault, SimBoard, SimBoardConfig, SimBoardError};
 use crew_hw::bridge::EngineInfo;
-use crew_hw::sim::usb_timing::{UsbCall, UsbDeviceClock};
 use rust_hdl_ok_frontpanel_sys::ErrorName;
 
 use crate::configure::{self, Refused};

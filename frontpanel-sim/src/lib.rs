@@ -14,7 +14,7 @@
 //!   in the file [`STATE_ENV`] names, DRAM contents do not.
 //! - Faults come from [`FAULTS_ENV`] (see [`faults`]).
 //! - Every call costs what FrontPanel over USB 2.0 costs, on the device clock
-//!   (`crew_hw::sim::usb_timing`).
+//!   (`crew_hw::board::sim_board::usb_timing`).
 
 mod configure;
 mod device;

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crew_hw::board::engine::BoardEngine;
-use crew_hw::bridge::EngineInfo;
+use crew_spec::engine::{EngineInfo, LayerMisfit};
 use crew_spec::image::DRAM_WORDS;
 use crew_spec::package::PackageError;
 use crew_spec::regmap::{self, ErrorCode};
@@ -58,6 +58,19 @@ pub enum Error {
         name: String,
         available: Vec<String>,
     },
+    /// A checkpoint without a layer at the top level, with PyTorch modules under prefixes.
+    #[error(
+        "checkpoint {}: no layer at the top level; it holds {}. Compile one with --layer \
+         PREFIX, or all of them with a description (a .toml file next to the checkpoint, \
+         docs/host-compiler.md) such as:\n{description}",
+        path.display(),
+        prefixes.join(", ")
+    )]
+    LayerPrefixes {
+        path: PathBuf,
+        prefixes: Vec<String>,
+        description: String,
+    },
     #[error("checkpoint {}: tensor {name} has shape {found:?}, expected {expected}", path.display())]
     TensorShape {
         path: PathBuf,
@@ -80,6 +93,9 @@ pub enum Error {
     PackageModel { path: PathBuf, message: String },
     #[error("layer {layer}: {message}")]
     Compile { layer: String, message: String },
+    /// A layer exceeds a limit of the engine configuration it is compiled for.
+    #[error("{0}")]
+    DoesNotFit(LayerMisfit),
     /// A run-time input file (`.npy`) that cannot be read.
     #[error("input {}: {message}", path.display())]
     Input { path: PathBuf, message: String },
@@ -121,12 +137,14 @@ impl Error {
             Error::Bench(e) => e.class(),
             Error::Checkpoint { .. }
             | Error::MissingTensor { .. }
+            | Error::LayerPrefixes { .. }
             | Error::TensorShape { .. }
             | Error::NonFinite { .. }
             | Error::Description { .. }
             | Error::Package { .. }
             | Error::PackageModel { .. }
             | Error::Compile { .. }
+            | Error::DoesNotFit(_)
             | Error::Usage(_) => ErrorClass::Model,
         }
     }
@@ -250,13 +268,10 @@ pub enum RunError {
         DRAM_WORDS
     )]
     OutOfDram { on: String, what: String, end: u64 },
-    #[error("{on}: layer {layer} has a pass of {n_out} outputs, the engine holds {acc_depth}")]
-    ShapeTooLarge {
-        on: String,
-        layer: usize,
-        n_out: usize,
-        acc_depth: u16,
-    },
+    /// A layer of the package exceeds a limit of the device's engine configuration
+    /// (checked before anything is streamed).
+    #[error("{on}: {misfit}")]
+    DoesNotFit { on: String, misfit: LayerMisfit },
     /// The lockstep comparison found runs whose results differ from the reference.
     #[error("{on}: the device's results differ from the integer reference ({mismatched} of {runs} runs; first: {first})")]
     DiffersFromReference {
@@ -274,7 +289,7 @@ impl RunError {
             | RunError::WrongProtocol { .. }
             | RunError::WrongEngine { .. }
             | RunError::UnknownEngine { .. } => ErrorClass::Bitstream,
-            RunError::PackageUnsuited { .. } => ErrorClass::Model,
+            RunError::PackageUnsuited { .. } | RunError::DoesNotFit { .. } => ErrorClass::Model,
             RunError::Transport {
                 error: TransportError::LibraryMissing(_) | TransportError::Open { .. },
                 ..

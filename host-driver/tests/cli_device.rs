@@ -266,6 +266,24 @@ fn without_verilator_the_sim_backend_says_so_and_falls_back_to_rust_hdl() {
         "said once: {stderr}"
     );
     assert!(stderr.contains("apt-get install verilator"), "{stderr}");
+    // Progress lines on rust-hdl although stderr is a pipe, not a terminal: the load and
+    // each word with the UI cycles simulated so far.
+    assert!(
+        stderr.contains("sim (rust-hdl): loading") && stderr.contains("a progress line every"),
+        "{stderr}"
+    );
+    let word_line = stderr
+        .lines()
+        .find(|l| l.starts_with("sim (rust-hdl): word 1/1 (ab) done after"))
+        .unwrap_or_else(|| panic!("a line for the word: {stderr}"));
+    let cycles: u64 = word_line
+        .split(", ")
+        .find_map(|part| part.strip_suffix(" UI cycles simulated"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("simulated cycles in {word_line:?}"));
+    // At least the calibration the transport waits for before handing out the board.
+    assert!(cycles > 100_000, "{word_line}");
+    assert!(word_line.ends_with("all words done"), "{word_line}");
     assert_eq!(bit_exact_words(&out), 1);
 }
 

@@ -76,7 +76,7 @@ fn the_driver_loads_the_dense_image_when_the_board_reports_the_dense_engine() {
         ..DeviceConfig::sim()
     })
     .unwrap();
-    assert_eq!(device.identity().engine_kind, regmap::ENGINE_KIND_DENSE);
+    assert_eq!(device.identity().engine.kind, regmap::ENGINE_KIND_DENSE);
     device.load_package(&package).unwrap();
     let c = &package.container;
     let dense = crew_host::compiler::dense::dense_image(&package, c.load_addr).unwrap();

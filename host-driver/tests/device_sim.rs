@@ -187,7 +187,7 @@ fn run_times_out() {
 
 /// Whether the simulated board has an engine attached (the identity wires report lanes).
 fn engine_attached(device: &Device<SimTransport>) -> bool {
-    device.identity().lanes > 0
+    device.identity().engine.lanes > 0
 }
 
 /// The simulated design with the engine recurses deeply when it settles: run it on a

@@ -115,9 +115,9 @@ fn fc_small_outputs_back_to_back_and_counters() {
     assert!(rep.ok());
     let out = unpack_i32(&sim.ddr().read_words(OUT_ADDR as u64, 2), n_out);
     assert_eq!(out, dense(&p, &xs[0]));
-    assert_eq!(rep.mults as usize, n_in * n_out);
-    assert_eq!(rep.adds as usize, n_in * n_out);
-    assert_eq!(rep.busy_cycles as usize, n_in);
+    assert_eq!(rep.counters.mults as usize, n_in * n_out);
+    assert_eq!(rep.counters.adds as usize, n_in * n_out);
+    assert_eq!(rep.counters.busy_cycles as usize, n_in);
 }
 
 #[test]

@@ -45,7 +45,7 @@ fn fc_all_unique_256_and_all_single_value_columns<T: EngineUnderTest>() {
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(outs[0], dense(&p, &xs[0]));
     // Each output adds one product per column.
-    assert_eq!(rep.adds as usize, n_in * n_out);
+    assert_eq!(rep.counters.adds as usize, n_in * n_out);
 }
 
 fn fc_outputs_not_multiple_of_lanes_few_outputs_and_zero_inputs<T: EngineUnderTest>() {
@@ -95,13 +95,13 @@ fn fc_counters_count_work<T: EngineUnderTest>() {
     let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);
     assert!(rep.ok());
     assert_eq!(outs[0], dense(&p, &xs[0]));
-    assert_eq!(rep.mults as usize, T::fc_mults(&img, n_in, n_out));
-    assert_eq!(rep.adds as usize, n_in * n_out);
-    assert_eq!(rep.busy_cycles as usize, n_in * n_out / 16);
+    assert_eq!(rep.counters.mults as usize, T::fc_mults(&img, n_in, n_out));
+    assert_eq!(rep.counters.adds as usize, n_in * n_out);
+    assert_eq!(rep.counters.busy_cycles as usize, n_in * n_out / 16);
     // Descriptor + x + records + epilogue read, outputs written.
     let expected_words = 4 + 1 + img.record_words() + n_out + n_out / 4;
-    assert_eq!(rep.dram_words as usize, expected_words);
-    assert!(rep.cycles as u64 <= rep.wall_cycles && rep.cycles > 0);
+    assert_eq!(rep.counters.dram_words as usize, expected_words);
+    assert!(rep.counters.cycles as u64 <= rep.wall_cycles && rep.counters.cycles > 0);
 }
 
 fn back_to_back_runs_in_one_simulation<T: EngineUnderTest>() {

@@ -90,7 +90,7 @@ fn gru_g2p_shaped_step_matches_reference<T: EngineUnderTest>() {
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(hs, hs_ref);
     assert_eq!(h_state, hs_ref[steps - 1]);
-    assert_eq!(rep.adds as usize, steps * 2 * 256 * 768);
+    assert_eq!(rep.counters.adds as usize, steps * 2 * 256 * 768);
 }
 
 /// Two runs on one simulation; the second starts from the state the first wrote back to

@@ -8,18 +8,8 @@ use crate::backend::{Accelerator, LayerState, RunOutput};
 use crate::compiler::package::Package;
 use crate::error::RunError;
 
-/// Sums of the performance counters over several runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct CounterTotals {
-    pub runs: u64,
-    pub steps: u64,
-    pub cycles: u64,
-    pub busy_cycles: u64,
-    pub stall_cycles: u64,
-    pub dram_words: u64,
-    pub mults: u64,
-    pub adds: u64,
-}
+/// Sums of the performance counters over several runs (the engine contract's counters).
+pub type CounterTotals = crew_spec::engine::Counters<u64>;
 
 /// What the comparison found since the last [`Lockstep::take_stats`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -32,7 +22,7 @@ pub struct LockstepStats {
     pub mismatched_runs: u64,
     /// The first difference, described.
     pub first_mismatch: Option<String>,
-    /// The backend's counters (when it counts).
+    /// The backend's counters summed over its runs (when it counts).
     pub counters: CounterTotals,
 }
 
@@ -124,15 +114,7 @@ impl<A: Accelerator> Accelerator for Lockstep<A> {
             }
         }
         if let Some(c) = out.counters {
-            let t = &mut s.counters;
-            t.runs += 1;
-            t.steps += inputs.len() as u64;
-            t.cycles += c.cycles as u64;
-            t.busy_cycles += c.busy_cycles as u64;
-            t.stall_cycles += c.stall_cycles as u64;
-            t.dram_words += c.dram_words as u64;
-            t.mults += c.mults as u64;
-            t.adds += c.adds as u64;
+            s.counters.add(&c);
         }
         Ok(out)
     }

@@ -52,16 +52,9 @@ pub enum StepOutputs {
     Accumulators(Vec<Vec<i32>>),
 }
 
-/// The engine's performance counters for one run (see `crew_spec::regmap`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PerfCounters {
-    pub cycles: u32,
-    pub busy_cycles: u32,
-    pub stall_cycles: u32,
-    pub dram_words: u32,
-    pub mults: u32,
-    pub adds: u32,
-}
+/// The engine's performance counters for one run, as the engine contract declares them
+/// (`crew_spec::engine::Counters`, on the wire-outs of `COUNTER_WIRES`).
+pub type PerfCounters = crew_spec::engine::Counters<u32>;
 
 /// Result of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]

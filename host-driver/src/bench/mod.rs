@@ -27,8 +27,7 @@ use std::sync::mpsc;
 
 use crew_hw::board::accelerator::{AcceleratorVisitor, BoardAccelerator};
 use crew_hw::board::engine::BoardEngine;
-use crew_hw::engine::common::cell_unit::MAX_HIDDEN;
-use crew_hw::engine::common::core::MAX_INPUTS;
+use crew_spec::engine::{MAX_HIDDEN, MAX_INPUTS};
 use crew_spec::image::{LayerKind, WORD_BYTES};
 use crew_spec::regmap;
 use rand::{Rng, SeedableRng};

@@ -1,10 +1,15 @@
-//! `crew-host compile MODEL -o OUT.crew`.
+//! `crew-host compile MODEL -o OUT.crew [--engine NAME]`.
+//!
+//! The compiled layers are checked against the engine configuration (`--engine`; without
+//! it, against every configuration, refusing only layers none holds) before the package is
+//! written, and a layer whose CREW form is larger than its int8 form gets a note.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crew_host::compiler::Progress;
+use crew_host::compiler::{fit, inspect, Progress};
 use crew_host::error::{Error, Result};
+use crew_hw::board::engine::BoardEngine;
 
 use super::source::{self, ModelOptions, Source};
 
@@ -18,6 +23,10 @@ pub struct Args {
     pub output: PathBuf,
     #[command(flatten)]
     pub options: ModelOptions,
+    /// Check every layer against this engine configuration (crew, dense, crew-16x512,
+    /// dense-4x2048, dense-16x512); default: refuse only layers no configuration holds.
+    #[arg(long)]
+    pub engine: Option<BoardEngine>,
     /// No progress messages.
     #[arg(short, long)]
     pub quiet: bool,
@@ -40,6 +49,12 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("compiling layer {}/{total}: {name}", index + 1);
         }
     })?;
+    check_engine(&package, args.engine, quiet)?;
+    if !quiet {
+        for larger in fit::larger_than_int8(&inspect::inspect(&package)?) {
+            eprintln!("note: {larger}");
+        }
+    }
     package.write(&args.output)?;
     if !quiet {
         eprintln!(
@@ -49,6 +64,29 @@ pub fn run(args: Args) -> Result<()> {
             package.container.image.len(),
             start.elapsed().as_secs_f64()
         );
+    }
+    Ok(())
+}
+
+/// Refuses a layer `engine` (or, without one, every configuration) cannot hold; says which
+/// configurations a layer the default engine cannot hold needs.
+fn check_engine(
+    package: &crew_host::Package,
+    engine: Option<BoardEngine>,
+    quiet: bool,
+) -> Result<()> {
+    let layers = &package.info.layers;
+    if let Some(engine) = engine {
+        return fit::check(layers, engine.config()).map_err(Error::DoesNotFit);
+    }
+    let default = BoardEngine::default().config();
+    for misfit in fit::misfits(layers, default) {
+        if misfit.holding.is_empty() {
+            return Err(Error::DoesNotFit(misfit));
+        }
+        if !quiet {
+            eprintln!("note: {misfit}");
+        }
     }
     Ok(())
 }

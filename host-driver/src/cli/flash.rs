@@ -62,10 +62,10 @@ pub fn run(args: Args) -> Result<()> {
             args.bitfile.display(),
             id.design_id,
             id.protocol_version,
-            id.engine_kind,
-            crew_spec::regmap::engine_kind_description(id.engine_kind),
-            id.lanes,
-            id.acc_depth
+            id.engine.kind,
+            crew_spec::regmap::engine_kind_description(id.engine.kind),
+            id.engine.lanes,
+            id.engine.acc_depth
         );
     }
     Ok(())

@@ -6,13 +6,14 @@
 //! verified, and every layer run is compared bit for bit with the integer
 //! reference ([`Lockstep`]); the engine's cycle counters give the time at the 100 MHz
 //! design clock, and the device clock the time per word a board on USB 2.0 takes
-//! (`crew_hw::sim::usb_timing`), the engine's share beside it.
+//! (`crew_hw::board::sim_board::usb_timing`), the engine's share beside it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crew_host::backend::lockstep::{Lockstep, LockstepStats};
 use crew_host::backend::reference::Reference;
+use crew_host::compiler::fit;
 use crew_host::device::LoadProgress;
 use crew_host::error::{Error, Result};
 use crew_host::model::checkpoint::{read_npy, write_npy};
@@ -23,6 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::backend::{self, AnyDevice, Backend, DeviceOptions};
+use super::progress;
 use super::source::{self, ModelOptions, Source};
 
 /// The design's UI clock (DDR3-800 at 4:1), for converting cycles to time.
@@ -118,6 +120,19 @@ fn load_device(args: &Args, package: &Package) -> Result<Option<(Lockstep<AnyDev
         eprintln!("{note}");
     }
     let mut device = opened.device;
+    if let Some(label) = slow_simulation(&device) {
+        // rust-hdl's simulation: minutes, not seconds; lines instead of a bar, whether or
+        // not stderr is a terminal.
+        eprintln!(
+            "{label}: loading {} KB on rust-hdl's simulation (about 100x slower than \
+             Verilator); a progress line every {} s",
+            package.container.image.len() / 1024,
+            progress::PERIOD.as_secs()
+        );
+        let mut lines = progress::LoadLines::new(&label);
+        device.set_progress(Box::new(move |p| lines.event(p)));
+        return finish_load(args, device, ProgressBar::hidden(), package);
+    }
     let bar = if args.json {
         ProgressBar::hidden()
     } else {
@@ -140,6 +155,25 @@ fn load_device(args: &Args, package: &Package) -> Result<Option<(Lockstep<AnyDev
             bar_events.set_position((total + done) as u64);
         }
     }));
+    finish_load(args, device, bar, package)
+}
+
+/// The label of progress lines when the device is a simulated board on rust-hdl.
+fn slow_simulation(device: &AnyDevice) -> Option<String> {
+    device
+        .transport()
+        .simulation()
+        .filter(|s| s.slow)
+        .map(|_| "sim (rust-hdl)".to_string())
+}
+
+/// Loads and verifies the package, then clears the progress bar.
+fn finish_load(
+    args: &Args,
+    device: AnyDevice,
+    bar: ProgressBar,
+    package: &Package,
+) -> Result<Option<(Lockstep<AnyDevice>, f64)>> {
     let start = Instant::now();
     let mut lockstep = Lockstep::new(device);
     let loaded = lockstep.load(package);
@@ -155,6 +189,20 @@ fn load_device(args: &Args, package: &Package) -> Result<Option<(Lockstep<AnyDev
         );
     }
     Ok(Some((lockstep, seconds)))
+}
+
+/// Refuses a package the engine cannot hold before a device is opened or anything is
+/// streamed, when the engine is known beforehand (the simulated board's, or `--engine`);
+/// otherwise the driver checks it against the engine the board reports, also before
+/// streaming.
+fn check_engine_before_opening(args: &Args, package: &Package) -> Result<()> {
+    let engine = match (args.backend, args.device.engine) {
+        (Backend::Reference, _) => return Ok(()),
+        (Backend::Sim, engine) => engine.unwrap_or_default(),
+        (_, Some(engine)) => engine,
+        (_, None) => return Ok(()),
+    };
+    fit::check(&package.info.layers, engine.config()).map_err(Error::DoesNotFit)
 }
 
 /// The words of `--words`, refusing empty ones (`hello,,world`, a trailing comma).
@@ -197,6 +245,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let src = source::load(args.model.as_deref(), &args.options)?;
     let package = source::package(&src, &args.options)?;
+    check_engine_before_opening(&args, &package)?;
     let mut device = load_device(&args, &package)?;
     let load_seconds = device.as_ref().map(|(_, s)| *s);
     let mut reference = Reference::new();
@@ -259,6 +308,16 @@ pub fn run(args: Args) -> Result<()> {
         ));
     }
     note_unknown_characters(&package, &words)?;
+    let mut lines = match device
+        .as_ref()
+        .and_then(|(d, _)| slow_simulation(d.backend()))
+    {
+        Some(label) => {
+            let list: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
+            Some(progress::WordLines::new(&label, &package, &list)?)
+        }
+        None => None,
+    };
     let mut results = Vec::new();
     let mut all_stats = LockstepStats::default();
     for (word, expected) in words {
@@ -267,11 +326,18 @@ pub fn run(args: Args) -> Result<()> {
                 .map(|(d, _)| d.backend().transport().device_time())
         };
         let device_start = device_time(&device);
-        let (accel, lockstep): (&mut dyn Accelerator, bool) = match device.as_mut() {
-            Some((d, _)) => (d, true),
-            None => (&mut reference, false),
+        let phonemes = match (device.as_mut(), lines.as_mut()) {
+            (Some((lockstep, _)), Some(lines)) => {
+                let mut observed = progress::Observed { lockstep, lines };
+                decode_integer(&mut observed, &package, &word)?
+            }
+            (Some((d, _)), None) => decode_integer(d, &package, &word)?,
+            (None, _) => decode_integer(&mut reference, &package, &word)?,
         };
-        let phonemes = decode_integer(accel, &package, &word)?;
+        if let (Some(lines), Some((d, _))) = (lines.as_mut(), device.as_ref()) {
+            lines.word_done(&word, d.backend());
+        }
+        let lockstep = device.is_some();
         let device_time_us = device_time(&device)
             .zip(device_start)
             .map(|(end, start)| (end - start).as_secs_f64() * 1e6);

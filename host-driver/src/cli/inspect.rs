@@ -60,5 +60,8 @@ pub fn run(args: Args) -> crew_host::Result<()> {
             format!("{}/{}", s.ucnn_mults, s.ucnn_adds),
         );
     }
+    for larger in crew_host::compiler::fit::larger_than_int8(&stats) {
+        println!("note: {larger}");
+    }
     Ok(())
 }

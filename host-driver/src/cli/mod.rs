@@ -7,6 +7,7 @@ mod devices;
 mod flash;
 mod infer;
 mod inspect;
+mod progress;
 mod source;
 
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 
 pub mod crew;
 pub mod dense;
+pub mod fit;
 pub mod inspect;
 pub mod package;
 pub mod quant;

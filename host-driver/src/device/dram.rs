@@ -13,6 +13,7 @@ use crew_spec::regmap;
 
 use super::{Device, LoadProgress, Loaded};
 use crate::compiler::dense::dense_image;
+use crate::compiler::fit;
 use crate::compiler::package::Package;
 use crate::error::RunError;
 use crate::transport::Transport;
@@ -130,7 +131,7 @@ impl<T: Transport> Device<T> {
     /// image built from it at the same load address.
     fn engine_image<'p>(&self, package: &'p Package) -> Result<EngineImage<'p>, RunError> {
         let c = &package.container;
-        if self.identity.engine_kind != regmap::ENGINE_KIND_DENSE {
+        if self.identity.engine.kind != regmap::ENGINE_KIND_DENSE {
             let descriptors = (0..c.layers.len())
                 .map(|k| {
                     c.descriptor(k).map_err(|e| RunError::BadImage {
@@ -177,6 +178,15 @@ impl<T: Transport> Device<T> {
     /// counts as loaded only when every word matches.
     pub fn load_package(&mut self, package: &Package) -> Result<(), RunError> {
         self.loaded = None;
+        // Before anything is streamed: every layer within the limits of the engine the
+        // board reports.
+        let engine = self.engine_config();
+        if let Err(misfit) = fit::check(&package.info.layers, &engine) {
+            return Err(RunError::DoesNotFit {
+                on: self.on(),
+                misfit,
+            });
+        }
         let c = self.engine_image(package)?;
         let end = c.load_addr + (c.bytes.len() / WORD_BYTES) as u64;
         if end > DRAM_WORDS {
@@ -187,17 +197,9 @@ impl<T: Transport> Device<T> {
             });
         }
         let mut step_words = Vec::new();
-        for (k, d) in c.descriptors.iter().enumerate() {
+        for d in &c.descriptors {
             let mut words = 0u64;
             for p in &d.passes {
-                if self.identity.acc_depth != 0 && p.n_out > self.identity.acc_depth {
-                    return Err(RunError::ShapeTooLarge {
-                        on: self.on(),
-                        layer: k,
-                        n_out: p.n_out as usize,
-                        acc_depth: self.identity.acc_depth,
-                    });
-                }
                 words += p.records_words as u64 + p.n_out as u64 + p.n_in as u64;
             }
             step_words.push(words);

@@ -17,7 +17,7 @@ mod run;
 use std::time::Duration;
 
 use crew_hw::board::engine::BoardEngine;
-use crew_hw::bridge::EngineInfo;
+use crew_spec::engine::{EngineConfig, EngineInfo, EngineKind};
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
@@ -31,9 +31,9 @@ use crate::transport::{Transport, TransportError};
 pub struct Identity {
     pub design_id: u16,
     pub protocol_version: u16,
-    pub engine_kind: u16,
-    pub lanes: u16,
-    pub acc_depth: u16,
+    /// The engine configuration (kind, lanes, accumulator depth), as the engine contract
+    /// declares what the wires report.
+    pub engine: EngineInfo,
 }
 
 /// Load progress events (for a progress bar).
@@ -113,11 +113,7 @@ pub struct Device<T: Transport> {
 impl Identity {
     /// The engine part: kind, lanes, accumulator depth.
     pub fn engine(&self) -> EngineInfo {
-        EngineInfo {
-            kind: self.engine_kind,
-            lanes: self.lanes,
-            acc_depth: self.acc_depth,
-        }
+        self.engine
     }
 }
 
@@ -134,9 +130,11 @@ impl<T: Transport> Device<T> {
             identity: Identity {
                 design_id: 0,
                 protocol_version: 0,
-                engine_kind: 0,
-                lanes: 0,
-                acc_depth: 0,
+                engine: EngineInfo {
+                    kind: 0,
+                    lanes: 0,
+                    acc_depth: 0,
+                },
             },
             loaded: None,
             progress: None,
@@ -155,7 +153,7 @@ impl<T: Transport> Device<T> {
                 found: d.identity.protocol_version,
             });
         }
-        let found = d.identity.engine_kind;
+        let found = d.identity.engine.kind;
         if regmap::engine_kind_name(found).is_none() {
             return Err(RunError::UnknownEngine { on, found });
         }
@@ -172,6 +170,26 @@ impl<T: Transport> Device<T> {
 
     pub fn identity(&self) -> Identity {
         self.identity
+    }
+
+    /// The engine configuration the identity wires report, from the engine contract; an
+    /// undeclared geometry of a known kind gets the contract's shared input and hidden
+    /// limits with the accumulators it reports.
+    pub fn engine_config(&self) -> EngineConfig {
+        let info = self.identity.engine;
+        if let Some(config) = EngineConfig::by_info(info) {
+            return *config;
+        }
+        let lanes = (info.lanes as usize).max(1);
+        EngineConfig {
+            name: "reported",
+            kind: EngineKind::from_code(info.kind).unwrap_or(EngineKind::Crew),
+            lanes,
+            acc_bits: (info.acc_depth as usize / lanes).max(1).ilog2() as usize,
+            max_inputs: crew_spec::engine::MAX_INPUTS,
+            max_hidden: crew_spec::engine::MAX_HIDDEN,
+            summary: "a configuration the engine contract does not declare",
+        }
     }
 
     /// Bytes of the image the last successful load put in DRAM (None before one).
@@ -210,9 +228,11 @@ impl<T: Transport> Device<T> {
         Ok(Identity {
             design_id: self.wire_out(regmap::WIRE_OUT_DESIGN_ID)?,
             protocol_version: self.wire_out(regmap::WIRE_OUT_PROTOCOL_VERSION)?,
-            engine_kind: self.wire_out(regmap::WIRE_OUT_ENGINE_KIND)?,
-            lanes: self.wire_out(regmap::WIRE_OUT_LANES)?,
-            acc_depth: self.wire_out(regmap::WIRE_OUT_ACC_DEPTH)?,
+            engine: EngineInfo {
+                kind: self.wire_out(regmap::WIRE_OUT_ENGINE_KIND)?,
+                lanes: self.wire_out(regmap::WIRE_OUT_LANES)?,
+                acc_depth: self.wire_out(regmap::WIRE_OUT_ACC_DEPTH)?,
+            },
         })
     }
 

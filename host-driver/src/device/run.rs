@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crew_spec::engine::COUNTER_WIRES;
 use crew_spec::image::{LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::layout::RunLayout;
 use crew_spec::regmap;
@@ -139,14 +140,10 @@ impl<T: Transport> Device<T> {
 
     /// The performance counters of the last run.
     pub fn counters(&mut self) -> Result<PerfCounters, RunError> {
-        use regmap::*;
-        Ok(PerfCounters {
-            cycles: self.wire_out_u32(WIRE_OUT_CYCLES_LO, WIRE_OUT_CYCLES_HI)?,
-            busy_cycles: self.wire_out_u32(WIRE_OUT_BUSY_CYCLES_LO, WIRE_OUT_BUSY_CYCLES_HI)?,
-            stall_cycles: self.wire_out_u32(WIRE_OUT_STALL_CYCLES_LO, WIRE_OUT_STALL_CYCLES_HI)?,
-            dram_words: self.wire_out_u32(WIRE_OUT_DRAM_WORDS_LO, WIRE_OUT_DRAM_WORDS_HI)?,
-            mults: self.wire_out_u32(WIRE_OUT_MULTS_LO, WIRE_OUT_MULTS_HI)?,
-            adds: self.wire_out_u32(WIRE_OUT_ADDS_LO, WIRE_OUT_ADDS_HI)?,
-        })
+        let mut values = [0u32; COUNTER_WIRES.len()];
+        for (value, (_, lo, hi)) in values.iter_mut().zip(COUNTER_WIRES) {
+            *value = self.wire_out_u32(lo, hi)?;
+        }
+        Ok(PerfCounters::from_array(values))
     }
 }

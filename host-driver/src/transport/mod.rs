@@ -86,6 +86,20 @@ pub trait Transport {
     fn device_time(&self) -> Duration;
     /// Lets about `d` of device time pass (between polls).
     fn pause(&mut self, d: Duration) -> Result<(), TransportError>;
+    /// A simulated board's progress (for progress reports); `None` for a board.
+    fn simulation(&self) -> Option<Simulation> {
+        None
+    }
+}
+
+/// How far a simulated board has got, and on which simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Simulation {
+    /// UI clock cycles (100 MHz) simulated so far.
+    pub ui_cycles: u64,
+    /// The board runs on rust-hdl's own simulation (about 100 times slower than
+    /// Verilator): long commands should report progress.
+    pub slow: bool,
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -134,5 +148,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn pause(&mut self, d: Duration) -> Result<(), TransportError> {
         (**self).pause(d)
+    }
+    fn simulation(&self) -> Option<Simulation> {
+        (**self).simulation()
     }
 }

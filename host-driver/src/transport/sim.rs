@@ -1,7 +1,7 @@
 //! The simulated XEM7010 (`crew_hw::board::sim_board::SimBoard`: host bridge, the CREW or the
 //! dense engine, and DDR3 model simulated cycle by cycle) as a transport. Its clock is simulated time, so
 //! deadlines and cycle counts mean what they would on the board. Every call also takes
-//! what it costs over USB 2.0 (`crew_hw::sim::usb_timing`, the model the frontpanel-sim
+//! what it costs over USB 2.0 (`crew_hw::board::sim_board::usb_timing`, the model the frontpanel-sim
 //! stand-in uses too), so device time is what a board on USB would take.
 //!
 //! [`SimFault`]s exercise the driver's error paths with the real simulated design: cut a
@@ -11,12 +11,12 @@
 use std::time::Duration;
 
 pub use crew_hw::board::engine::BoardEngine;
+use crew_hw::board::sim_board::usb_timing::{UsbCall, UsbDeviceClock};
 use crew_hw::board::sim_board::{Fault, SimBoard};
 pub use crew_hw::board::sim_board::{SimBoardConfig, Simulator};
-use crew_hw::sim::usb_timing::{UsbCall, UsbDeviceClock};
 use crew_spec::regmap;
 
-use super::{Transport, TransportError};
+use super::{Simulation, Transport, TransportError};
 
 /// UI cycles the simulated DRAM gets to calibrate before the board is handed out.
 const CALIBRATION_UI_CYCLES: u64 = 100_000;
@@ -208,5 +208,11 @@ impl Transport for SimTransport {
         Ok(self
             .clock
             .pass(&mut self.board, d.as_nanos() as u64 * 1000)?)
+    }
+    fn simulation(&self) -> Option<Simulation> {
+        Some(Simulation {
+            ui_cycles: self.board.ui_cycles(),
+            slow: self.board.simulator() == Simulator::RustHdl,
+        })
     }
 }

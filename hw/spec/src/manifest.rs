@@ -31,6 +31,24 @@ impl EngineParameters {
     }
 }
 
+/// The engine a bitstream manifest names.
+impl From<&EngineParameters> for crate::engine::EngineInfo {
+    fn from(e: &EngineParameters) -> crate::engine::EngineInfo {
+        crate::engine::EngineInfo {
+            kind: e.kind_code,
+            lanes: e.lanes,
+            acc_depth: e.acc_depth,
+        }
+    }
+}
+
+/// How a bitstream manifest names the engine.
+impl From<crate::engine::EngineInfo> for EngineParameters {
+    fn from(e: crate::engine::EngineInfo) -> EngineParameters {
+        EngineParameters::new(e.kind, e.lanes, e.acc_depth)
+    }
+}
+
 /// A bitstream manifest (JSON).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {

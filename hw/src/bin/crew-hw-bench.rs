@@ -74,10 +74,11 @@ struct Row {
 
 impl Row {
     fn roofline(&self) -> f64 {
-        (self.report.dram_words as f64).max(self.report.adds as f64 / LANES as f64)
+        (self.report.counters.dram_words as f64)
+            .max(self.report.counters.adds as f64 / LANES as f64)
     }
     fn ratio(&self) -> f64 {
-        self.report.cycles as f64 / self.roofline()
+        self.report.counters.cycles as f64 / self.roofline()
     }
     fn speed(&self) -> f64 {
         self.report.wall_cycles as f64 / self.seconds
@@ -215,13 +216,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{:<26} {:>5} {:>9} {:>9} {:>9.0} {:>8} {:>9} {:>7} {:>9} {:>6.3} {:>10.0}",
             r.name,
             r.steps,
-            r.report.cycles,
-            r.report.cycles as usize / r.steps,
+            r.report.counters.cycles,
+            r.report.counters.cycles as usize / r.steps,
             r.roofline(),
-            r.report.stall_cycles,
-            r.report.dram_words,
-            r.report.mults,
-            r.report.adds,
+            r.report.counters.stall_cycles,
+            r.report.counters.dram_words,
+            r.report.counters.mults,
+            r.report.counters.adds,
             r.ratio(),
             r.speed()
         );

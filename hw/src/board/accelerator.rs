@@ -49,7 +49,7 @@ pub trait AcceleratorVisitor {
 }
 
 macro_rules! accelerator {
-    ($(#[$doc:meta])* $name:ident, $engine:ident<$lanes:literal, $acc_bits:literal>, $kind:expr) => {
+    ($(#[$doc:meta])* $name:ident, $engine:ident, $kind:path) => {
         $(#[$doc])*
         #[derive(LogicBlock)]
         pub struct $name {
@@ -64,7 +64,7 @@ macro_rules! accelerator {
             /// The MIG user interface (UI clock domain).
             pub dram: MigMaster,
             pub bridge: HostBridge,
-            pub engine: $engine<$lanes, $acc_bits>,
+            pub engine: $engine<{ $kind.config().lanes }, { $kind.config().acc_bits }>,
         }
 
         impl Logic for $name {
@@ -85,9 +85,9 @@ macro_rules! accelerator {
 
         impl BoardAccelerator for $name {
             const ENGINE: BoardEngine = $kind;
-            const LANES: usize = $lanes;
-            const ACC_BITS: usize = $acc_bits;
-            type Engine = $engine<$lanes, $acc_bits>;
+            const LANES: usize = $kind.config().lanes;
+            const ACC_BITS: usize = $kind.config().acc_bits;
+            type Engine = $engine<{ $kind.config().lanes }, { $kind.config().acc_bits }>;
             fn new(engine: EngineInfo, watchdog_cycles: u32) -> $name {
                 assert_eq!(
                     engine.kind,
@@ -135,34 +135,34 @@ macro_rules! accelerator {
 accelerator!(
     /// The host bridge and the XEM7010 build's CREW engine.
     CrewAccelerator,
-    CrewEngine<16, 6>,
+    CrewEngine,
     BoardEngine::Crew
 );
 
 accelerator!(
     /// The host bridge and the XEM7010 build's dense baseline engine.
     DenseAccelerator,
-    DenseEngine<16, 6>,
+    DenseEngine,
     BoardEngine::Dense
 );
 
 accelerator!(
     /// The host bridge and the benchmark's CREW engine.
     Crew16x512Accelerator,
-    CrewEngine<16, 9>,
+    CrewEngine,
     BoardEngine::Crew16x512
 );
 
 accelerator!(
     /// The host bridge and the benchmark's dense baseline with CREW's DSP budget.
     Dense4x2048Accelerator,
-    DenseEngine<4, 11>,
+    DenseEngine,
     BoardEngine::Dense4x2048
 );
 
 accelerator!(
     /// The host bridge and the benchmark's dense baseline with CREW's DRAM rate.
     Dense16x512Accelerator,
-    DenseEngine<16, 9>,
+    DenseEngine,
     BoardEngine::Dense16x512
 );

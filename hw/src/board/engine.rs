@@ -6,16 +6,17 @@
 //! rate). Every configuration runs on the simulated board and generates a board top; the
 //! driver reads which one it talks to from the identity wires.
 //!
-//! The engine type and geometry of each configuration are declared once, with its
-//! accelerator (`crate::board::accelerator`); [`BoardEngine::visit`] is the one place a
-//! configuration becomes that type.
+//! What each configuration is (kind, lanes, accumulators, limits, identity) is declared
+//! once, in the engine contract `crew_spec::engine`; [`BoardEngine::config`] names the
+//! declaration of each, its accelerator (`crate::board::accelerator`) builds the engine
+//! from it, and [`BoardEngine::visit`] is the one place a configuration becomes that type.
 
 use crate::board::accelerator::{
-    AcceleratorVisitor, BoardAccelerator, Crew16x512Accelerator, CrewAccelerator,
-    Dense16x512Accelerator, Dense4x2048Accelerator, DenseAccelerator,
+    AcceleratorVisitor, Crew16x512Accelerator, CrewAccelerator, Dense16x512Accelerator,
+    Dense4x2048Accelerator, DenseAccelerator,
 };
 use crate::bridge::EngineInfo;
-use crew_spec::regmap;
+use crew_spec::engine::{self as contract, EngineConfig};
 
 /// Which engine configuration a board design holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,14 +56,20 @@ impl BoardEngine {
         }
     }
 
+    /// The configuration's declaration in the engine contract.
+    pub const fn config(self) -> &'static EngineConfig {
+        match self {
+            BoardEngine::Crew => &contract::CREW,
+            BoardEngine::Dense => &contract::DENSE,
+            BoardEngine::Crew16x512 => &contract::CREW_16X512,
+            BoardEngine::Dense4x2048 => &contract::DENSE_4X2048,
+            BoardEngine::Dense16x512 => &contract::DENSE_16X512,
+        }
+    }
+
     /// `regmap::ENGINE_KIND_*`: which image the driver loads.
     pub fn kind_code(self) -> u16 {
-        match self {
-            BoardEngine::Crew | BoardEngine::Crew16x512 => regmap::ENGINE_KIND_CREW,
-            BoardEngine::Dense | BoardEngine::Dense4x2048 | BoardEngine::Dense16x512 => {
-                regmap::ENGINE_KIND_DENSE
-            }
-        }
+        self.config().kind.code()
     }
 
     /// The configuration whose identity wires report `info`, if a board design holds it.
@@ -70,45 +77,19 @@ impl BoardEngine {
         BoardEngine::ALL.into_iter().find(|e| e.info() == info)
     }
 
-    /// Command-line and manifest name: the engine kind's name (`regmap::engine_kind_name`)
-    /// for the XEM7010 build, with lanes x accumulators per lane for the benchmark's.
+    /// Command-line and manifest name (the contract's).
     pub fn name(self) -> &'static str {
-        match self {
-            BoardEngine::Crew | BoardEngine::Dense => {
-                regmap::engine_kind_name(self.kind_code()).expect("a listed engine kind")
-            }
-            BoardEngine::Crew16x512 => "crew-16x512",
-            BoardEngine::Dense4x2048 => "dense-4x2048",
-            BoardEngine::Dense16x512 => "dense-16x512",
-        }
+        self.config().name
     }
 
     /// Lanes of the engine.
     pub fn lanes(self) -> usize {
-        struct Lanes;
-        impl AcceleratorVisitor for Lanes {
-            type Output = usize;
-            fn visit<A: BoardAccelerator>(self) -> usize {
-                A::LANES
-            }
-        }
-        self.visit(Lanes)
+        self.config().lanes
     }
 
     /// What the identity wires and the manifest report about this configuration.
     pub fn info(self) -> EngineInfo {
-        struct Info(u16);
-        impl AcceleratorVisitor for Info {
-            type Output = EngineInfo;
-            fn visit<A: BoardAccelerator>(self) -> EngineInfo {
-                EngineInfo {
-                    kind: self.0,
-                    lanes: A::LANES as u16,
-                    acc_depth: (A::LANES << A::ACC_BITS) as u16,
-                }
-            }
-        }
-        self.visit(Info(self.kind_code()))
+        self.config().info()
     }
 }
 
@@ -137,6 +118,7 @@ impl std::str::FromStr for BoardEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::board::accelerator::BoardAccelerator;
 
     #[test]
     fn names_and_identities_are_distinct() {
@@ -170,5 +152,23 @@ mod tests {
         assert_eq!(BoardEngine::Dense4x2048.info().lanes, 4);
         assert_eq!(BoardEngine::Dense4x2048.info().acc_depth, 8192);
         assert_eq!(BoardEngine::Crew16x512.info().acc_depth, 8192);
+        // The accelerator types are built from the contract's geometry.
+        struct Geometry;
+        impl AcceleratorVisitor for Geometry {
+            type Output = (usize, usize);
+            fn visit<A: BoardAccelerator>(self) -> (usize, usize) {
+                (A::LANES, A::ACC_BITS)
+            }
+        }
+        for e in BoardEngine::ALL {
+            assert_eq!(e.visit(Geometry), (e.config().lanes, e.config().acc_bits));
+        }
+    }
+
+    #[test]
+    fn every_contract_configuration_has_a_board_engine() {
+        let names: Vec<&str> = BoardEngine::ALL.iter().map(|e| e.name()).collect();
+        let declared: Vec<&str> = contract::CONFIGURATIONS.iter().map(|c| c.name).collect();
+        assert_eq!(names, declared);
     }
 }

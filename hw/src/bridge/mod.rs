@@ -30,7 +30,6 @@ mod wire_ins;
 
 use crate::engine::port::EngineControl;
 use crate::mig_port::{MigMaster, MigSlave};
-use crew_spec::manifest::EngineParameters;
 use crew_spec::regmap;
 use endpoints::HostEndpoints;
 use pipe_in::BridgePipeIn;
@@ -63,32 +62,9 @@ pub const DEFAULT_WATCHDOG_CYCLES: u32 = 1 << 27;
 /// a FIFO pointer crossing.
 const FLUSH_QUIET_CYCLES: u64 = 128;
 
-/// What the bridge reports about the engine on the identity wire-outs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EngineInfo {
-    /// `regmap::ENGINE_KIND_CREW` or `regmap::ENGINE_KIND_DENSE`.
-    pub kind: u16,
-    pub lanes: u16,
-    pub acc_depth: u16,
-}
-
-/// The engine a bitstream manifest names.
-impl From<&EngineParameters> for EngineInfo {
-    fn from(e: &EngineParameters) -> EngineInfo {
-        EngineInfo {
-            kind: e.kind_code,
-            lanes: e.lanes,
-            acc_depth: e.acc_depth,
-        }
-    }
-}
-
-/// How a bitstream manifest names the engine.
-impl From<EngineInfo> for EngineParameters {
-    fn from(e: EngineInfo) -> EngineParameters {
-        EngineParameters::new(e.kind, e.lanes, e.acc_depth)
-    }
-}
+/// What the bridge reports about the engine on the identity wire-outs (declared with the
+/// engine contract in crew-spec).
+pub use crew_spec::engine::EngineInfo;
 
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 pub enum BridgeState {

@@ -10,13 +10,40 @@ use crate::sim::mig::VerilatedMigMaster;
 use crate::sim::verilator::{
     BuildOptions, PortIndex, VerilatedLibrary, VerilatedModel, VerilatorError,
 };
-use crate::testbench::engine::{RunReport, RunRequest};
+use crew_spec::engine::{Counters, COUNTER_WIRES};
+use crew_spec::regmap::ErrorCode;
 use rust_hdl::prelude::*;
 use std::marker::PhantomData;
 
 /// UI cycles the DDR model may take to calibrate, and to retire the writes an engine
 /// handed over before `done`.
 const DDR_SETTLE_CYCLES: u64 = 10_000;
+
+/// Addresses and length of one run (word addresses, see docs/engine.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct RunRequest {
+    pub desc_addr: u32,
+    pub in_addr: u32,
+    pub out_addr: u32,
+    pub state_addr: u32,
+    pub steps: u16,
+}
+
+/// The engine's outputs after a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunReport {
+    pub error: u8,
+    /// The run port's performance counters (the engine contract's).
+    pub counters: Counters<u32>,
+    /// Harness cycles from the start pulse to the done pulse.
+    pub wall_cycles: u64,
+}
+
+impl RunReport {
+    pub fn ok(&self) -> bool {
+        self.error == ErrorCode::None as u8
+    }
+}
 
 /// Errors of a Verilated engine.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,15 +68,13 @@ const RUN_INPUTS: [&str; 7] = [
     "run$state_addr",
     "run$steps",
 ];
-/// The run port's counters, in [`RunReport`] order.
-const RUN_COUNTERS: [&str; 6] = [
-    "run$cycles",
-    "run$busy_cycles",
-    "run$stall_cycles",
-    "run$dram_words",
-    "run$mults",
-    "run$adds",
-];
+/// The run port's counter signal of each counter of the engine contract, in its order.
+fn run_counter_ports() -> Vec<String> {
+    COUNTER_WIRES
+        .iter()
+        .map(|(name, _, _)| format!("run${name}"))
+        .collect()
+}
 /// Engine block `E` under Verilator + the DDR3 model, one UI clock cycle per [`tick`].
 ///
 /// [`tick`]: VerilatedEngine::tick
@@ -83,7 +108,12 @@ impl<E: Block + Default> VerilatedEngine<E> {
             run_inputs: ports(&RUN_INPUTS)?.try_into().unwrap(),
             done: p("run$done")?,
             error: p("run$error")?,
-            counters: ports(&RUN_COUNTERS)?.try_into().unwrap(),
+            counters: run_counter_ports()
+                .iter()
+                .map(|n| p(n))
+                .collect::<Result<Vec<_>, _>>()?
+                .try_into()
+                .unwrap(),
             dram: VerilatedMigMaster::look_up(&lib, "dram")?,
             cycle: 0,
             build_seconds: lib.build_seconds(),
@@ -176,12 +206,7 @@ impl<E> VerilatedEngine<E> {
         let c = self.counters.map(|p| self.model.get(p) as u32);
         Ok(RunReport {
             error: self.model.get(self.error) as u8,
-            cycles: c[0],
-            busy_cycles: c[1],
-            stall_cycles: c[2],
-            dram_words: c[3],
-            mults: c[4],
-            adds: c[5],
+            counters: Counters::from_array(c),
             wall_cycles,
         })
     }

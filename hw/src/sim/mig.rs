@@ -1,6 +1,6 @@
 //! The MIG user interface of a Verilated design, looked up once by port name and moved
 //! to and from the DDR3 model's [`MigRequest`] / [`MigResponse`]: shared by the compiled
-//! board ([`crate::sim::circuit::VerilatorCircuit`]) and the compiled engine harness
+//! board ([`crate::board::sim_board::circuit::VerilatorCircuit`]) and the compiled engine harness
 //! ([`crate::sim::engine::VerilatedEngine`]).
 
 use crate::sim::ddr3_model::{MigRequest, MigResponse};

@@ -143,6 +143,9 @@ impl VerilatedLibrary {
         }
         let shim = shim_source(&ports, &is_input);
         let (path, build_seconds) = build_cached(&verilog, &shim, top_module, options)?;
+        // SAFETY: `path` is the shim library this process just built (or found in the cache
+        // under the hash of its sources): its symbols have the signatures `Api` declares,
+        // and loading it runs no initialisers beyond the C++ runtime's.
         let api = unsafe { load(&path)? };
         Ok(VerilatedLibrary {
             api: Arc::new(api),
@@ -180,6 +183,8 @@ impl VerilatedLibrary {
     /// A new instance of the design, in its power-up state (registers and memories 0,
     /// `initial` blocks applied at the first eval).
     pub fn instantiate(&self) -> VerilatedModel {
+        // SAFETY: argument-less constructor of the loaded shim; `self.api` keeps the
+        // library loaded for as long as any model made here lives.
         let handle = unsafe { (self.api.new)() };
         assert!(!handle.is_null(), "the Verilator shim returned no model");
         VerilatedModel {
@@ -199,13 +204,16 @@ pub struct VerilatedModel {
     handle: *mut c_void,
 }
 
-// The model is plain memory owned by this value; the shim keeps no global state.
+// SAFETY: the model is plain memory owned by this value (its own VerilatedContext); the
+// shim keeps no global or thread-local state, and `&mut self` on every mutating call keeps
+// calls from overlapping.
 unsafe impl Send for VerilatedModel {}
 
 impl VerilatedModel {
     /// Sets input `port` (the low `width` bits of `value`); takes effect at the next eval.
     #[inline]
     pub fn set(&mut self, port: PortIndex, value: u128) {
+        // SAFETY: valid handle (freed only in Drop); the shim ignores unknown port numbers.
         unsafe { (self.api.set)(self.handle, port.0, value as u64, (value >> 64) as u64) }
     }
 
@@ -213,6 +221,8 @@ impl VerilatedModel {
     #[inline]
     pub fn get(&self, port: PortIndex) -> u128 {
         let mut words = [0u64; 2];
+        // SAFETY: valid handle; `words` has the two u64 the shim writes (zero for unknown
+        // port numbers).
         unsafe { (self.api.get)(self.handle, port.0, words.as_mut_ptr()) };
         words[0] as u128 | (words[1] as u128) << 64
     }
@@ -221,6 +231,7 @@ impl VerilatedModel {
     /// combinational logic until it settles.
     #[inline]
     pub fn eval(&mut self) {
+        // SAFETY: valid handle.
         unsafe { (self.api.eval)(self.handle) }
     }
 
@@ -228,6 +239,8 @@ impl VerilatedModel {
     pub fn trace_to(&mut self, path: &Path) -> std::io::Result<()> {
         let c = CString::new(path.to_string_lossy().as_bytes())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        // SAFETY: valid handle and a NUL-terminated path that outlives the call (the shim
+        // opens the file during the call and keeps no pointer to the string).
         match unsafe { (self.api.trace_open)(self.handle, c.as_ptr()) } {
             0 => Ok(()),
             _ => Err(std::io::Error::new(
@@ -240,12 +253,15 @@ impl VerilatedModel {
     /// Writes the traced signals at `time_ps` (no-op without a trace).
     #[inline]
     pub fn trace_dump(&mut self, time_ps: u64) {
+        // SAFETY: valid handle; a no-op in the shim when no trace is open.
         unsafe { (self.api.trace_dump)(self.handle, time_ps) }
     }
 }
 
 impl Drop for VerilatedModel {
     fn drop(&mut self) {
+        // SAFETY: the handle is valid and used for the last time: the trace is closed
+        // (a no-op when none is open) before the model it traces is deleted.
         unsafe {
             (self.api.trace_close)(self.handle);
             (self.api.delete)(self.handle);
@@ -253,6 +269,11 @@ impl Drop for VerilatedModel {
     }
 }
 
+/// Loads the shim library at `path` and looks up its functions.
+///
+/// # Safety
+/// `path` must be a shim built by this module (`shim_source`): the symbols are cast to
+/// the signatures of [`Api`] unchecked, and the library's initialisers run on load.
 unsafe fn load(path: &Path) -> Result<Api, VerilatorError> {
     let err = |error| VerilatorError::Load {
         path: path.to_path_buf(),

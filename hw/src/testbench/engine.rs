@@ -10,7 +10,6 @@ use crate::engine::Engine;
 use crate::mig_port::MigMaster;
 use crate::sim::ddr3_model::{Ddr3Model, Ddr3Timing};
 use crate::sim::harness::{Clocked, SimHarness, SimHarnessError};
-use crew_spec::regmap::ErrorCode;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -37,35 +36,8 @@ impl<E: Engine> Clocked for EngineTestbench<E> {
     }
 }
 
-/// Addresses and length of one run (word addresses, see docs/engine.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct RunRequest {
-    pub desc_addr: u32,
-    pub in_addr: u32,
-    pub out_addr: u32,
-    pub state_addr: u32,
-    pub steps: u16,
-}
-
-/// The engine's outputs after a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunReport {
-    pub error: u8,
-    pub cycles: u32,
-    pub busy_cycles: u32,
-    pub stall_cycles: u32,
-    pub dram_words: u32,
-    pub mults: u32,
-    pub adds: u32,
-    /// Harness cycles from the start pulse to the done pulse.
-    pub wall_cycles: u64,
-}
-
-impl RunReport {
-    pub fn ok(&self) -> bool {
-        self.error == ErrorCode::None as u8
-    }
-}
+pub use crate::sim::engine::{RunReport, RunRequest};
+use crew_spec::engine::Counters;
 
 /// An engine + DDR3 model simulation that runs layers.
 pub trait LayerSim {
@@ -136,12 +108,14 @@ impl<E: Engine> EngineDdrSim<E> {
         let p = self.run_port();
         Ok(RunReport {
             error: p.error.val().index() as u8,
-            cycles: p.cycles.val().index() as u32,
-            busy_cycles: p.busy_cycles.val().index() as u32,
-            stall_cycles: p.stall_cycles.val().index() as u32,
-            dram_words: p.dram_words.val().index() as u32,
-            mults: p.mults.val().index() as u32,
-            adds: p.adds.val().index() as u32,
+            counters: Counters {
+                cycles: p.cycles.val().index() as u32,
+                busy_cycles: p.busy_cycles.val().index() as u32,
+                stall_cycles: p.stall_cycles.val().index() as u32,
+                dram_words: p.dram_words.val().index() as u32,
+                mults: p.mults.val().index() as u32,
+                adds: p.adds.val().index() as u32,
+            },
             wall_cycles: wall,
         })
     }

@@ -18,17 +18,19 @@
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
 
+pub mod circuit;
 mod clocking;
 mod endpoints;
 mod simulator;
+pub mod usb_timing;
 
 pub use simulator::{Simulator, SIMULATOR_ENV};
 
 use crate::board::engine::BoardEngine;
 use crate::bridge::{HostBridge, DEFAULT_WATCHDOG_CYCLES};
-use crate::sim::circuit::{rust_hdl_circuit, Circuit, VerilatorCircuit};
 use crate::sim::ddr3_model::{Ddr3, Ddr3Stats, Ddr3Timing, MigResponse};
 use crate::sim::verilator::{self, BuildOptions, VerilatedLibrary, VerilatorError};
+use circuit::{rust_hdl_circuit, Circuit, VerilatorCircuit};
 use crew_spec::regmap::{self, EndpointKind};
 use endpoints::check_range;
 use std::collections::HashMap;

@@ -31,8 +31,8 @@ use h_quantize::HQuantize;
 use q15_product::Q15Product;
 use rust_hdl::prelude::*;
 
-/// Largest H the gate buffers hold.
-pub const MAX_HIDDEN: usize = 512;
+/// Largest H the gate buffers hold (the engine contract's limit).
+pub const MAX_HIDDEN: usize = crew_spec::engine::MAX_HIDDEN;
 /// Address bits of the gate buffers.
 pub const GATE_ADDR_BITS: usize = 9;
 

@@ -34,8 +34,8 @@ mod states;
 pub use states::LayoutFlags;
 use states::{MainState, RouteState};
 
-/// Largest n_in (x vector) the input buffer holds.
-pub const MAX_INPUTS: usize = 2048;
+/// Largest n_in (x vector) the input buffer holds (the engine contract's limit).
+pub const MAX_INPUTS: usize = crew_spec::engine::MAX_INPUTS;
 
 #[derive(LogicBlock)]
 pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
