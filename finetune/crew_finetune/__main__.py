@@ -222,7 +222,17 @@ def cmd_smoke(args) -> None:
     export_g2p(model, cons, desc, args.out, "g2p_smoke",
                f"# crew-finetune smoke test: one step at K={args.k}\n")
     write_json(args.out / "stats.json", stats_dict(cons))
-    print(f"smoke: loss {float(loss):.4f}, {moved} parameters moved, exported to {args.out}")
+    # What the tests compare crew-host against: the integers trained (per CREW pass) and
+    # the PyTorch model's greedy phonemes of the dev words.
+    from .export import write_npz
+    ints = {}
+    with torch.no_grad():
+        for name, cb, latent in cons.items():
+            ints[g2p.CREW_PASSES[name]] = cb.integers(latent).numpy().astype(np.float32)
+    write_npz(args.out / "intended_int8.npz", ints)
+    dev = read_dev_words(args.dev_words)
+    write_json(args.out / "pytorch_phonemes.json", g2p.decode_words(model, sorted(dev), vocab))
+    print(f"smoke: loss {loss.item():.4f}, {moved} parameters moved, exported to {args.out}")
 
 
 def main(argv=None) -> int:
@@ -280,6 +290,8 @@ def main(argv=None) -> int:
     common(p)
     p.add_argument("--k", type=int, default=16)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--dev-words", type=Path,
+                   default=REPO / "host-driver/tests/data/g2p_dev_words.tsv")
     p.set_defaults(func=cmd_smoke)
 
     args = ap.parse_args(argv)

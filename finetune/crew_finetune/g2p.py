@@ -36,6 +36,15 @@ TENSORS = {
     "fc_b": "fc.bias",
 }
 
+# Constrained PyTorch matrix -> CREW pass (layer.pass) of models/g2p_en/model.toml.
+CREW_PASSES = {
+    "encoder.weight_ih_l0": "encoder.0",
+    "encoder.weight_hh_l0": "encoder.1",
+    "decoder.weight_ih_l0": "decoder.0",
+    "decoder.weight_hh_l0": "decoder.1",
+    "fc.weight": "fc.0",
+}
+
 
 @dataclass
 class Vocab:

@@ -84,7 +84,7 @@ def finetune(model: g2p.G2P, vocab: g2p.Vocab, truth, split, cfg: TrainConfig,
             opt.step()
             cons.clamp_()
             step += 1
-            total += float(loss) * len(pairs[s:s + cfg.batch])
+            total += float(loss.detach()) * len(pairs[s:s + cfg.batch])
             if step % cfg.refit_every == 0:
                 cons.refit()
         cons.refit()
