@@ -102,7 +102,8 @@ def cmd_finetune(args) -> None:
           f"validation {len(split['validation'])}, test {len(split['test'])} (not used)")
     cfg = TrainConfig(k=args.k, epochs=args.epochs, words_per_epoch=args.words_per_epoch,
                       batch=args.batch, lr=args.lr, refit_every=args.refit_every,
-                      validation_words=args.validation_words, seed=args.seed)
+                      validation_words=args.validation_words, seed=args.seed,
+                      threads=args.threads)
     start = time.monotonic()
     cons, summary = finetune(model, vocab, truth, split, cfg, say=lambda m: print(m, flush=True))
     summary["wall_seconds"] = time.monotonic() - start
@@ -263,6 +264,8 @@ def main(argv=None) -> int:
     p.add_argument("--refit-every", type=int, default=50)
     p.add_argument("--validation-words", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch CPU threads (1 avoids OpenMP spinning on a busy machine)")
     p.add_argument("--name", default="g2p_en_k16")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_finetune, model_name_of=lambda m: Path(m).name)

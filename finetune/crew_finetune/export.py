@@ -56,6 +56,7 @@ def write_npz(path: str | os.PathLike, tensors: dict[str, np.ndarray]) -> None:
                 np.save(buf, np.ascontiguousarray(tensors[name], dtype=np.float32))
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 z.writestr(info, buf.getvalue())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other users
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -71,6 +72,7 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other users
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

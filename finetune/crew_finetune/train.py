@@ -87,6 +87,8 @@ def finetune(model: g2p.G2P, vocab: g2p.Vocab, truth, split, cfg: TrainConfig,
             total += float(loss.detach()) * len(pairs[s:s + cfg.batch])
             if step % cfg.refit_every == 0:
                 cons.refit()
+                say(f"  step {step}: {s + cfg.batch}/{len(pairs)} pairs, "
+                    f"{time.monotonic() - start:.0f} s")
         cons.refit()
         seconds = time.monotonic() - start
         wer, per = validate()
