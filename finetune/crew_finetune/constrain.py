@@ -58,7 +58,16 @@ def kmeans_columns(q: torch.Tensor, k: int, init: torch.Tensor | None = None,
         if torch.equal(nxt, c):
             break
         c = nxt
-    return c.round().clamp(-QMAX, QMAX).sort(dim=1).values.float()
+    c = c.round().clamp(-QMAX, QMAX)
+    if init is None:
+        # A column already on the grid with at most k values keeps exactly those values
+        # (quantile starts can merge them): fine-tuning a fine-tuned model starts where it was.
+        on_grid = (v - v.round()).abs().amax(dim=1) < 1e-3
+        for i in range(n_in):
+            u = torch.unique(v[i].round())
+            if on_grid[i] and len(u) <= k:
+                c[i] = torch.cat([u, u[-1:].expand(k - len(u))])
+    return c.sort(dim=1).values.float()
 
 
 def snap_to_codebook(q: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
