@@ -41,7 +41,14 @@ fn finetune_python() -> String {
 fn smoke_export(dir: &Path) {
     let out = Command::new(finetune_python())
         .current_dir(repo().join("finetune"))
-        .args(["-m", "crew_finetune", "smoke", "--k", &K.to_string(), "--out"])
+        .args([
+            "-m",
+            "crew_finetune",
+            "smoke",
+            "--k",
+            &K.to_string(),
+            "--out",
+        ])
         .arg(dir)
         .output()
         .expect("runs python -m crew_finetune smoke");
@@ -83,7 +90,10 @@ fn finetune_smoke_step_exports_a_k16_model_crew_host_compiles_exactly() {
                 .zip(&want.data)
                 .filter(|(&g, &t)| g as f32 != t)
                 .count();
-            assert_eq!(differ, 0, "{name}: {differ} int8 weights differ from the tool's");
+            assert_eq!(
+                differ, 0,
+                "{name}: {differ} int8 weights differ from the tool's"
+            );
         }
     }
 
@@ -114,7 +124,8 @@ fn finetune_smoke_step_exports_a_k16_model_crew_host_compiles_exactly() {
     for w in &words {
         let float = decode_float(&model, w).unwrap();
         assert_eq!(&float, &pytorch[w], "float model vs PyTorch on {w}");
-        integer_as_float += (decode_integer(&mut reference, &package, w).unwrap() == float) as usize;
+        integer_as_float +=
+            (decode_integer(&mut reference, &package, w).unwrap() == float) as usize;
     }
     // Weights are identical; only activation quantization separates the two.
     eprintln!("integer reference = float model on {integer_as_float}/64 dev words");
