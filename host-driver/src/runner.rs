@@ -138,6 +138,14 @@ pub fn decode_integer(
 
 /// Decodes one word with the float model.
 pub fn decode_float(model: &Model, word: &str) -> Result<Vec<String>> {
+    Ok(decode_float_logits(model, word)?.0)
+}
+
+/// Decodes one word with the float model: the output tokens and the projection's logits of
+/// every decoder step (the last step's argmax is the end token unless `max_steps` ran out).
+/// What an external float implementation (crew-finetune's PyTorch model) is checked
+/// against.
+pub fn decode_float_logits(model: &Model, word: &str) -> Result<(Vec<String>, Vec<Vec<f32>>)> {
     let d = seq2seq(&model.decoding, &model.source.display().to_string())?;
     let layer = |name: &str| &model.layers[model.layer_index(name).expect("checked at load")];
     let (enc, dec, proj) = (layer(&d.encoder), layer(&d.decoder), layer(&d.projection));
@@ -149,15 +157,18 @@ pub fn decode_float(model: &Model, word: &str) -> Result<Vec<String>> {
     }
     let mut token = d.target_start;
     let mut out = Vec::new();
+    let mut logits = Vec::new();
     for _ in 0..d.max_steps {
         let h = float::step(dec, tgt.row(token), &mut state);
-        token = argmax(&float::linear(proj, &h));
+        let step_logits = float::linear(proj, &h);
+        token = argmax(&step_logits);
+        logits.push(step_logits);
         if token == d.target_end {
             break;
         }
         out.push(d.target_vocab[token].clone());
     }
-    Ok(out)
+    Ok((out, logits))
 }
 
 /// Runs all layers in order over a (steps x n_in) float tensor on an accelerator that has

@@ -200,3 +200,64 @@ fn characters_outside_the_vocabulary_are_named_once() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
 }
+
+#[test]
+fn float_backend_gives_the_float_models_logits_and_models_resolve_by_name() {
+    // The float backend's logits are the library's float model's (argmax = the phonemes).
+    let out = crew_host(&["infer", "--backend", "float", "--words", "hello", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let model = Model::from_description(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en"),
+    )
+    .unwrap();
+    let phonemes: Vec<String> = v[0]["phonemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(phonemes, ["HH", "EH1", "L", "OW0"]);
+    assert_eq!(
+        phonemes,
+        crew_host::runner::decode_float(&model, "hello").unwrap()
+    );
+    let steps = v[0]["logits"].as_array().unwrap();
+    assert_eq!(
+        steps.len(),
+        phonemes.len() + 1,
+        "one step per phoneme and </s>"
+    );
+    assert_eq!(steps[0].as_array().unwrap().len(), 74);
+
+    // A package holds no float model: a usage error (exit 2).
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("g2p.crew");
+    assert!(crew_host(&["compile", "-o", p(&pkg), "--quiet"])
+        .status
+        .success());
+    let out = crew_host(&["infer", p(&pkg), "--backend", "float", "--words", "hi"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A bare name picks a folder of models/: the fine-tuned K = 16 model, 4-bit indices.
+    let out = crew_host(&["inspect", "g2p_en_k16", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in stats.as_array().unwrap() {
+        assert!(s["bits_max"].as_u64().unwrap() <= 4, "{s}");
+    }
+    let out = crew_host(&["infer", "g2p_en_k16", "--words", "hello"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

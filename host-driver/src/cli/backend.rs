@@ -21,6 +21,9 @@ pub enum Backend {
     Sim,
     /// The bit-exact integer reference (software).
     Reference,
+    /// The float model the compiler starts from (software; models, not packages): its
+    /// phonemes, and with --json the logits of every decoder step.
+    Float,
 }
 
 #[derive(clap::Args, Clone)]
@@ -106,7 +109,7 @@ pub fn open_sim(opts: &DeviceOptions) -> Result<AnyDevice, RunError> {
 /// Opens the device for `backend`; `None` for the reference, which is no device.
 pub fn open(backend: Backend, opts: &DeviceOptions) -> Result<Option<Opened>, RunError> {
     let opened = match backend {
-        Backend::Reference => return Ok(None),
+        Backend::Reference | Backend::Float => return Ok(None),
         Backend::Board => Opened {
             device: open_board(opts)?,
             note: None,

@@ -16,7 +16,7 @@ use super::source::{self, ModelOptions, Source};
 #[derive(clap::Args)]
 pub struct Args {
     /// Model description (.toml or folder with model.toml) or checkpoint (.npz,
-    /// .safetensors); default: the bundled g2p_en model.
+    /// .safetensors), or the name of a model in models/; default: the bundled g2p_en model.
     pub model: Option<PathBuf>,
     /// Output package.
     #[arg(short, long, value_name = "OUT.crew")]

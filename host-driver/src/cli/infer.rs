@@ -1,4 +1,4 @@
-//! `crew-host infer MODEL_OR_PACKAGE --backend auto|board|sim|reference [--engine
+//! `crew-host infer MODEL_OR_PACKAGE --backend auto|board|sim|reference|float [--engine
 //! crew|dense] (--words w1,w2 | --word-list FILE.tsv | --input X.npy --output Y.npy)`.
 //!
 //! On a device backend (board or simulator) the package's image for the device's engine
@@ -17,7 +17,10 @@ use crew_host::compiler::fit;
 use crew_host::device::LoadProgress;
 use crew_host::error::{Error, Result};
 use crew_host::model::checkpoint::{read_npy, write_npy};
-use crew_host::runner::{decode_float, decode_integer, sequence_integer, unknown_characters};
+use crew_host::runner::{
+    decode_float, decode_float_logits, decode_integer, sequence_float, sequence_integer,
+    unknown_characters,
+};
 use crew_host::transport::Transport;
 use crew_host::{Accelerator, Package};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -32,7 +35,8 @@ const DESIGN_CLOCK_HZ: f64 = 100e6;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .crew package or a model (compiled in memory); default: the bundled g2p model.
+    /// A .crew package or a model (compiled in memory), or the name of a model in models/
+    /// (g2p_en, g2p_en_k16); default: the bundled g2p_en model.
     pub model: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "reference")]
     pub backend: Backend,
@@ -237,13 +241,17 @@ fn note_unknown_characters(
 
 pub fn run(args: Args) -> Result<()> {
     let wall = Instant::now();
-    if let (Backend::Reference, Some(engine)) = (args.backend, args.device.engine) {
+    if let (Backend::Reference | Backend::Float, Some(engine)) = (args.backend, args.device.engine)
+    {
         return Err(Error::Usage(format!(
             "--engine {engine} needs a device backend (--backend sim, board or auto); the \
-             reference backend is the engines' integer math in software"
+             reference and float backends run in software"
         )));
     }
     let src = source::load(args.model.as_deref(), &args.options)?;
+    if args.backend == Backend::Float {
+        return run_float(&args, &src, wall);
+    }
     let package = source::package(&src, &args.options)?;
     check_engine_before_opening(&args, &package)?;
     let mut device = load_device(&args, &package)?;
@@ -407,6 +415,82 @@ pub fn run(args: Args) -> Result<()> {
         print_words(&results, &summary);
     }
     Ok(all_stats.check(&backend_name)?)
+}
+
+#[derive(Serialize)]
+struct FloatWord {
+    word: String,
+    phonemes: Vec<String>,
+    expected: Option<Vec<String>>,
+    /// The projection's float logits of every decoder step.
+    logits: Vec<Vec<f32>>,
+}
+
+/// `--backend float`: the float model (no quantization) over the words or the tensor.
+fn run_float(args: &Args, src: &Source, wall: Instant) -> Result<()> {
+    let Source::Model(model) = src else {
+        return Err(Error::Usage(
+            "--backend float runs a model (description or checkpoint); a .crew package holds \
+             only integers"
+                .into(),
+        ));
+    };
+    if let (Some(input), Some(output)) = (&args.input, &args.output) {
+        let y = sequence_float(model, &read_npy(input)?)?;
+        write_npy(output, &y)?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({ "output": output, "shape": y.shape, "backend": "float" })
+            );
+        } else {
+            eprintln!(
+                "wrote {} ({:?}) with the float model",
+                output.display(),
+                y.shape
+            );
+        }
+        return Ok(());
+    }
+    let words = match &args.word_list {
+        Some(path) => read_word_list(path)?,
+        None => command_line_words(&args.words)?,
+    };
+    if words.is_empty() {
+        return Err(Error::Usage(
+            "give --words w1,w2 or --word-list FILE, or --input X.npy --output Y.npy".into(),
+        ));
+    }
+    let mut results = Vec::with_capacity(words.len());
+    for (word, expected) in words {
+        let (phonemes, logits) = decode_float_logits(model, &word)?;
+        results.push(FloatWord {
+            word,
+            phonemes,
+            expected,
+            logits,
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&results).expect("serializes"));
+        return Ok(());
+    }
+    for r in &results {
+        let mut line = format!("{}\t{}", r.word, r.phonemes.join(" "));
+        if let Some(e) = r.expected.as_ref().filter(|e| **e != r.phonemes) {
+            line += &format!("   (expected: {})", e.join(" "));
+        }
+        println!("{line}");
+    }
+    if results.iter().any(|r| r.expected.is_some()) {
+        let m = results
+            .iter()
+            .filter(|r| r.expected.as_ref() == Some(&r.phonemes))
+            .count();
+        println!("{m}/{} words match the expected phonemes", results.len());
+    }
+    eprintln!("wall time {:.2} s", wall.elapsed().as_secs_f64());
+    Ok(())
 }
 
 fn print_words(results: &[WordResult], s: &Summary) {

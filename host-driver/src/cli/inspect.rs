@@ -6,7 +6,8 @@ use super::source::{self, ModelOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .crew package, or a model (compiled in memory); default: the bundled g2p model.
+    /// A .crew package, or a model (compiled in memory) or the name of one in models/;
+    /// default: the bundled g2p model.
     pub package: Option<PathBuf>,
     #[command(flatten)]
     pub options: ModelOptions,

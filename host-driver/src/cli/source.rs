@@ -9,9 +9,29 @@ use crew_host::model::checkpoint;
 use crew_host::model::{Granularity, IndexWidth, Model, QuantSettings};
 use crew_host::Package;
 
+/// The folder of the bundled models (models/ in the source tree).
+pub fn bundled_models() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"))
+}
+
 /// Where the bundled g2p model lives (models/g2p_en in the source tree).
 pub fn bundled_model() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/g2p_en"))
+    bundled_models().join("g2p_en")
+}
+
+/// MODEL as given, or a bundled model's folder when MODEL is a bare name (`g2p_en_k16`)
+/// that names no file here but a folder of models/.
+pub fn resolve(model: Option<&Path>) -> PathBuf {
+    let Some(path) = model else {
+        return bundled_model();
+    };
+    let bare = path.components().count() == 1 && path.extension().is_none();
+    let bundled = bundled_models().join(path);
+    if bare && !path.exists() && bundled.join("model.toml").is_file() {
+        bundled
+    } else {
+        path.to_path_buf()
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -59,9 +79,9 @@ pub fn is_package(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()) == Some("crew")
 }
 
-/// Loads MODEL (default: the bundled g2p model).
+/// Loads MODEL (default: the bundled g2p model; a bare name picks a bundled model).
 pub fn load(model: Option<&Path>, opts: &ModelOptions) -> Result<Source> {
-    let path = model.map(Path::to_path_buf).unwrap_or_else(bundled_model);
+    let path = resolve(model);
     if is_package(&path) {
         return Ok(Source::Package(Package::read(&path)?));
     }
