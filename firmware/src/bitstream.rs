@@ -60,6 +60,14 @@ pub enum FirmwareError {
         .0.kind, .0.lanes, .0.acc_depth, engine_configurations()
     )]
     UnknownEngine(EngineInfo),
+    #[error("cannot run {tool} ({reason}): install it (scripts/test.sh does, or apt-get install {tool})")]
+    ToolMissing { tool: String, reason: String },
+    #[error("{tool} failed ({reason}); see the log {log}")]
+    ToolFailed {
+        tool: String,
+        reason: String,
+        log: PathBuf,
+    },
     #[error("manifest {path}: {source}")]
     Manifest {
         path: PathBuf,

@@ -3,4 +3,6 @@
 //! only where installed).
 
 pub mod bitstream;
+pub mod timing;
 pub mod top;
+pub mod vendor_figures;
