@@ -9,6 +9,7 @@ use crate::top::{
 };
 use crew_hw::bridge::EngineInfo;
 use crew_spec::file::write_whole;
+use crew_spec::manifest::VivadoResults;
 use crew_spec::regmap;
 use rust_hdl::prelude::*;
 use rust_hdl_bsp_ok_xem7010::xem7010::synth::{add_mig_core_xem_7010, VivadoOptions};
@@ -54,6 +55,8 @@ pub enum FirmwareError {
     FrontPanelHdlMissing(PathBuf),
     #[error("Vivado failed ({reason}); see the log {log}")]
     VivadoFailed { reason: String, log: PathBuf },
+    #[error("the routed design misses timing ({results}); see {report}")]
+    TimingFailed { results: String, report: PathBuf },
     #[error(
         "engine kind {} with {} lanes and accumulator depth {} is no board engine \
          configuration (expected one of: {})",
@@ -151,7 +154,10 @@ fn split_blackboxes(verilog: &str) -> (String, String) {
 }
 
 /// The Vivado TCL: project, sources (FrontPanel HDL copied beside it), MIG IP from
-/// `mig_a.prj`, synthesis, implementation, bitstream; exits non-zero on failure.
+/// `mig_a.prj`, synthesis, implementation to the routed design, then the timing and
+/// utilization reports ([`TIMING_REPORT`], [`UTILIZATION_REPORT`], and the figures the
+/// manifest records in [`VIVADO_RESULTS`]); a negative worst slack (setup or hold) stops the
+/// build before the bitstream, naming the report. Exits non-zero on every failure.
 fn vivado_tcl(mig_tcl: &str) -> String {
     let fp_files = FRONTPANEL_HDL.join(" ");
     format!(
@@ -166,10 +172,40 @@ if {{[get_property STATUS [get_runs synth_1]] != "synth_design Complete!"}} {{
     puts "CREW synthesis failed"
     exit 1
 }}
-launch_runs impl_1 -to_step write_bitstream -jobs 2
+launch_runs impl_1 -to_step route_design -jobs 2
+wait_on_run impl_1
+if {{[get_property STATUS [get_runs impl_1]] != "route_design Complete!"}} {{
+    puts "CREW implementation failed"
+    exit 1
+}}
+open_run impl_1
+report_timing_summary -max_paths 20 -report_unconstrained -file {TIMING_REPORT}
+report_utilization -file {UTILIZATION_REPORT}
+report_utilization -hierarchical -file utilization_hierarchical.rpt
+report_cdc -file cdc.rpt
+set wns [get_property SLACK [get_timing_paths -max_paths 1 -nworst 1 -setup]]
+set whs [get_property SLACK [get_timing_paths -max_paths 1 -nworst 1 -hold]]
+set util [report_utilization -return_string]
+proc util_used {{text site}} {{
+    if {{[regexp "\\|\\s*$site\\s*\\|\\s*(\[0-9.\]+)" $text -> used]}} {{ return $used }}
+    return -1
+}}
+set results [open {VIVADO_RESULTS} w]
+puts $results "wns_ns=$wns"
+puts $results "whs_ns=$whs"
+puts $results "slice_luts=[util_used $util {{Slice LUTs}}]"
+puts $results "slice_registers=[util_used $util {{Slice Registers}}]"
+puts $results "block_ram_tiles=[util_used $util {{Block RAM Tile}}]"
+puts $results "dsps=[util_used $util {{DSPs}}]"
+close $results
+if {{$wns eq "" || $wns < 0 || $whs eq "" || $whs < 0}} {{
+    puts "CREW timing failed: worst setup slack $wns ns, worst hold slack $whs ns; see {TIMING_REPORT}"
+    exit 2
+}}
+launch_runs impl_1 -next_step -jobs 2
 wait_on_run impl_1
 if {{[get_property STATUS [get_runs impl_1]] != "write_bitstream Complete!"}} {{
-    puts "CREW implementation failed"
+    puts "CREW bitstream failed"
     exit 1
 }}
 puts "{VIVADO_DONE_MARKER}"
@@ -178,14 +214,47 @@ exit 0
     )
 }
 
-/// The top's Verilog and XDC.
+/// Vivado's timing summary of the routed design, in the build folder.
+pub const TIMING_REPORT: &str = "timing_summary.rpt";
+/// Vivado's utilization of the routed design, in the build folder.
+pub const UTILIZATION_REPORT: &str = "utilization.rpt";
+/// `name=value` lines the TCL writes from the routed design: wns_ns, whs_ns, slice_luts,
+/// slice_registers, block_ram_tiles, dsps (read into the manifest's `vivado` field).
+pub const VIVADO_RESULTS: &str = "vivado_results.txt";
+
+/// The clock-domain crossing constraints. rust-hdl's XDC (from the BSP's pin constraints)
+/// declares okHostClk and SystemClk and puts them in asynchronous clock groups, which
+/// would cut every path between the domains from timing, data buses included. Xilinx's
+/// recommendation for synchronized crossings (UG903 "Constraining clock domain crossings",
+/// UG949 "CDC constraints") is instead: ASYNC_REG on the synchronizer flip-flops (placed
+/// together, MTBF-analysed) and `set_max_delay -datapath_only` on the crossing paths, at
+/// most the faster clock's period, so the held data words of the handshake synchronizers
+/// (the bridge's FIFO pointers, status snapshots and wire-ins) arrive before the flag that
+/// qualifies them. Every bridge synchronizer stage is a rust-hdl `BitSynchronizer`, whose
+/// flip-flops are instances `dff0` and `dff1` (the only instances of that name).
+fn cdc_constraints() -> String {
+    let ui_period_ns = crate::timing::UI_DOMAIN.period_ps as f64 / 1000.0;
+    format!(
+        "# Clock-domain crossings between okHost's ti_clk (from okHostClk) and the MIG's ui_clk
+# (from SystemClk): synchronizer flip-flops marked ASYNC_REG, crossing data paths bounded
+# by the UI clock period (no clock groups, no false paths).
+set_property ASYNC_REG TRUE [get_cells -hierarchical -filter {{IS_SEQUENTIAL && (NAME =~ accelerator/bridge/*/dff0/* || NAME =~ accelerator/bridge/*/dff1/*)}}]
+set_max_delay -datapath_only -from [get_clocks -include_generated_clocks okHostClk] -to [get_clocks -include_generated_clocks SystemClk] {ui_period_ns:.3}
+set_max_delay -datapath_only -from [get_clocks -include_generated_clocks SystemClk] -to [get_clocks -include_generated_clocks okHostClk] {ui_period_ns:.3}
+"
+    )
+}
+
+/// The top's Verilog and XDC: rust-hdl's pin and clock constraints without its clock
+/// groups, then [`cdc_constraints`].
 fn top_sources<T: Block>(top: &T) -> (String, String) {
-    // The bridge crosses between ti_clk (from okHostClk) and the MIG UI clock (from
-    // SystemClk) only through synchronizers and asynchronous FIFOs.
-    let xdc = rust_hdl::fpga::toolchains::vivado::generate_xdc(top)
-        + "set_clock_groups -asynchronous \
--group [get_clocks -include_generated_clocks okHostClk] \
--group [get_clocks -include_generated_clocks SystemClk]\n";
+    let pins = rust_hdl::fpga::toolchains::vivado::generate_xdc(top);
+    let mut xdc: String = pins
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("set_clock_groups"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    xdc += &cdc_constraints();
     (generate_verilog(top), xdc)
 }
 
@@ -252,6 +321,7 @@ pub fn generate_design(
             .collect(),
         bitstream_sha256: None,
         bitstream_file: None,
+        vivado: None,
     };
     Ok(GeneratedDesign { files, manifest })
 }
@@ -384,6 +454,18 @@ pub fn run_vivado(
         .status()
         .map_err(io_err(&vivado))?;
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    // The TCL exits 2 when the routed design misses timing (before the bitstream).
+    if status.code() == Some(2) {
+        return Err(FirmwareError::TimingFailed {
+            results: std::fs::read_to_string(build.join(VIVADO_RESULTS))
+                .unwrap_or_default()
+                .lines()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(", "),
+            report: build.join(TIMING_REPORT),
+        });
+    }
     if !status.success() || !log_text.contains(VIVADO_DONE_MARKER) {
         return Err(FirmwareError::VivadoFailed {
             reason: status.to_string(),
@@ -399,6 +481,15 @@ pub fn run_vivado(
     let stem = format!("crew-xem7010-{}", &manifest.design_hash[..16]);
     let dest = bitstreams.join(format!("{stem}.bit"));
     write_whole(&dest, &bit_bytes).map_err(io_err(&dest))?;
+    let results_path = build.join(VIVADO_RESULTS);
+    let results_text = std::fs::read_to_string(&results_path).map_err(io_err(&results_path))?;
+    let results = VivadoResults::parse(&results_text, TIMING_REPORT, UTILIZATION_REPORT).map_err(
+        |reason| FirmwareError::VivadoFailed {
+            reason: format!("{}: {reason}", results_path.display()),
+            log: log.clone(),
+        },
+    )?;
+    manifest.vivado = Some(results);
     manifest.bitstream_sha256 = Some(sha256_hex(&bit_bytes));
     manifest.bitstream_file = Some(format!("{stem}.bit"));
     write_manifest(&bitstreams.join(format!("{stem}.json")), &manifest)?;

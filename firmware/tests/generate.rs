@@ -173,8 +173,10 @@ fn vivado_success_copies_bitstream_with_manifest() {
     let tools = tempfile::tempdir().unwrap();
     let setup = fake_tools(
         tools.path(),
-        "test -f okBTPipeOut.v || exit 2; mkdir -p top.runs/impl_1; \
+        "test -f okBTPipeOut.v || exit 1; mkdir -p top.runs/impl_1; \
          printf 'BITSTREAM' > top.runs/impl_1/top.bit; \
+         printf 'wns_ns=0.125\\nwhs_ns=0.040\\nslice_luts=25000\\nslice_registers=12000\\n\
+block_ram_tiles=27.5\\ndsps=12\\n' > vivado_results.txt; \
          echo 'CREW Vivado run complete' > vivado.log",
     );
     let build = tempfile::tempdir().unwrap();
@@ -191,6 +193,118 @@ fn vivado_success_copies_bitstream_with_manifest() {
         Some(&*format!("{stem}.bit"))
     );
     assert_eq!(copied.bitstream_sha256.as_ref().map(String::len), Some(64));
+    let vivado = copied
+        .vivado
+        .expect("the manifest records Vivado's results");
+    assert_eq!(
+        (vivado.wns_ps, vivado.slice_luts, vivado.bram18),
+        (125, 25000, 55)
+    );
+    assert_eq!(
+        vivado.timing_report,
+        crew_firmware::bitstream::TIMING_REPORT
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_routed_design_that_misses_timing_names_the_report_and_copies_nothing() {
+    let tools = tempfile::tempdir().unwrap();
+    // What the generated TCL does on negative slack: results written, exit 2, no bitstream.
+    let setup = fake_tools(
+        tools.path(),
+        "printf 'wns_ns=-0.412\\nwhs_ns=0.031\\n' > vivado_results.txt; \
+         echo 'CREW timing failed' > vivado.log; exit 2",
+    );
+    let build = tempfile::tempdir().unwrap();
+    generate(BoardEngine::Crew.info(), build.path()).unwrap();
+    let bits = tempfile::tempdir().unwrap();
+    let err = crew_firmware::bitstream::run_vivado(build.path(), &setup, bits.path()).unwrap_err();
+    let text = err.to_string();
+    match err {
+        crew_firmware::bitstream::FirmwareError::TimingFailed { report, .. } => {
+            assert_eq!(
+                report,
+                build.path().join(crew_firmware::bitstream::TIMING_REPORT)
+            )
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    assert!(text.contains("wns_ns=-0.412"), "{text}");
+    assert_eq!(std::fs::read_dir(bits.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn the_tcl_reports_timing_and_stops_before_the_bitstream_on_negative_slack() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(BoardEngine::Crew.info(), dir.path()).unwrap();
+    let tcl = std::fs::read_to_string(dir.path().join("top.tcl")).unwrap();
+    let at = |needle: &str| {
+        tcl.find(needle)
+            .unwrap_or_else(|| panic!("top.tcl lacks {needle:?}:\n{tcl}"))
+    };
+    let routed = at("-to_step route_design");
+    let summary = at("report_timing_summary");
+    let util = at("report_utilization -file");
+    let check = at("$wns < 0");
+    let bitstream = at("-next_step");
+    assert!(routed < summary && summary < check && util < check && check < bitstream);
+    assert!(tcl[check..bitstream].contains("exit 2"));
+}
+
+#[test]
+fn xdc_constrains_the_crossings_without_clock_groups_or_false_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(BoardEngine::Crew.info(), dir.path()).unwrap();
+    let xdc = std::fs::read_to_string(dir.path().join("top.xdc")).unwrap();
+    let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
+    for blanket in ["set_clock_groups", "set_false_path"] {
+        assert!(!xdc.contains(blanket), "top.xdc has {blanket}");
+    }
+    for (from, to) in [("okHostClk", "SystemClk"), ("SystemClk", "okHostClk")] {
+        let line = xdc
+            .lines()
+            .find(|l| {
+                l.starts_with("set_max_delay -datapath_only")
+                    && l.find(from) < l.find(to)
+                    && l.contains(from)
+            })
+            .unwrap_or_else(|| panic!("no datapath-only max delay from {from} to {to}"));
+        let ns: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(ns > 0.0 && ns <= 10.0, "{line}");
+    }
+    assert!(xdc.contains("set_property ASYNC_REG TRUE"));
+    // The ASYNC_REG filter names synchronizer stages dff0/dff1 under the bridge: every such
+    // instance must be a BitSynchronizer stage (a plain register named so would be marked
+    // too), and there must be some.
+    let stages: Vec<&str> = top
+        .lines()
+        .filter_map(|l| l.strip_prefix("module top$accelerator$bridge$"))
+        .filter_map(|l| l.split('(').next())
+        .filter(|m| m.ends_with("$dff0") || m.ends_with("$dff1"))
+        .collect();
+    assert!(stages.len() >= 20, "{stages:?}");
+    for m in &stages {
+        let parent = &m[..m.len() - 5];
+        assert!(
+            parent.ends_with("_to_ui") || parent.ends_with("_to_ti") || parent.ends_with("$sync"),
+            "{m} is not a synchronizer stage"
+        );
+    }
+}
+
+#[test]
+fn the_vendor_figures_count_the_frontpanel_modules_of_the_design() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(BoardEngine::Crew.info(), dir.path()).unwrap();
+    let top = std::fs::read_to_string(dir.path().join("top.v")).unwrap();
+    for m in crew_firmware::vendor_figures::FRONTPANEL_MODULES {
+        let n = top
+            .lines()
+            .filter(|l| l.trim_start().starts_with(&format!("{} ", m.module)))
+            .count() as u64;
+        assert_eq!(n, m.instances, "instances of {}", m.module);
+    }
 }
 
 #[test]
