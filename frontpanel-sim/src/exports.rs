@@ -36,7 +36,7 @@ unsafe fn handle<'a>(raw: *mut c_void) -> Option<&'a mut Handle> {
 
 /// Whether the handle has the device open (and the device is still there).
 unsafe fn is_open(raw: *mut c_void) -> bool {
-    handle(raw).map_or(false, |h| h.open) && on_device(|d| d.present())
+    handle(raw).is_some_and(|h| h.open) && on_device(|d| d.present())
 }
 
 fn not_open() -> c_int {
@@ -407,7 +407,7 @@ pub unsafe extern "system" fn okFrontPanel_SetTimeout(raw: *mut c_void, timeout_
 /// Device time of the simulated board, nanoseconds (0 when the handle has it not open).
 #[no_mangle]
 pub unsafe extern "system" fn okFrontPanelSim_GetDeviceTimeNs(raw: *mut c_void) -> u64 {
-    if handle(raw).map_or(false, |h| h.open) {
+    if handle(raw).is_some_and(|h| h.open) {
         on_device(|d| d.device_time_ps() / 1_000)
     } else {
         0

@@ -38,7 +38,7 @@ fn fc_all_unique_256_and_all_single_value_columns<T: EngineUnderTest>() {
         false,
         |c| if c % 2 == 0 { 256 } else { 1 },
     );
-    assert!(img.unique[0].iter().any(|&u| u == 256));
+    assert!(img.unique[0].contains(&256));
     let xs = vec![random_vector(&mut r, n_in)];
     let mut sim = new_sim_on::<T>();
     let (rep, outs) = run_fc(&mut sim, &img, n_out, &xs);

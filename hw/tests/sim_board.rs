@@ -30,7 +30,7 @@ fn error_code(b: &mut SimBoard) -> ErrorCode {
 /// largest power of two dividing the length).
 fn block_for(len: usize) -> usize {
     let mut bs = BLOCK;
-    while len % bs != 0 {
+    while !len.is_multiple_of(bs) {
         bs /= 2;
     }
     bs

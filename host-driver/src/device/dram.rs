@@ -74,7 +74,7 @@ impl<T: Transport> Device<T> {
 
     /// Writes whole words to DRAM at word address `addr` in one armed transfer.
     pub fn write_dram(&mut self, addr: u64, data: &[u8], what: &str) -> Result<(), RunError> {
-        assert!(data.len() % WORD_BYTES == 0 && !data.is_empty());
+        assert!(data.len().is_multiple_of(WORD_BYTES) && !data.is_empty());
         self.arm(regmap::TRIG_START_DRAM_WRITE, addr, data.len() / WORD_BYTES)?;
         // Whole 512-byte blocks, then the tail (whole 16-byte words) in the largest
         // power-of-two block that divides it: the bridge takes exactly XFER_WORDS words.
@@ -268,7 +268,7 @@ struct EngineImage<'p> {
 /// Largest power-of-two block (at most [`BLOCK`]) dividing `len` (a multiple of 16).
 fn tail_block(len: usize) -> usize {
     let mut b = BLOCK;
-    while b > WORD_BYTES && len % b != 0 {
+    while b > WORD_BYTES && !len.is_multiple_of(b) {
         b /= 2;
     }
     b

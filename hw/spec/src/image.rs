@@ -417,7 +417,7 @@ pub fn words_to_bytes(words: &[u128]) -> Vec<u8> {
 
 /// Converts image bytes (length a multiple of 16) to words.
 pub fn bytes_to_words(bytes: &[u8]) -> Vec<u128> {
-    assert!(bytes.len() % WORD_BYTES == 0);
+    assert!(bytes.len().is_multiple_of(WORD_BYTES));
     let mut bytes = bytes;
     (0..bytes.len() / WORD_BYTES)
         .map(|_| bytes.get_u128_le())

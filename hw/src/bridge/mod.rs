@@ -126,14 +126,21 @@ pub struct HostBridge {
     cmd_write: Signal<Local, Bit>,
     cmd_read: Signal<Local, Bit>,
     any_cmd: Signal<Local, Bit>,
-    out_of_range: Signal<Local, Bit>,
+    // The transfer range check, registered: the wire-ins it reads are static from the
+    // host's UpdateWireIns to its trigger, and the 32-bit compare would otherwise sit in
+    // front of the command decode in one cycle (docs/timing.md).
+    out_of_range: DFF<Bit>,
     new_error: Signal<Local, Bits<8>>,
     set_error: Signal<Local, Bit>,
     event_bits: Signal<Local, Bits<16>>,
     issue_read: Signal<Local, Bit>,
     rd_valid: Signal<Local, Bit>,
     progress: Signal<Local, Bit>,
-    fifo_room: Signal<Local, Bit>,
+    // Room in the read FIFO for one more word, registered (the FIFO's fill level comes
+    // out of its pointer synchronizer through a subtractor, too long a path to feed the
+    // read issue in the same cycle). One word of extra margin covers the word a read
+    // or pad push of the previous cycle added, which the registered value has not seen.
+    fifo_room: DFF<Bit>,
     transfer_active: Signal<Local, Bit>,
     status: Signal<Local, Bits<16>>,
     b_address: Signal<Local, Bits<29>>,
@@ -164,6 +171,8 @@ impl Logic for HostBridge {
         dff_setup!(
             self,
             ui_clk,
+            out_of_range,
+            fifo_room,
             state,
             error,
             run_done,
@@ -235,7 +244,7 @@ impl Logic for HostBridge {
         self.cmd_write.next = self.host.trigger_in_command.val().get_bit(2);
         self.cmd_read.next = self.host.trigger_in_command.val().get_bit(3);
         self.any_cmd.next = self.cmd_run.val() | self.cmd_write.val() | self.cmd_read.val();
-        self.out_of_range.next = (self.wire_ins.xfer_words.val() > self.dram_words_limit.val())
+        self.out_of_range.d.next = (self.wire_ins.xfer_words.val() > self.dram_words_limit.val())
             | (self.wire_ins.xfer_addr.val()
                 > (self.dram_words_limit.val() - self.wire_ins.xfer_words.val()));
         self.engine_owns_dram.next = (self.state.q.val() == BridgeState::Run)
@@ -248,8 +257,9 @@ impl Logic for HostBridge {
         self.issue_read.next = false;
         self.progress.next = self.pipe_out.fill.val() != self.last_fill.q.val();
         self.last_fill.d.next = self.pipe_out.fill.val();
-        self.fifo_room.next = (bit_cast::<8, 7>(self.pipe_out.fill.val())
-            + bit_cast::<8, 7>(self.in_flight.q.val()))
+        self.fifo_room.d.next = (bit_cast::<8, 7>(self.pipe_out.fill.val())
+            + bit_cast::<8, 7>(self.in_flight.q.val())
+            + 1)
             < self.fifo_words.val();
         self.b_address.next = bit_cast::<29, 32>(self.addr.q.val() << 3);
         self.b_command.next = 0.into();
@@ -276,7 +286,7 @@ impl Logic for HostBridge {
                         self.state.d.next = BridgeState::Run;
                     } else if !self.wire_ins.xfer_words.val().any() {
                         self.new_error.next = self.err_bad_length.val();
-                    } else if self.out_of_range.val() {
+                    } else if self.out_of_range.q.val() {
                         self.new_error.next = self.err_out_of_range.val();
                     } else {
                         self.set_error.next = false;
@@ -318,7 +328,7 @@ impl Logic for HostBridge {
                 }
             }
             BridgeState::Read => {
-                if self.dram.ready.val() & self.fifo_room.val() {
+                if self.dram.ready.val() & self.fifo_room.q.val() {
                     self.issue_read.next = true;
                     self.b_enable.next = true;
                     self.b_command.next = 1.into();
@@ -338,7 +348,7 @@ impl Logic for HostBridge {
                     self.pipe_out.push.next = true;
                     self.done_words.d.next = self.done_words.q.val() + 1;
                 } else if !self.in_flight.q.val().any() {
-                    if self.pad_left.q.val().any() & self.fifo_room.val() {
+                    if self.pad_left.q.val().any() & self.fifo_room.q.val() {
                         self.pipe_out.push.next = true;
                         self.pipe_out.push_data.next = 0.into();
                         self.pad_left.d.next = self.pad_left.q.val() - 1;

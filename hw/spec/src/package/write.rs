@@ -12,7 +12,7 @@ impl Package {
     /// Serializes the package. Panics if the image length is not whole words (a compiler bug).
     pub fn to_bytes(&self) -> Vec<u8> {
         assert!(
-            self.image.len() % WORD_BYTES == 0,
+            self.image.len().is_multiple_of(WORD_BYTES),
             "image is not whole words"
         );
         let layers: Vec<u8> = self.layers.iter().flat_map(|l| l.to_bytes()).collect();

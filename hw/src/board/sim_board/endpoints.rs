@@ -16,7 +16,7 @@ impl SimBoard {
 
     /// Applies all buffered wire-in values at once.
     pub fn update_wire_ins(&mut self) -> Result<(), SimBoardError> {
-        let held_reset = self.reset_pulse.map_or(false, |(wait, _)| wait == 0);
+        let held_reset = self.reset_pulse.is_some_and(|(wait, _)| wait == 0);
         for &(addr, _) in WIRE_INS {
             let mut value = self.wire_ins[addr as usize];
             if addr == regmap::WIRE_IN_CONTROL && held_reset {
@@ -198,10 +198,10 @@ pub(super) fn check_range(addr: u8, kind: EndpointKind) -> Result<(), SimBoardEr
 }
 
 fn check_blocks(block_size: usize, len: usize) -> Result<(), SimBoardError> {
-    if block_size < 2 || block_size > MAX_BLOCK_BYTES || block_size % 2 != 0 {
+    if !(2..=MAX_BLOCK_BYTES).contains(&block_size) || !block_size.is_multiple_of(2) {
         return Err(SimBoardError::InvalidBlockSize { block_size });
     }
-    if len % block_size != 0 {
+    if !len.is_multiple_of(block_size) {
         return Err(SimBoardError::InvalidTransferLength { len, block_size });
     }
     Ok(())
