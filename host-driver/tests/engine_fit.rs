@@ -37,10 +37,12 @@ fn large_lstm(dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn an_lstm_with_600_hidden_units_is_refused_by_compile_and_infer_before_any_transfer() {
-    assert!(
-        600 > MAX_HIDDEN,
-        "the test needs a layer past the contract's limit"
-    );
+    const {
+        assert!(
+            600 > MAX_HIDDEN,
+            "the test needs a layer past the contract's limit"
+        )
+    };
     let dir = tempfile::tempdir().unwrap();
     let ckpt = large_lstm(dir.path());
     let pkg = dir.path().join("lstm600.crew");

@@ -153,7 +153,7 @@ fn rnn_check(kind: LayerKind, seed: u64, name: &str, hid: usize) {
     let h0 = random_vector(&mut r, hid);
     let c0: Vec<i32> = (0..hid).map(|j| (j as i32 - 9) * 300).collect();
     let lstm = kind == LayerKind::Lstm;
-    let mut state = pack_i8_vectors(&[h0.clone()]);
+    let mut state = pack_i8_vectors(std::slice::from_ref(&h0));
     if lstm {
         state.extend(pack_i32(&c0));
     }

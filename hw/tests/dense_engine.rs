@@ -84,7 +84,13 @@ fn fc_matches_reference_and_crew_for_several_lane_counts() {
     // 37 outputs: a partial last word; 3 steps.
     let (n_in, n_out) = (21, 37);
     let (p, crew_img) = fc_layer(&mut r, n_in, n_out, false, |c| 1 + (c * 11) % 40);
-    let img = build_dense_layer(LayerKind::Fc, n_in, n_out, &[p.clone()], IMAGE_BASE);
+    let img = build_dense_layer(
+        LayerKind::Fc,
+        n_in,
+        n_out,
+        std::slice::from_ref(&p),
+        IMAGE_BASE,
+    );
     let xs: Vec<Vec<i8>> = (0..3).map(|_| random_vector(&mut r, n_in)).collect();
     let want: Vec<Vec<i32>> = xs.iter().map(|x| dense(&p, x)).collect();
     let mut crew = new_sim();
@@ -107,7 +113,13 @@ fn fc_small_outputs_back_to_back_and_counters() {
     // 5 outputs (< lanes): every column updates the same slot, forwarding needed.
     let (n_in, n_out) = (40, 5);
     let (p, _) = fc_layer(&mut r, n_in, n_out, false, |_| 5);
-    let img = build_dense_layer(LayerKind::Fc, n_in, n_out, &[p.clone()], IMAGE_BASE);
+    let img = build_dense_layer(
+        LayerKind::Fc,
+        n_in,
+        n_out,
+        std::slice::from_ref(&p),
+        IMAGE_BASE,
+    );
     let xs = vec![random_vector(&mut r, n_in)];
     let mut sim = dense_sim::<16, 6>();
     start(&mut sim, &img, &xs);

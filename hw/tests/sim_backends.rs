@@ -57,12 +57,30 @@ fn workload(engine: BoardEngine) -> Workload {
     let (gru_passes, _) = rnn_layer(&mut r, LayerKind::Gru, n_in, hid, |c| 3 + c % 9);
     let (lstm_passes, _) = rnn_layer(&mut r, LayerKind::Lstm, n_in, hid, |c| 2 + c % 7);
     let (fc_pass, _) = fc_layer(&mut r, n_in, 40, false, |c| 1 + c % 13);
-    let (gru_hs, _) = rnn_reference(LayerKind::Gru, &gru_passes, &[x.clone()], &h0, &c0);
-    let (lstm_hs, lstm_c) = rnn_reference(LayerKind::Lstm, &lstm_passes, &[x.clone()], &h0, &c0);
+    let (gru_hs, _) = rnn_reference(
+        LayerKind::Gru,
+        &gru_passes,
+        std::slice::from_ref(&x),
+        &h0,
+        &c0,
+    );
+    let (lstm_hs, lstm_c) = rnn_reference(
+        LayerKind::Lstm,
+        &lstm_passes,
+        std::slice::from_ref(&x),
+        &h0,
+        &c0,
+    );
     Workload {
         gru: relayout(LayerKind::Gru, n_in, hid, &gru_passes, GRU_BASE),
         lstm: relayout(LayerKind::Lstm, n_in, hid, &lstm_passes, LSTM_BASE),
-        fc: relayout(LayerKind::Fc, n_in, 40, &[fc_pass.clone()], FC_BASE),
+        fc: relayout(
+            LayerKind::Fc,
+            n_in,
+            40,
+            std::slice::from_ref(&fc_pass),
+            FC_BASE,
+        ),
         gru_h: gru_hs[0].clone(),
         lstm_h: lstm_hs[0].clone(),
         lstm_c,
@@ -248,7 +266,7 @@ fn run_script(board: SimBoard, w: &Workload) -> (Vec<Observation>, SimBoard) {
     s.write(
         "write inputs",
         IN,
-        &words_to_bytes(&pack_i8_vectors(&[w.x.clone()])),
+        &words_to_bytes(&pack_i8_vectors(std::slice::from_ref(&w.x))),
     );
     let zero_state: Vec<u128> = vec![0; state_words];
     s.write("clear the state", STATE, &words_to_bytes(&zero_state));

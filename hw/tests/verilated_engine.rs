@@ -80,7 +80,7 @@ fn verilated_engines_match_rust_hdl_and_reference_on_lstm_steps() {
     let h0 = random_vector(&mut r, hid);
     let c0: Vec<i32> = (0..hid).map(|_| r.gen_range(-70_000..70_000)).collect();
     let (hs_ref, _) = rnn_reference(kind, &passes, &xs, &h0, &c0);
-    let mut state = pack_i8_vectors(&[h0.clone()]);
+    let mut state = pack_i8_vectors(std::slice::from_ref(&h0));
     state.extend(pack_i32(&c0));
     let case = |img: &crew_hw::testbench::layer_image::LayerImage| Case {
         image: (img.words.clone(), img.desc_addr),

@@ -209,7 +209,10 @@ impl Ddr3 {
 
     /// Host-side store of image bytes (length a multiple of 16) at word address `addr`.
     pub fn load_bytes(&mut self, addr: u64, bytes: &[u8]) {
-        assert!(bytes.len().is_multiple_of(WORD_BYTES), "images are whole words");
+        assert!(
+            bytes.len().is_multiple_of(WORD_BYTES),
+            "images are whole words"
+        );
         for (k, c) in bytes.chunks(WORD_BYTES).enumerate() {
             self.write_word(addr + k as u64, u128::from_le_bytes(c.try_into().unwrap()));
         }

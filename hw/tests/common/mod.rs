@@ -361,7 +361,14 @@ pub fn fc_layer_on<T: EngineUnderTest>(
         weights: random_matrix(r, n_out, n_in, wide, unique),
         epilogue: random_epilogue(r, n_out, 100_000.0),
     };
-    let img = T::build_layer(LayerKind::Fc, wide, n_in, n_out, &[p.clone()], IMAGE_BASE);
+    let img = T::build_layer(
+        LayerKind::Fc,
+        wide,
+        n_in,
+        n_out,
+        std::slice::from_ref(&p),
+        IMAGE_BASE,
+    );
     (p, img)
 }
 
