@@ -108,7 +108,7 @@ impl Logic for TableUnit {
             self.t_words.next = bit_cast::<6, 9>((self.t_u.val() + 17) >> 4);
             if self.wide.val() {
                 self.t_words.next =
-                    bit_cast::<6, 10>((bit_cast::<10, 9>(self.t_u.val()) << 1) + 17 >> 4);
+                    bit_cast::<6, 10>(((bit_cast::<10, 9>(self.t_u.val()) << 1) + 17) >> 4);
             }
             self.t_chunk.next = self
                 .t_head

@@ -12,6 +12,7 @@
 //!   cell unit, or int32 outputs for FC layers, clearing the accumulators;
 //! - cell unit (`cell_unit/`): GRU/LSTM update, h/c written back;
 //! - performance counters.
+//!
 //! Errors stop the run with a `crew_spec::regmap::ErrorCode`; `done` pulses at the end.
 //!
 //! This file holds the block and its wiring; `states.rs` the sequencer and router states,
