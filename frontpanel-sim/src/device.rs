@@ -5,18 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use crew_hw::board::engine::BoardEngine;
-use crew_hw::board::sim_board::usb_timing::{UsbCall, UsbDeviceClock};
-use crew_hw::board::sim_board::{Fault, SimBoard, SimBoardConfig, SimBoardError};
+use crew_hw::board::sim_board::device::{DeviceError, SimDevice, DEFAULT_USB_TIMEOUT_MS};
+use crew_hw::board::sim_board::faults::{parse_list, PendingFaults};
+use crew_hw::board::sim_board::usb_timing::UsbCall;
+use crew_hw::board::sim_board::{SimBoard, SimBoardConfig, SimBoardError};
 use crew_hw::bridge::EngineInfo;
 use rust_hdl_ok_frontpanel_sys::ErrorName;
 
 use crate::configure::{self, Refused};
-use crate::faults::Faults;
 use crate::state::{self, ConfiguredWith, PersistedState};
 use crate::{FAULTS_ENV, STATE_ENV};
 
-/// FrontPanel's default USB timeout until `okFrontPanel_SetTimeout`.
-const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 const PS_PER_MS: u64 = 1_000_000_000;
 const PS_PER_NS: u64 = 1_000;
 
@@ -40,14 +39,17 @@ fn sim_code(error: SimBoardError) -> Code {
     }
 }
 
-/// The configured FPGA: the simulated board and its clock since configuration.
-struct Configured {
-    board: Box<SimBoard>,
-    clock: UsbDeviceClock,
+fn device_code(error: DeviceError) -> Code {
+    match error {
+        DeviceError::Board(e) => sim_code(e),
+        DeviceError::Timeout { .. } => ErrorName::Timeout.code(),
+        DeviceError::Failed { .. } => ErrorName::Failed.code(),
+        DeviceError::Unplugged { .. } => ErrorName::DeviceNotOpen.code(),
+    }
 }
 
 pub struct Device {
-    faults: Faults,
+    faults: PendingFaults,
     /// Why the environment could not be used (bad fault list, unreadable state file):
     /// Construct then returns no handle.
     environment_problem: Option<String>,
@@ -55,23 +57,22 @@ pub struct Device {
     /// The persisted configuration has been applied (on first open).
     restored: bool,
     present: bool,
-    configured: Option<Configured>,
+    /// The configured FPGA: the simulated device (board and its clock since configuration).
+    configured: Option<SimDevice>,
     /// Device time before the current configuration (and all of it while unconfigured).
     base_ps: u64,
     timeout_ms: u64,
     wire_ins: [u32; 32],
-    pipe_bytes: u64,
-    update_wire_outs_calls: u64,
 }
 
 impl Device {
     pub fn from_env() -> Device {
         let mut environment_problem = None;
-        let faults = match std::env::var(FAULTS_ENV).unwrap_or_default().parse() {
-            Ok(f) => f,
+        let faults = match parse_list(&std::env::var(FAULTS_ENV).unwrap_or_default()) {
+            Ok(f) => PendingFaults::new(&f),
             Err(e) => {
                 environment_problem = Some(format!("{FAULTS_ENV}: {e}"));
-                Faults::default()
+                PendingFaults::default()
             }
         };
         Device {
@@ -84,10 +85,8 @@ impl Device {
             present: true,
             configured: None,
             base_ps: 0,
-            timeout_ms: DEFAULT_TIMEOUT_MS,
+            timeout_ms: DEFAULT_USB_TIMEOUT_MS,
             wire_ins: [0; 32],
-            pipe_bytes: 0,
-            update_wire_outs_calls: 0,
         }
     }
 
@@ -145,25 +144,24 @@ impl Device {
 
     pub fn set_timeout(&mut self, ms: u64) {
         self.timeout_ms = ms;
+        if let Some(d) = self.configured.as_mut() {
+            d.set_timeout_ms(ms);
+        }
     }
 
     // ---- clock ----
 
     pub fn device_time_ps(&self) -> u64 {
-        self.base_ps
-            + self
-                .configured
-                .as_ref()
-                .map_or(0, |c| c.clock.now_ps(&c.board))
+        self.base_ps + self.configured.as_ref().map_or(0, SimDevice::now_ps)
     }
 
     /// Lets `ns` of device time pass (the host waits).
     pub fn wait_ns(&mut self, ns: u64) -> Code {
         let ps = ns.saturating_mul(PS_PER_NS);
         match self.configured.as_mut() {
-            Some(c) => match c.clock.pass(&mut c.board, ps) {
+            Some(d) => match d.pass(ps) {
                 Ok(()) => ok(),
-                Err(e) => sim_code(e),
+                Err(e) => device_code(e),
             },
             None => {
                 self.base_ps += ps;
@@ -182,37 +180,32 @@ impl Device {
         }
     }
 
-    fn injected_timeout(&mut self, call: &str) -> bool {
-        if self.faults.timeout_call.as_deref() == Some(call) {
-            self.faults.timeout_call = None;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Runs a USB call on the configured board; an unconfigured FPGA answers nothing
-    /// but the call still takes its time.
-    fn usb(
+    /// A call of the simulated device: an unplugged device answers DeviceNotOpen (and is
+    /// gone from the device list); an unconfigured FPGA answers nothing, but the call still
+    /// takes its time (and a timeout fault still fires).
+    fn on_device<R>(
         &mut self,
-        name: &str,
+        call: &str,
         usb: UsbCall,
-        call: impl FnOnce(&mut SimBoard) -> Result<(), SimBoardError>,
-    ) -> Code {
+        f: impl FnOnce(&mut SimDevice, &mut PendingFaults) -> Result<R, DeviceError>,
+    ) -> Result<Option<R>, Code> {
         if !self.present {
-            return ErrorName::DeviceNotOpen.code();
+            return Err(ErrorName::DeviceNotOpen.code());
         }
-        if self.injected_timeout(name) {
-            return self.time_out();
-        }
-        match self.configured.as_mut() {
-            Some(c) => match c.clock.call(&mut c.board, usb, call) {
-                Ok(()) => ok(),
-                Err(e) => sim_code(e),
-            },
-            None => {
-                self.base_ps += usb.cost_ps();
-                ok()
+        let Some(device) = self.configured.as_mut() else {
+            if self.faults.take_timeout(call) {
+                return Err(self.time_out());
+            }
+            self.base_ps += usb.cost_ps();
+            return Ok(None);
+        };
+        match f(device, &mut self.faults) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => {
+                if matches!(e, DeviceError::Unplugged { .. }) {
+                    self.present = false;
+                }
+                Err(device_code(e))
             }
         }
     }
@@ -227,10 +220,9 @@ impl Device {
             ..SimBoardConfig::default()
         })
         .map_err(sim_code)?;
-        self.configured = Some(Configured {
-            board: Box::new(board),
-            clock: UsbDeviceClock::new(),
-        });
+        let mut device = SimDevice::new(board);
+        device.set_timeout_ms(self.timeout_ms);
+        self.configured = Some(device);
         Ok(())
     }
 
@@ -251,7 +243,7 @@ impl Device {
         if !self.present {
             return ErrorName::DeviceNotOpen.code();
         }
-        if self.injected_timeout("ConfigureFPGA") {
+        if self.faults.take_timeout("ConfigureFPGA") {
             return self.time_out();
         }
         match configure::check(bit) {
@@ -308,32 +300,36 @@ impl Device {
             .ok_or(ErrorName::InvalidEndpoint.code())
     }
 
+    fn code<R>(result: Result<Option<R>, Code>) -> Code {
+        result.err().unwrap_or_else(ok)
+    }
+
     pub fn update_wire_ins(&mut self) -> Code {
         let values = self.wire_ins;
-        self.usb("UpdateWireIns", UsbCall::UpdateWireIns, |b| {
-            for (addr, value) in values.iter().enumerate() {
-                b.set_wire_in(addr as u8, *value as u16)?;
-            }
-            b.update_wire_ins()
-        })
+        Self::code(
+            self.on_device("UpdateWireIns", UsbCall::UpdateWireIns, |d, faults| {
+                for (addr, value) in values.iter().enumerate() {
+                    d.set_wire_in(addr as u8, *value as u16)?;
+                }
+                d.update_wire_ins(faults)
+            }),
+        )
     }
 
     pub fn update_wire_outs(&mut self) -> Code {
-        self.update_wire_outs_calls += 1;
-        if self.present && self.faults.fail_update_wire_outs == Some(self.update_wire_outs_calls) {
-            return ErrorName::Failed.code();
-        }
-        self.usb(
+        Self::code(self.on_device(
             "UpdateWireOuts",
             UsbCall::UpdateWireOuts,
-            SimBoard::update_wire_outs,
-        )
+            SimDevice::update_wire_outs,
+        ))
     }
 
     /// The captured wire-out value; 0 for an unconfigured FPGA or an invalid address.
     pub fn get_wire_out(&self, addr: i32) -> u32 {
         match (&self.configured, u8::try_from(addr)) {
-            (Some(c), Ok(a)) if self.present => c.board.get_wire_out(a).map_or(0, u32::from),
+            (Some(d), Ok(a)) if self.present => {
+                d.get_wire_out(&self.faults, a).map_or(0, u32::from)
+            }
             _ => 0,
         }
     }
@@ -342,68 +338,42 @@ impl Device {
         let (Ok(addr), Ok(bit)) = (u8::try_from(addr), u8::try_from(bit)) else {
             return ErrorName::InvalidEndpoint.code();
         };
-        self.usb("ActivateTriggerIn", UsbCall::ActivateTriggerIn, |b| {
-            b.activate_trigger_in(addr, bit)
-        })
+        Self::code(self.on_device(
+            "ActivateTriggerIn",
+            UsbCall::ActivateTriggerIn,
+            |d, faults| d.activate_trigger_in(faults, addr, bit),
+        ))
     }
 
     pub fn update_trigger_outs(&mut self) -> Code {
-        self.usb(
+        Self::code(self.on_device(
             "UpdateTriggerOuts",
             UsbCall::UpdateTriggerOuts,
-            SimBoard::update_trigger_outs,
-        )
+            SimDevice::update_trigger_outs,
+        ))
     }
 
     pub fn is_triggered(&self, addr: i32, mask: u32) -> bool {
         match (&self.configured, u8::try_from(addr)) {
-            (Some(c), Ok(a)) if self.present => c.board.is_triggered(a, mask as u16) == Ok(true),
+            (Some(d), Ok(a)) if self.present => d.is_triggered(a, mask as u16) == Ok(true),
             _ => false,
         }
     }
 
-    /// A block pipe transfer: the byte count moved, or a negative `ok_ErrorCode`.
+    /// A block pipe transfer: the byte count moved, or a negative `ok_ErrorCode`. Without
+    /// a configured FPGA no design drives the pipe's ready: the transfer times out.
     pub fn block_pipe(
         &mut self,
         name: &str,
         len: usize,
-        transfer: impl FnOnce(&mut SimBoard) -> Result<usize, SimBoardError>,
+        transfer: impl FnOnce(&mut SimDevice, &mut PendingFaults) -> Result<usize, DeviceError>,
     ) -> i64 {
-        if !self.present {
-            return ErrorName::DeviceNotOpen.code().into();
-        }
-        if self.injected_timeout(name) {
+        if self.present && self.configured.is_none() {
             return self.time_out().into();
         }
-        let Some(c) = self.configured.as_mut() else {
-            // No design drives the pipe's ready: the transfer times out.
-            return self.time_out().into();
-        };
-        let disappear_within = self
-            .faults
-            .disappear_after_bytes
-            .map(|at| at.saturating_sub(self.pipe_bytes))
-            .filter(|&left| left < len as u64);
-        if let Some(left) = disappear_within {
-            c.board.inject(Fault::CutPipeTransfer {
-                after_bytes: left as usize,
-            });
-        } else if let Some(after_bytes) = self.faults.short_pipe_bytes.take() {
-            c.board.inject(Fault::CutPipeTransfer { after_bytes });
+        match self.on_device(name, UsbCall::Pipe { bytes: len }, transfer) {
+            Ok(moved) => moved.unwrap_or(0) as i64,
+            Err(code) => code.into(),
         }
-        let result = c
-            .clock
-            .call(&mut c.board, UsbCall::Pipe { bytes: len }, transfer);
-        let moved = match result {
-            Ok(moved) => moved,
-            Err(e) => return sim_code(e).into(),
-        };
-        self.pipe_bytes += moved as u64;
-        if disappear_within.is_some() {
-            self.present = false;
-            self.faults.disappear_after_bytes = None;
-            return ErrorName::DeviceNotOpen.code().into();
-        }
-        moved as i64
     }
 }

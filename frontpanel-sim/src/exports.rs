@@ -337,8 +337,8 @@ pub unsafe extern "system" fn okFrontPanel_WriteToBlockPipeIn(
         std::slice::from_raw_parts(data, len).to_vec()
     };
     on_device(move |d| {
-        d.block_pipe("WriteToBlockPipeIn", len, |b| {
-            b.write_to_block_pipe_in(ep, block, &bytes)
+        d.block_pipe("WriteToBlockPipeIn", len, |b, faults| {
+            b.write_to_block_pipe_in(faults, ep, block, &bytes)
         })
     }) as c_long
 }
@@ -357,8 +357,8 @@ pub unsafe extern "system" fn okFrontPanel_ReadFromBlockPipeOut(
     };
     let (returned, bytes) = on_device(move |d| {
         let mut buf = vec![0u8; len];
-        let returned = d.block_pipe("ReadFromBlockPipeOut", len, |b| {
-            b.read_from_block_pipe_out(ep, block, &mut buf)
+        let returned = d.block_pipe("ReadFromBlockPipeOut", len, |b, faults| {
+            b.read_from_block_pipe_out(faults, ep, block, &mut buf)
         });
         (returned, buf)
     });

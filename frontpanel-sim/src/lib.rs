@@ -12,14 +12,15 @@
 //! - `okFrontPanel_ConfigureFPGA` checks the bitstream's manifest (board model, sha256,
 //!   design) and instantiates the simulated design; the configuration outlives the process
 //!   in the file [`STATE_ENV`] names, DRAM contents do not.
-//! - Faults come from [`FAULTS_ENV`] (see [`faults`]).
+//! - Faults come from [`FAULTS_ENV`], a comma-separated list in the simulated board's one
+//!   fault vocabulary (`crew_hw::board::sim_board::faults`, the same keys as crew-host's
+//!   `--sim-fault`).
 //! - Every call costs what FrontPanel over USB 2.0 costs, on the device clock
 //!   (`crew_hw::board::sim_board::usb_timing`).
 
 mod configure;
 mod device;
 mod exports;
-pub mod faults;
 mod state;
 mod worker;
 
@@ -30,5 +31,5 @@ pub const DEVICE_ID: &str = "frontpanel-sim";
 /// Environment variable naming the file that keeps the configuration between processes;
 /// unset, every process starts with an unconfigured board.
 pub const STATE_ENV: &str = "FRONTPANEL_SIM_STATE";
-/// Environment variable with the faults to inject (see [`faults::Faults`]).
+/// Environment variable with the faults to inject (`crew_hw::board::sim_board::faults`).
 pub const FAULTS_ENV: &str = "FRONTPANEL_SIM_FAULTS";

@@ -242,3 +242,32 @@ fn layer_runs() {
         assert!(out.counters.unwrap().cycles > 0, "{name}: cycles counted");
     }
 }
+
+/// The stand-in's USB-level faults mean the same on the sim transport (one vocabulary, one
+/// facade): the load fails with the FrontPanel error a board would give, naming the call,
+/// and the package is not reported loaded.
+#[test]
+fn usb_faults_fail_like_a_board_with_the_frontpanel_error() {
+    let package = gru_package();
+    for (fault, expect) in [
+        (
+            "timeout=WriteToBlockPipeIn",
+            "okFrontPanel_WriteToBlockPipeIn failed: Timeout",
+        ),
+        (
+            "disappear-after-bytes=2048",
+            "okFrontPanel_WriteToBlockPipeIn failed: DeviceNotOpen",
+        ),
+    ] {
+        let faults = crew_hw::board::sim_board::faults::parse_list(fault).unwrap();
+        let mut device = sim(&faults);
+        let err = device.load_package(&package).unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Runtime, "{fault}: {err}");
+        assert!(err.to_string().contains(expect), "{fault}: {err}");
+        let mut state = LayerState::zeros(crew_spec::image::LayerKind::Gru, 16);
+        assert!(
+            device.run(0, &inputs(1, 1, 24), &mut state).is_err(),
+            "{fault}: a run after a failed load"
+        );
+    }
+}

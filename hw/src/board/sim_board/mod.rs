@@ -17,10 +17,16 @@
 //!
 //! Faults for robustness tests ([`Fault`]): cut the next pipe transfer short, stall the
 //! DRAM port, pulse the soft reset after a delay.
+//!
+//! Front ends do not drive [`SimBoard`] directly: [`device::SimDevice`] is the board as the
+//! host sees it over USB (device clock of the USB cost model, the one fault vocabulary of
+//! [`faults`]), shared by crew-host's sim transport and the frontpanel-sim stand-in.
 
 pub mod circuit;
 mod clocking;
+pub mod device;
 mod endpoints;
+pub mod faults;
 mod simulator;
 pub mod usb_timing;
 
