@@ -4,7 +4,9 @@
 //! - E2: FC layers pack four int32 results per word for the write queue; GRU/LSTM layers
 //!   take |acc + b| and the rounding bit 2^(shift-1);
 //! - E3: |acc + b| * M as four registered 16x16 products (DSP48E1-shaped);
-//! - E4-E6: the 64-bit sum P + rounding constant in three 64-bit adds;
+//! - E4-E6: the 64-bit sum P + rounding constant: the middle products summed (E4, the
+//!   only add right after the DSP outputs), low + middle and high + rounding constant
+//!   side by side (E5), then their sum (E6);
 //! - E7: the right shift; E8: saturation to 24 bits and the sign, registered (E9) for the
 //!   cell unit's gate buffers.
 //! Together `numerics::requantize`: |acc + b| * M, round half up, shift, saturate, sign.
@@ -81,7 +83,7 @@ pub struct Epilogue {
     e3_gate: DFF<Bits<2>>,
     e3_unit: DFF<Bits<10>>,
     // E4: the four 16x16 partial products of |sum| * M, each a registered DSP product;
-    // the rounding constant (2^(shift-1), minus 1 for negative sums: round half up of -P).
+    // the rounding bit 2^(shift-1).
     e4_valid: DFF<Bit>,
     e4_p00: DFF<Bits<32>>,
     e4_p01: DFF<Bits<32>>,
@@ -92,19 +94,21 @@ pub struct Epilogue {
     e4_shift: DFF<Bits<6>>,
     e4_gate: DFF<Bits<2>>,
     e4_unit: DFF<Bits<10>>,
-    // E5: middle products summed, low product plus rounding constant (two adds side by side).
+    // E5: middle products summed; low and high products carried; the rounding constant
+    // (2^(shift-1), minus 1 for negative sums: the round half up of -P).
     e5_valid: DFF<Bit>,
     e5_mid: DFF<Bits<64>>,
-    e5_lo: DFF<Bits<64>>,
+    e5_lo: DFF<Bits<32>>,
     e5_hi: DFF<Bits<32>>,
+    e5_rc: DFF<Bits<64>>,
     e5_neg: DFF<Bit>,
     e5_shift: DFF<Bits<6>>,
     e5_gate: DFF<Bits<2>>,
     e5_unit: DFF<Bits<10>>,
-    // E6: low + (mid << 16).
+    // E6: low + (mid << 16); (high << 32) + rounding constant.
     e6_valid: DFF<Bit>,
     e6_acc: DFF<Bits<64>>,
-    e6_hi: DFF<Bits<32>>,
+    e6_hirc: DFF<Bits<64>>,
     e6_neg: DFF<Bit>,
     e6_shift: DFF<Bits<6>>,
     e6_gate: DFF<Bits<2>>,
@@ -207,13 +211,14 @@ impl Default for Epilogue {
             e5_mid: Default::default(),
             e5_lo: Default::default(),
             e5_hi: Default::default(),
+            e5_rc: Default::default(),
             e5_neg: Default::default(),
             e5_shift: Default::default(),
             e5_gate: Default::default(),
             e5_unit: Default::default(),
             e6_valid: Default::default(),
             e6_acc: Default::default(),
-            e6_hi: Default::default(),
+            e6_hirc: Default::default(),
             e6_neg: Default::default(),
             e6_shift: Default::default(),
             e6_gate: Default::default(),
@@ -255,8 +260,8 @@ impl Logic for Epilogue {
             e1_last, e1_row, e2_valid, e2_sum, e2_row, e2_last, e2_mult, e2_shift, e2_gate,
             e2_unit, e3_valid, e3_mag, e3_neg, e3_mult, e3_rc, e3_shift, e3_gate, e3_unit,
             e4_valid, e4_p00, e4_p01, e4_p10, e4_p11, e4_rc, e4_neg, e4_shift, e4_gate, e4_unit,
-            e5_valid, e5_mid, e5_lo, e5_hi, e5_neg, e5_shift, e5_gate, e5_unit, e6_valid,
-            e6_acc, e6_hi, e6_neg, e6_shift, e6_gate, e6_unit, e7_valid, e7_round, e7_neg,
+            e5_valid, e5_mid, e5_lo, e5_hi, e5_rc, e5_neg, e5_shift, e5_gate, e5_unit, e6_valid,
+            e6_acc, e6_hirc, e6_neg, e6_shift, e6_gate, e6_unit, e7_valid, e7_round, e7_neg,
             e7_shift, e7_gate, e7_unit, e8_valid, e8_q, e8_neg, e8_gate, e8_unit, e9_valid,
             e9_value, e9_gate, e9_unit, fc_pack, fc_ptr
         );
@@ -333,7 +338,7 @@ impl Logic for Epilogue {
 
         // E3: |sum| * M as four registered 16x16 products (operands straight from
         // registers, products straight into registers: DSP48E1 with input and output
-        // registers); rc - 1 for negative sums.
+        // registers).
         self.e_mag_lo.next = self.e3_mag.q.val().get_bits::<16>(0);
         self.e_mag_hi.next = self.e3_mag.q.val().get_bits::<16>(16);
         self.e_mult_lo.next = self.e3_mult.q.val().get_bits::<16>(0);
@@ -344,37 +349,40 @@ impl Logic for Epilogue {
         self.e4_p10.d.next = self.e_mag_hi.val() * self.e_mult_lo.val();
         self.e4_p11.d.next = self.e_mag_hi.val() * self.e_mult_hi.val();
         self.e4_rc.d.next = self.e3_rc.q.val();
-        if self.e3_neg.q.val() {
-            self.e4_rc.d.next = self.e3_rc.q.val() - 1;
-        }
         self.e4_neg.d.next = self.e3_neg.q.val();
         self.e4_shift.d.next = self.e3_shift.q.val();
         self.e4_gate.d.next = self.e3_gate.q.val();
         self.e4_unit.d.next = self.e3_unit.q.val();
 
-        // E4: the middle products summed; the low product plus the rounding constant.
+        // E4: the middle products summed (a 33-bit add after the DSP clock-to-out).
         self.e5_valid.d.next = self.e4_valid.q.val();
         self.e5_mid.d.next =
             bit_cast::<64, 32>(self.e4_p01.q.val()) + bit_cast::<64, 32>(self.e4_p10.q.val());
-        self.e5_lo.d.next = bit_cast::<64, 32>(self.e4_p00.q.val()) + self.e4_rc.q.val();
+        self.e5_lo.d.next = self.e4_p00.q.val();
         self.e5_hi.d.next = self.e4_p11.q.val();
+        // rc - 1 for negative sums (here rather than in E3: a chain of plain copies
+        // of rc would become an SRL16, whose 1.5 ns clock-to-out starts E6's add).
+        self.e5_rc.d.next = self.e4_rc.q.val();
+        if self.e4_neg.q.val() {
+            self.e5_rc.d.next = self.e4_rc.q.val() - 1;
+        }
         self.e5_neg.d.next = self.e4_neg.q.val();
         self.e5_shift.d.next = self.e4_shift.q.val();
         self.e5_gate.d.next = self.e4_gate.q.val();
         self.e5_unit.d.next = self.e4_unit.q.val();
 
-        // E5: + (mid << 16).
+        // E5: low + (mid << 16) and (hi << 32) + rounding constant, side by side.
         self.e6_valid.d.next = self.e5_valid.q.val();
-        self.e6_acc.d.next = self.e5_lo.q.val() + (self.e5_mid.q.val() << 16);
-        self.e6_hi.d.next = self.e5_hi.q.val();
+        self.e6_acc.d.next = bit_cast::<64, 32>(self.e5_lo.q.val()) + (self.e5_mid.q.val() << 16);
+        self.e6_hirc.d.next = (bit_cast::<64, 32>(self.e5_hi.q.val()) << 32) + self.e5_rc.q.val();
         self.e6_neg.d.next = self.e5_neg.q.val();
         self.e6_shift.d.next = self.e5_shift.q.val();
         self.e6_gate.d.next = self.e5_gate.q.val();
         self.e6_unit.d.next = self.e5_unit.q.val();
 
-        // E6: + (hi << 32): the rounded product P + rc.
+        // E6: the rounded product P + rc.
         self.e7_valid.d.next = self.e6_valid.q.val();
-        self.e7_round.d.next = self.e6_acc.q.val() + (bit_cast::<64, 32>(self.e6_hi.q.val()) << 32);
+        self.e7_round.d.next = self.e6_acc.q.val() + self.e6_hirc.q.val();
         self.e7_neg.d.next = self.e6_neg.q.val();
         self.e7_shift.d.next = self.e6_shift.q.val();
         self.e7_gate.d.next = self.e6_gate.q.val();
@@ -475,7 +483,11 @@ mod tests {
         let n = 10usize;
         let accs: Vec<i32> = (0..n as i32).map(|k| k * 77_777 - 300_000).collect();
         let rows: Vec<EpilogueRow> = (0..n as i32)
-            .map(|k| EpilogueRow { bias: k * 13 - 50, multiplier, shift })
+            .map(|k| EpilogueRow {
+                bias: k * 13 - 50,
+                multiplier,
+                shift,
+            })
             .collect();
         for rnn in [false, true] {
             let mut sim = SimHarness::new(Epilogue::default()).unwrap();
@@ -511,14 +523,25 @@ mod tests {
             }
             if rnn {
                 let want: Vec<(usize, i32)> = (0..n)
-                    .map(|k| (k, requantize(accs[k].wrapping_add(rows[k].bias), multiplier, shift)))
+                    .map(|k| {
+                        (
+                            k,
+                            requantize(accs[k].wrapping_add(rows[k].bias), multiplier, shift),
+                        )
+                    })
                     .collect();
                 assert_eq!(gates, want);
             } else {
-                let sums: Vec<u32> = (0..n).map(|k| accs[k].wrapping_add(rows[k].bias) as u32).collect();
+                let sums: Vec<u32> = (0..n)
+                    .map(|k| accs[k].wrapping_add(rows[k].bias) as u32)
+                    .collect();
                 let want: Vec<u128> = sums
                     .chunks(4)
-                    .map(|c| c.iter().enumerate().fold(0u128, |w, (i, &v)| w | (v as u128) << (32 * i)))
+                    .map(|c| {
+                        c.iter()
+                            .enumerate()
+                            .fold(0u128, |w, (i, &v)| w | (v as u128) << (32 * i))
+                    })
                     .collect();
                 assert_eq!(fc, want);
             }

@@ -6,30 +6,32 @@
 //! output vector, and after the last step h and c to the state vector. The unit runs
 //! while the next step's x pass streams, so only the last step pays for it.
 //!
-//! The arithmetic is a pipeline of 18 registered stages (P1..P18 below, each within a
+//! The arithmetic is a pipeline of 21 registered stages (P1..P21 below, each within a
 //! 5 ns budget: one adder or a table-index computation or a registered DSP product), one
 //! unit entering per cycle. Units enter in batches that end at a packed word: 16 units
 //! (one h word) for GRU, 4 units (one c word) for LSTM; after a batch the sequencer waits
-//! for the pipeline to drain (18 cycles) and then writes the word(s) as before, so the
+//! for the pipeline to drain (21 cycles) and then writes the word(s) as before, so the
 //! pipeline never stalls. GRU and LSTM share the stages:
 //!
 //! | stage | GRU                                  | LSTM                                    |
 //! |-------|--------------------------------------|-----------------------------------------|
-//! | P0    | gate / h / c RAM reads at the unit   | same                                    |
-//! | P1    | r, z sums; gx_n, gh_n; h byte        | i, f, g, o sums; c word                 |
-//! | P2    | table indices -> ROMs A (r), B (z)   | ROMs A (i), B (f), C (o), tanh A (g)    |
-//! | P3    | ROM outputs registered               | same                                    |
-//! | P4-P6 | multiplier 1: r * gh_n               | multipliers 1, 2: i * g, f * c          |
-//! | P7    | np = gx_n + r*gh_n                   | +-(i*g), +-(f*c)                        |
-//! | P8    | (np)                                 | c' = clamp(f*c + i*g)                   |
-//! | P9    | (np)                                 | rshift_round(c', 3); c' packed          |
-//! | P10   | tanh index -> tanh B (n)             | tanh index -> tanh B (tanh c')          |
-//! | P11   | tanh output registered               | same                                    |
-//! | P12   | d = (h << 8) - n                     | d = tanh(c')                            |
-//! | P13-15| multiplier 3: z * d                  | multiplier 3: o * d                     |
-//! | P16   | q = n + z*d                          | q = o*d                                 |
-//! | P17   | h' = q15_to_h(q)                     | same                                    |
-//! | P18   | h' packed                            | same                                    |
+//! | P0    | gate RAM reads at the unit           | same                                    |
+//! | P1    | gate RAM outputs registered; h / c   | same                                    |
+//! |       | RAM reads                            |                                         |
+//! | P2    | r, z sums; gx_n, gh_n; h byte        | i, f, g, o sums; c word                 |
+//! | P3    | table indices -> ROMs A (r), B (z)   | ROMs A (i), B (f), C (o), tanh A (g)    |
+//! | P4    | ROM outputs registered               | same                                    |
+//! | P5-P8 | multiplier 1: r * gh_n               | multipliers 1, 2: i * g, f * c          |
+//! | P9    | np = gx_n + r*gh_n                   | +-(i*g), +-(f*c)                        |
+//! | P10   | (np)                                 | c' = clamp(f*c + i*g)                   |
+//! | P11   | (np)                                 | rshift_round(c', 3); c' packed          |
+//! | P12   | tanh index -> tanh B (n)             | tanh index -> tanh B (tanh c')          |
+//! | P13   | tanh output registered               | same                                    |
+//! | P14   | d = (h << 8) - n                     | d = tanh(c')                            |
+//! | P15-18| multiplier 3: z * d                  | multiplier 3: o * d                     |
+//! | P19   | q = n + z*d                          | q = o*d                                 |
+//! | P20   | h' = q15_to_h(q)                     | same                                    |
+//! | P21   | h' packed                            | same                                    |
 //!
 //! This file is the unit's sequencer and pipeline; its datapath blocks sit beside it:
 //! - `gate_buffers.rs`: the gate values of both passes, read at the current unit;
@@ -59,9 +61,9 @@ use rust_hdl::prelude::*;
 pub const MAX_HIDDEN: usize = crew_spec::engine::MAX_HIDDEN;
 /// Address bits of the gate buffers.
 pub const GATE_ADDR_BITS: usize = 9;
-/// Pipeline stages after the entry (P1..P18): a batch drains this many cycles after its
+/// Pipeline stages after the entry (P1..P21): a batch drains this many cycles after its
 /// last unit entered.
-pub const CELL_PIPE_STAGES: usize = 18;
+pub const CELL_PIPE_STAGES: usize = 21;
 
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 pub enum CellState {
@@ -122,7 +124,7 @@ pub struct CellUnit {
     tables_a: ActivationTables,
     tables_b: ActivationTables,
     tables_c: ActivationTables,
-    // Table indices at P2 (sums a, b, c, d) and P10 (tanh B).
+    // Table indices at P3 (sums a, b, c, d) and P12 (tanh B).
     index_a: GateIndex,
     index_b: GateIndex,
     index_c: GateIndex,
@@ -142,41 +144,52 @@ pub struct CellUnit {
     hpack: DFF<Bits<128>>,
     cpack: DFF<Bits<128>>,
     /// Valid bit of each stage: bit k is stage P(k+1).
-    vpipe: DFF<Bits<18>>,
+    vpipe: DFF<Bits<21>>,
     /// Position of the next packed h (unit mod 16) and c (unit mod 4): units leave in order.
     h_pos: DFF<Bits<4>>,
     c_pos: DFF<Bits<2>>,
     /// state_addr + h words: DRAM address of the state's c part (registered, run constant).
     c_base: DFF<Bits<32>>,
-    // P1: byte / word position of the unit whose RAM reads arrive now.
-    p1_sel: DFF<Bits<4>>,
-    // P2: gate sums (a: r|i, b: z|f, c: gx_n|g, d: -|o), gh_n, old h byte, old c.
-    p2_sum_a: DFF<Bits<32>>,
-    p2_sum_b: DFF<Bits<32>>,
-    p2_sum_c: DFF<Bits<32>>,
-    p2_sum_d: DFF<Bits<32>>,
-    p2_ghn: DFF<Bits<32>>,
-    p2_h_old: DFF<Bits<8>>,
-    p2_c_old: DFF<Bits<32>>,
-    // P3: carried while the ROMs read (gx_n is 0 for LSTM: the base of P7's add).
-    p3_gxn: DFF<Bits<32>>,
+    // P1: the unit whose gate RAM reads arrive now (h / c RAM reads issued at it).
+    p1_unit: DFF<Bits<10>>,
+    // P2: gate RAM outputs registered (BRAM clock-to-out is 2.5 ns); byte / word
+    // position of the unit whose h / c RAM reads arrive now.
+    p2_x0: DFF<Bits<32>>,
+    p2_x1: DFF<Bits<32>>,
+    p2_x2: DFF<Bits<32>>,
+    p2_x3: DFF<Bits<32>>,
+    p2_h0: DFF<Bits<32>>,
+    p2_h1: DFF<Bits<32>>,
+    p2_h2: DFF<Bits<32>>,
+    p2_h3: DFF<Bits<32>>,
+    p2_sel: DFF<Bits<4>>,
+    // P3: gate sums (a: r|i, b: z|f, c: gx_n|g, d: -|o), gh_n, old h byte, old c.
+    p3_sum_a: DFF<Bits<32>>,
+    p3_sum_b: DFF<Bits<32>>,
+    p3_sum_c: DFF<Bits<32>>,
+    p3_sum_d: DFF<Bits<32>>,
     p3_ghn: DFF<Bits<32>>,
     p3_h_old: DFF<Bits<8>>,
     p3_c_old: DFF<Bits<32>>,
-    // P4: ROM outputs registered (BRAM clock-to-out is 2.5 ns).
-    p4_sig_a: DFF<Bits<16>>,
-    p4_sig_b: DFF<Bits<16>>,
-    p4_sig_c: DFF<Bits<16>>,
-    p4_tanh_a: DFF<Bits<32>>,
+    // P4: carried while the ROMs read (gx_n is 0 for LSTM: the base of P9's add).
     p4_gxn: DFF<Bits<32>>,
     p4_ghn: DFF<Bits<32>>,
     p4_h_old: DFF<Bits<8>>,
     p4_c_old: DFF<Bits<32>>,
-    // P5..P7: carried through multipliers 1 and 2; m3a = z (GRU) or o (LSTM).
+    // P5: ROM outputs registered (BRAM clock-to-out is 2.5 ns).
+    p5_sig_a: DFF<Bits<16>>,
+    p5_sig_b: DFF<Bits<16>>,
+    p5_sig_c: DFF<Bits<16>>,
+    p5_tanh_a: DFF<Bits<32>>,
     p5_gxn: DFF<Bits<32>>,
+    p5_ghn: DFF<Bits<32>>,
+    p5_h_old: DFF<Bits<8>>,
+    p5_c_old: DFF<Bits<32>>,
+    // P6..P9: carried through multipliers 1 and 2; m3a = z (GRU) or o (LSTM).
     p6_gxn: DFF<Bits<32>>,
     p7_gxn: DFF<Bits<32>>,
-    p5_m3a: DFF<Bits<16>>,
+    p8_gxn: DFF<Bits<32>>,
+    p9_gxn: DFF<Bits<32>>,
     p6_m3a: DFF<Bits<16>>,
     p7_m3a: DFF<Bits<16>>,
     p8_m3a: DFF<Bits<16>>,
@@ -185,7 +198,8 @@ pub struct CellUnit {
     p11_m3a: DFF<Bits<16>>,
     p12_m3a: DFF<Bits<16>>,
     p13_m3a: DFF<Bits<16>>,
-    p5_h_old: DFF<Bits<8>>,
+    p14_m3a: DFF<Bits<16>>,
+    p15_m3a: DFF<Bits<16>>,
     p6_h_old: DFF<Bits<8>>,
     p7_h_old: DFF<Bits<8>>,
     p8_h_old: DFF<Bits<8>>,
@@ -193,24 +207,27 @@ pub struct CellUnit {
     p10_h_old: DFF<Bits<8>>,
     p11_h_old: DFF<Bits<8>>,
     p12_h_old: DFF<Bits<8>>,
-    // P8: gx_n +- r*gh_n (GRU np) | +-(i*g) (LSTM); +-(f*c).
-    p8_x: DFF<Bits<32>>,
-    p8_p2: DFF<Bits<32>>,
-    // P9: np (GRU) | c' clamped (LSTM).
-    p9_v: DFF<Bits<32>>,
-    // P10: the tanh B operand: np | rshift_round(c', 3).
-    p10_tsum: DFF<Bits<32>>,
-    // P12: tanh B output registered.
-    p12_t: DFF<Bits<32>>,
-    // P13: multiplier 3's b operand and the base of P16's add.
-    p13_d: DFF<Bits<32>>,
-    p13_n: DFF<Bits<32>>,
-    p14_n: DFF<Bits<32>>,
+    p13_h_old: DFF<Bits<8>>,
+    p14_h_old: DFF<Bits<8>>,
+    // P10: gx_n +- r*gh_n (GRU np) | +-(i*g) (LSTM); +-(f*c).
+    p10_x: DFF<Bits<32>>,
+    p10_p2: DFF<Bits<32>>,
+    // P11: np (GRU) | c' clamped (LSTM).
+    p11_v: DFF<Bits<32>>,
+    // P12: the tanh B operand: np | rshift_round(c', 3).
+    p12_tsum: DFF<Bits<32>>,
+    // P14: tanh B output registered.
+    p14_t: DFF<Bits<32>>,
+    // P15: multiplier 3's b operand and the base of P19's add.
+    p15_d: DFF<Bits<32>>,
     p15_n: DFF<Bits<32>>,
     p16_n: DFF<Bits<32>>,
-    // P17: the Q.15 h before quantization; P18: the new int8 h.
-    p17_q: DFF<Bits<32>>,
-    p18_h: DFF<Bits<8>>,
+    p17_n: DFF<Bits<32>>,
+    p18_n: DFF<Bits<32>>,
+    p19_n: DFF<Bits<32>>,
+    // P20: the Q.15 h before quantization; P21: the new int8 h.
+    p20_q: DFF<Bits<32>>,
+    p21_h: DFF<Bits<8>>,
 
     entry: Signal<Local, Bit>,
     h2_masked: Signal<Local, Bits<32>>,
@@ -230,12 +247,13 @@ impl Logic for CellUnit {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, unit, last, out_ptr, hpack, cpack, vpipe, h_pos, c_pos, c_base,
-            p1_sel, p2_sum_a, p2_sum_b, p2_sum_c, p2_sum_d, p2_ghn, p2_h_old, p2_c_old, p3_gxn,
-            p3_ghn, p3_h_old, p3_c_old, p4_sig_a, p4_sig_b, p4_sig_c, p4_tanh_a, p4_gxn, p4_ghn,
-            p4_h_old, p4_c_old, p5_gxn, p6_gxn, p7_gxn, p5_m3a, p6_m3a, p7_m3a, p8_m3a, p9_m3a,
-            p10_m3a, p11_m3a, p12_m3a, p13_m3a, p5_h_old, p6_h_old, p7_h_old, p8_h_old, p9_h_old,
-            p10_h_old, p11_h_old, p12_h_old, p8_x, p8_p2, p9_v, p10_tsum, p12_t, p13_d, p13_n,
-            p14_n, p15_n, p16_n, p17_q, p18_h
+            p1_unit, p2_x0, p2_x1, p2_x2, p2_x3, p2_h0, p2_h1, p2_h2, p2_h3, p2_sel, p3_sum_a,
+            p3_sum_b, p3_sum_c, p3_sum_d, p3_ghn, p3_h_old, p3_c_old, p4_gxn, p4_ghn, p4_h_old,
+            p4_c_old, p5_sig_a, p5_sig_b, p5_sig_c, p5_tanh_a, p5_gxn, p5_ghn, p5_h_old, p5_c_old,
+            p6_gxn, p7_gxn, p8_gxn, p9_gxn, p9_m3a, p9_h_old, p19_n, p6_m3a, p7_m3a, p8_m3a,
+            p10_m3a, p11_m3a, p12_m3a, p13_m3a, p14_m3a, p15_m3a, p6_h_old, p7_h_old, p8_h_old,
+            p10_h_old, p11_h_old, p12_h_old, p13_h_old, p14_h_old, p10_x, p10_p2, p11_v, p12_tsum,
+            p14_t, p15_d, p15_n, p16_n, p17_n, p18_n, p20_q, p21_h
         );
         clock!(self, clock, gates, tables_a, tables_b, tables_c, mul1, mul2, mul3);
         // Gate buffers: written by the epilogue, read at the current unit.
@@ -245,75 +263,85 @@ impl Logic for CellUnit {
         self.gates.unit.next = self.gw_unit.val();
         self.gates.value.next = self.gw_value.val();
         self.gates.read_unit.next = bit_cast::<GATE_ADDR_BITS, 10>(self.unit.q.val());
-        self.h_rd_addr.next = self.unit.q.val().get_bits::<5>(4);
-        self.c_rd_addr.next = self.unit.q.val().get_bits::<7>(2);
+        self.h_rd_addr.next = self.p1_unit.q.val().get_bits::<5>(4);
+        self.c_rd_addr.next = self.p1_unit.q.val().get_bits::<7>(2);
         self.c_base.d.next =
             self.state_addr.val() + bit_cast::<32, 16>((self.hidden.val() + 15) >> 4);
 
         // ------------------------------------------------------------ pipeline
         // P0 -> P1: the unit at `unit` enters (RAM reads issued at its address).
-        self.p1_sel.d.next = self.unit.q.val().get_bits::<4>(0);
-        // P1 -> P2: gate sums straight after the gate RAM reads; the old h byte, c word.
+        self.p1_unit.d.next = self.unit.q.val();
+        // P1 -> P2: gate RAM outputs into registers; h / c RAM reads at the unit.
+        self.p2_x0.d.next = self.gates.x0.val();
+        self.p2_x1.d.next = self.gates.x1.val();
+        self.p2_x2.d.next = self.gates.x2.val();
+        self.p2_x3.d.next = self.gates.x3.val();
+        self.p2_h0.d.next = self.gates.h0.val();
+        self.p2_h1.d.next = self.gates.h1.val();
+        self.p2_h2.d.next = self.gates.h2.val();
+        self.p2_h3.d.next = self.gates.h3.val();
+        self.p2_sel.d.next = self.p1_unit.q.val().get_bits::<4>(0);
+        // P2 -> P3: gate sums from the registered gate values; the old h byte, c word.
         self.h2_masked.next = 0.into();
         if self.lstm.val() {
-            self.h2_masked.next = self.gates.h2.val();
+            self.h2_masked.next = self.p2_h2.q.val();
         }
-        self.p2_sum_a.d.next = self.gates.x0.val() + self.gates.h0.val();
-        self.p2_sum_b.d.next = self.gates.x1.val() + self.gates.h1.val();
-        self.p2_sum_c.d.next = self.gates.x2.val() + self.h2_masked.val();
-        self.p2_sum_d.d.next = self.gates.x3.val() + self.gates.h3.val();
-        self.p2_ghn.d.next = self.gates.h2.val();
-        self.p2_h_old.d.next = self
+        self.p3_sum_a.d.next = self.p2_x0.q.val() + self.p2_h0.q.val();
+        self.p3_sum_b.d.next = self.p2_x1.q.val() + self.p2_h1.q.val();
+        self.p3_sum_c.d.next = self.p2_x2.q.val() + self.h2_masked.val();
+        self.p3_sum_d.d.next = self.p2_x3.q.val() + self.p2_h3.q.val();
+        self.p3_ghn.d.next = self.p2_h2.q.val();
+        self.p3_h_old.d.next = self
             .h_rd_data
             .val()
-            .get_bits::<8>(self.p1_sel.q.val().index() * 8);
-        self.p2_c_old.d.next = self
+            .get_bits::<8>(self.p2_sel.q.val().index() * 8);
+        self.p3_c_old.d.next = self
             .c_rd_data
             .val()
-            .get_bits::<32>(self.p1_sel.q.val().get_bits::<2>(0).index() * 32);
-        // P2: table indices into the ROMs (read one edge later).
-        self.index_a.sum.next = self.p2_sum_a.q.val();
-        self.index_b.sum.next = self.p2_sum_b.q.val();
-        self.index_c.sum.next = self.p2_sum_c.q.val();
-        self.index_d.sum.next = self.p2_sum_d.q.val();
+            .get_bits::<32>(self.p2_sel.q.val().get_bits::<2>(0).index() * 32);
+        // P3: table indices into the ROMs (read one edge later).
+        self.index_a.sum.next = self.p3_sum_a.q.val();
+        self.index_b.sum.next = self.p3_sum_b.q.val();
+        self.index_c.sum.next = self.p3_sum_c.q.val();
+        self.index_d.sum.next = self.p3_sum_d.q.val();
         self.tables_a.sigmoid_index.next = self.index_a.index.val();
         self.tables_b.sigmoid_index.next = self.index_b.index.val();
         self.tables_a.tanh_index.next = self.index_c.index.val();
         self.tables_c.sigmoid_index.next = self.index_d.index.val();
         self.tables_c.tanh_index.next = 0.into();
-        self.p3_gxn.d.next = self.p2_sum_c.q.val();
+        self.p4_gxn.d.next = self.p3_sum_c.q.val();
         if self.lstm.val() {
-            self.p3_gxn.d.next = 0.into();
+            self.p4_gxn.d.next = 0.into();
         }
-        self.p3_ghn.d.next = self.p2_ghn.q.val();
-        self.p3_h_old.d.next = self.p2_h_old.q.val();
-        self.p3_c_old.d.next = self.p2_c_old.q.val();
-        // P3: ROM outputs into registers.
-        self.p4_sig_a.d.next = self.tables_a.sigmoid.val();
-        self.p4_sig_b.d.next = self.tables_b.sigmoid.val();
-        self.p4_sig_c.d.next = self.tables_c.sigmoid.val();
-        self.p4_tanh_a.d.next = self.tables_a.tanh.val();
-        self.p4_gxn.d.next = self.p3_gxn.q.val();
         self.p4_ghn.d.next = self.p3_ghn.q.val();
         self.p4_h_old.d.next = self.p3_h_old.q.val();
         self.p4_c_old.d.next = self.p3_c_old.q.val();
-        // P4: multiplier operands (results three edges later, at P7).
-        self.mul1.a.next = self.p4_sig_a.q.val();
-        if self.lstm.val() {
-            self.mul1.b.next = self.p4_tanh_a.q.val();
-        } else {
-            self.mul1.b.next = self.p4_ghn.q.val();
-        }
-        self.mul2.a.next = self.p4_sig_b.q.val();
-        self.mul2.b.next = self.p4_c_old.q.val();
-        self.p5_m3a.d.next = self.p4_sig_b.q.val();
-        if self.lstm.val() {
-            self.p5_m3a.d.next = self.p4_sig_c.q.val();
-        }
+        // P4: ROM outputs into registers.
+        self.p5_sig_a.d.next = self.tables_a.sigmoid.val();
+        self.p5_sig_b.d.next = self.tables_b.sigmoid.val();
+        self.p5_sig_c.d.next = self.tables_c.sigmoid.val();
+        self.p5_tanh_a.d.next = self.tables_a.tanh.val();
         self.p5_gxn.d.next = self.p4_gxn.q.val();
+        self.p5_ghn.d.next = self.p4_ghn.q.val();
+        self.p5_h_old.d.next = self.p4_h_old.q.val();
+        self.p5_c_old.d.next = self.p4_c_old.q.val();
+        // P5: multiplier operands (results four edges later, at P9).
+        self.mul1.a.next = self.p5_sig_a.q.val();
+        if self.lstm.val() {
+            self.mul1.b.next = self.p5_tanh_a.q.val();
+        } else {
+            self.mul1.b.next = self.p5_ghn.q.val();
+        }
+        self.mul2.a.next = self.p5_sig_b.q.val();
+        self.mul2.b.next = self.p5_c_old.q.val();
+        self.p6_m3a.d.next = self.p5_sig_b.q.val();
+        if self.lstm.val() {
+            self.p6_m3a.d.next = self.p5_sig_c.q.val();
+        }
         self.p6_gxn.d.next = self.p5_gxn.q.val();
         self.p7_gxn.d.next = self.p6_gxn.q.val();
-        self.p6_m3a.d.next = self.p5_m3a.q.val();
+        self.p8_gxn.d.next = self.p7_gxn.q.val();
+        self.p9_gxn.d.next = self.p8_gxn.q.val();
         self.p7_m3a.d.next = self.p6_m3a.q.val();
         self.p8_m3a.d.next = self.p7_m3a.q.val();
         self.p9_m3a.d.next = self.p8_m3a.q.val();
@@ -321,7 +349,8 @@ impl Logic for CellUnit {
         self.p11_m3a.d.next = self.p10_m3a.q.val();
         self.p12_m3a.d.next = self.p11_m3a.q.val();
         self.p13_m3a.d.next = self.p12_m3a.q.val();
-        self.p5_h_old.d.next = self.p4_h_old.q.val();
+        self.p14_m3a.d.next = self.p13_m3a.q.val();
+        self.p15_m3a.d.next = self.p14_m3a.q.val();
         self.p6_h_old.d.next = self.p5_h_old.q.val();
         self.p7_h_old.d.next = self.p6_h_old.q.val();
         self.p8_h_old.d.next = self.p7_h_old.q.val();
@@ -329,19 +358,21 @@ impl Logic for CellUnit {
         self.p10_h_old.d.next = self.p9_h_old.q.val();
         self.p11_h_old.d.next = self.p10_h_old.q.val();
         self.p12_h_old.d.next = self.p11_h_old.q.val();
-        // P7: signed products: gx_n + r*gh_n (GRU; gx_n = 0 for LSTM: i*g), f*c.
+        self.p13_h_old.d.next = self.p12_h_old.q.val();
+        self.p14_h_old.d.next = self.p13_h_old.q.val();
+        // P9: signed products: gx_n + r*gh_n (GRU; gx_n = 0 for LSTM: i*g), f*c.
         if self.mul1.neg.val() {
-            self.p8_x.d.next = self.p7_gxn.q.val() - self.mul1.res.val();
+            self.p10_x.d.next = self.p9_gxn.q.val() - self.mul1.res.val();
         } else {
-            self.p8_x.d.next = self.p7_gxn.q.val() + self.mul1.res.val();
+            self.p10_x.d.next = self.p9_gxn.q.val() + self.mul1.res.val();
         }
         if self.mul2.neg.val() {
-            self.p8_p2.d.next = 0 - self.mul2.res.val();
+            self.p10_p2.d.next = 0 - self.mul2.res.val();
         } else {
-            self.p8_p2.d.next = self.mul2.res.val();
+            self.p10_p2.d.next = self.mul2.res.val();
         }
-        // P8: LSTM c' = clamp(f*c + i*g) to the 25-bit c range; GRU np passes.
-        self.c_sum.next = self.p8_x.q.val() + self.p8_p2.q.val();
+        // P10: LSTM c' = clamp(f*c + i*g) to the 25-bit c range; GRU np passes.
+        self.c_sum.next = self.p10_x.q.val() + self.p10_p2.q.val();
         self.c_clamped.next = self.c_sum.val();
         if (self.c_sum.val().get_bits::<8>(24) != 0) & (self.c_sum.val().get_bits::<8>(24) != 0xFF)
         {
@@ -351,69 +382,70 @@ impl Logic for CellUnit {
                 self.c_clamped.next = 0x00FF_FFFF.into();
             }
         }
-        self.p9_v.d.next = self.p8_x.q.val();
+        self.p11_v.d.next = self.p10_x.q.val();
         if self.lstm.val() {
-            self.p9_v.d.next = self.c_clamped.val();
+            self.p11_v.d.next = self.c_clamped.val();
         }
-        // P9: LSTM rshift_round(c', 3) (Q.15 -> Q.12) for tanh; c' packed.
-        self.c_round.next = self.p9_v.q.val() + 4;
+        // P11: LSTM rshift_round(c', 3) (Q.15 -> Q.12) for tanh; c' packed.
+        self.c_round.next = self.p11_v.q.val() + 4;
         self.c_q12.next = self.c_round.val() >> 3;
         if self.c_round.val().get_bit(31) {
             self.c_q12.next = (self.c_round.val() >> 3) | 0xE000_0000_u64;
         }
-        self.p10_tsum.d.next = self.p9_v.q.val();
+        self.p12_tsum.d.next = self.p11_v.q.val();
         if self.lstm.val() {
-            self.p10_tsum.d.next = self.c_q12.val();
+            self.p12_tsum.d.next = self.c_q12.val();
         }
-        // P10: tanh B index; P11: its output registered.
-        self.index_t.sum.next = self.p10_tsum.q.val();
+        // P12: tanh B index; P13: its output registered.
+        self.index_t.sum.next = self.p12_tsum.q.val();
         self.tables_b.tanh_index.next = self.index_t.index.val();
-        self.p12_t.d.next = self.tables_b.tanh.val();
-        // P12: GRU d = (h << 8) - n, base n; LSTM d = tanh(c'), base 0.
-        self.h_ext.next = bit_cast::<32, 8>(self.p12_h_old.q.val());
-        if self.p12_h_old.q.val().get_bit(7) {
-            self.h_ext.next = bit_cast::<32, 8>(self.p12_h_old.q.val()) | 0xFFFF_FF00_u64;
+        self.p14_t.d.next = self.tables_b.tanh.val();
+        // P14: GRU d = (h << 8) - n, base n; LSTM d = tanh(c'), base 0.
+        self.h_ext.next = bit_cast::<32, 8>(self.p14_h_old.q.val());
+        if self.p14_h_old.q.val().get_bit(7) {
+            self.h_ext.next = bit_cast::<32, 8>(self.p14_h_old.q.val()) | 0xFFFF_FF00_u64;
         }
         if self.lstm.val() {
-            self.p13_d.d.next = self.p12_t.q.val();
-            self.p13_n.d.next = 0.into();
+            self.p15_d.d.next = self.p14_t.q.val();
+            self.p15_n.d.next = 0.into();
         } else {
-            self.p13_d.d.next = (self.h_ext.val() << 8) - self.p12_t.q.val();
-            self.p13_n.d.next = self.p12_t.q.val();
+            self.p15_d.d.next = (self.h_ext.val() << 8) - self.p14_t.q.val();
+            self.p15_n.d.next = self.p14_t.q.val();
         }
-        // P13: multiplier 3 (result at P16).
-        self.mul3.a.next = self.p13_m3a.q.val();
-        self.mul3.b.next = self.p13_d.q.val();
-        self.p14_n.d.next = self.p13_n.q.val();
-        self.p15_n.d.next = self.p14_n.q.val();
+        // P15: multiplier 3 (result at P19).
+        self.mul3.a.next = self.p15_m3a.q.val();
+        self.mul3.b.next = self.p15_d.q.val();
         self.p16_n.d.next = self.p15_n.q.val();
-        // P16: q = n + z*d (GRU) | o*tanh(c') (LSTM).
+        self.p17_n.d.next = self.p16_n.q.val();
+        self.p18_n.d.next = self.p17_n.q.val();
+        self.p19_n.d.next = self.p18_n.q.val();
+        // P19: q = n + z*d (GRU) | o*tanh(c') (LSTM).
         if self.mul3.neg.val() {
-            self.p17_q.d.next = self.p16_n.q.val() - self.mul3.res.val();
+            self.p20_q.d.next = self.p19_n.q.val() - self.mul3.res.val();
         } else {
-            self.p17_q.d.next = self.p16_n.q.val() + self.mul3.res.val();
+            self.p20_q.d.next = self.p19_n.q.val() + self.mul3.res.val();
         }
-        // P17: q15_to_h.
-        self.h_quant.q.next = self.p17_q.q.val();
-        self.p18_h.d.next = self.h_quant.h.val();
+        // P20: q15_to_h.
+        self.h_quant.q.next = self.p20_q.q.val();
+        self.p21_h.d.next = self.h_quant.h.val();
 
-        // P9 / P18: pack c' (LSTM) and h' into their words, in unit order.
-        if self.vpipe.q.val().get_bit(8) & self.lstm.val() {
+        // P11 / P21: pack c' (LSTM) and h' into their words, in unit order.
+        if self.vpipe.q.val().get_bit(10) & self.lstm.val() {
             self.c_pos.d.next = self.c_pos.q.val() + 1;
             self.cpack.d.next = self.cpack.q.val()
-                | (bit_cast::<128, 32>(self.p9_v.q.val())
+                | (bit_cast::<128, 32>(self.p11_v.q.val())
                     << (bit_cast::<7, 2>(self.c_pos.q.val()) << 5));
             if self.c_pos.q.val() == 0 {
-                self.cpack.d.next = bit_cast::<128, 32>(self.p9_v.q.val());
+                self.cpack.d.next = bit_cast::<128, 32>(self.p11_v.q.val());
             }
         }
-        if self.vpipe.q.val().get_bit(17) {
+        if self.vpipe.q.val().get_bit(20) {
             self.h_pos.d.next = self.h_pos.q.val() + 1;
             self.hpack.d.next = self.hpack.q.val()
-                | (bit_cast::<128, 8>(self.p18_h.q.val())
+                | (bit_cast::<128, 8>(self.p21_h.q.val())
                     << (bit_cast::<7, 4>(self.h_pos.q.val()) << 3));
             if self.h_pos.q.val() == 0 {
-                self.hpack.d.next = bit_cast::<128, 8>(self.p18_h.q.val());
+                self.hpack.d.next = bit_cast::<128, 8>(self.p21_h.q.val());
             }
         }
 
