@@ -2,6 +2,9 @@
 //! state (h, and c for LSTM layers), then per step the x vector and, per pass, the column
 //! records and the epilogue rows. A region is loaded when the previous one has been fully
 //! requested; a region outside DRAM is an `AddressOutOfRange` error (`addr_fail`).
+//!
+//! Loading a region takes two cycles (5 ns budget): the region's base and length are
+//! chosen and registered (`ld_base`, `ld_len`), then loaded and checked against DRAM.
 
 use crew_spec::image::DRAM_WORDS;
 use rust_hdl::prelude::*;
@@ -59,6 +62,12 @@ pub struct ReadIssuer {
     iss_left: DFF<Bits<32>>,
     iss_step: DFF<Bits<16>>,
     iss_x: DFF<Bits<32>>,
+    /// iss_step + 1 == steps, registered (iss_step changes once per step).
+    iss_last: DFF<Bit>,
+    // The chosen region, loaded (and checked) the cycle after.
+    ld_valid: DFF<Bit>,
+    ld_base: DFF<Bits<32>>,
+    ld_len: DFF<Bits<32>>,
     region_load: Signal<Local, Bit>,
     region_base: Signal<Local, Bits<32>>,
     region_len: Signal<Local, Bits<32>>,
@@ -97,6 +106,10 @@ impl Default for ReadIssuer {
             iss_left: Default::default(),
             iss_step: Default::default(),
             iss_x: Default::default(),
+            iss_last: Default::default(),
+            ld_valid: Default::default(),
+            ld_base: Default::default(),
+            ld_len: Default::default(),
             region_load: Default::default(),
             region_base: Default::default(),
             region_len: Default::default(),
@@ -109,7 +122,11 @@ impl Default for ReadIssuer {
 impl Logic for ReadIssuer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, iss, iss_addr, iss_left, iss_step, iss_x);
+        dff_setup!(
+            self, clock, iss, iss_addr, iss_left, iss_step, iss_x, iss_last, ld_valid, ld_base,
+            ld_len
+        );
+        self.iss_last.d.next = self.iss_step.q.val() + 1 == self.steps.val();
         if self.start.val() {
             self.iss.d.next = IssueState::Desc;
             self.iss_addr.d.next = self.desc_addr.val();
@@ -127,7 +144,7 @@ impl Logic for ReadIssuer {
         self.region_load.next = false;
         self.region_base.next = 0.into();
         self.region_len.next = 0.into();
-        if (self.iss_left.q.val() == 0) & self.running.val() {
+        if (self.iss_left.q.val() == 0) & self.running.val() & !self.ld_valid.q.val() {
             match self.iss.q.val() {
                 IssueState::Begin => {
                     self.region_load.next = true;
@@ -182,7 +199,7 @@ impl Logic for ReadIssuer {
                         self.iss_x.d.next = self.iss_x.q.val() + self.vw8_in.val();
                         self.region_base.next = self.iss_x.q.val() + self.vw8_in.val();
                         self.region_len.next = self.vw8_in.val();
-                        if self.iss_step.q.val() + 1 == self.steps.val() {
+                        if self.iss_last.q.val() {
                             self.iss.d.next = IssueState::End;
                             self.region_len.next = 0.into();
                         } else {
@@ -202,7 +219,7 @@ impl Logic for ReadIssuer {
                     self.iss_x.d.next = self.iss_x.q.val() + self.vw8_in.val();
                     self.region_base.next = self.iss_x.q.val() + self.vw8_in.val();
                     self.region_len.next = self.vw8_in.val();
-                    if self.iss_step.q.val() + 1 == self.steps.val() {
+                    if self.iss_last.q.val() {
                         self.iss.d.next = IssueState::End;
                         self.region_len.next = 0.into();
                     } else {
@@ -212,14 +229,18 @@ impl Logic for ReadIssuer {
                 _ => {}
             }
         }
-        self.region_end.next = self.region_base.val() + self.region_len.val();
+        // Region choice registered; loaded and checked against DRAM the cycle after.
+        self.ld_valid.d.next = self.region_load.val();
+        self.ld_base.d.next = self.region_base.val();
+        self.ld_len.d.next = self.region_len.val();
+        self.region_end.next = self.ld_base.q.val() + self.ld_len.q.val();
         self.addr_fail_v.next = false;
-        if self.region_load.val() {
-            self.iss_addr.d.next = self.region_base.val();
-            self.iss_left.d.next = self.region_len.val();
-            if (self.region_len.val() != 0)
-                & ((self.region_base.val() >= self.k_dram_words.val())
-                    | (self.region_len.val() > self.k_dram_words.val())
+        if self.ld_valid.q.val() {
+            self.iss_addr.d.next = self.ld_base.q.val();
+            self.iss_left.d.next = self.ld_len.q.val();
+            if (self.ld_len.q.val() != 0)
+                & ((self.ld_base.q.val() >= self.k_dram_words.val())
+                    | (self.ld_len.q.val() > self.k_dram_words.val())
                     | (self.region_end.val() > self.k_dram_words.val()))
             {
                 self.addr_fail_v.next = true;
@@ -235,6 +256,9 @@ impl Logic for ReadIssuer {
         if self.halt.val() {
             self.iss.d.next = IssueState::Idle;
             self.iss_left.d.next = 0.into();
+        }
+        if self.start.val() | self.decoded.val() | self.stop.val() | self.halt.val() {
+            self.ld_valid.d.next = false;
         }
         // Outputs once (see `datapath_port.rs`).
         self.addr_fail.next = self.addr_fail_v.val();
