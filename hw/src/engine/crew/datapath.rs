@@ -47,6 +47,9 @@ pub struct CrewDatapath<const L: usize, const ACC_BITS: usize> {
     hi: DFF<Bits<128>>,
     s1_valid: DFF<Bit>,
     s1_slot: DFF<Bits<16>>,
+    /// The lanes' S2 (accumulate) stage: valid, slot.
+    s2_valid: DFF<Bit>,
+    s2_slot: DFF<Bits<16>>,
 
     table_unit: TableUnit,
     // Record router helpers.
@@ -99,6 +102,8 @@ impl<const L: usize, const ACC_BITS: usize> Default for CrewDatapath<L, ACC_BITS
             hi: Default::default(),
             s1_valid: Default::default(),
             s1_slot: Default::default(),
+            s2_valid: Default::default(),
+            s2_slot: Default::default(),
             head: Signal::default(),
             hdr_u: Signal::default(),
             hdr_b: Signal::default(),
@@ -144,13 +149,17 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             lo,
             hi,
             s1_valid,
-            s1_slot
+            s1_slot,
+            s2_valid,
+            s2_slot
         );
         clock!(self, clock, table_unit, tab_fifo, idx_fifo);
         for l in 0..L {
             self.lanes[l].clock.next = self.clock.val();
         }
         self.s1_valid.d.next = false;
+        self.s2_valid.d.next = self.s1_valid.q.val();
+        self.s2_slot.d.next = self.s1_slot.q.val();
         self.busy_inc_v.next = false;
         self.adds_inc_v.next = 0.into();
         self.tab_fifo.clear.next = self.core.flush.val();
@@ -322,7 +331,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         self.emit.next = self.core.running.val()
             & (self.core.records.val() | self.core.epi_wait.val())
             & (self.gcol.q.val() < self.core.n_in.val())
-            & (self.table_unit.col.val() > self.gcol.q.val())
+            & (self.table_unit.ready_col.val() > self.gcol.q.val())
             & (self.need_words.val() <= bit_cast::<16, 2>(self.nw.q.val()))
             & !((self.core.n_out.val() <= self.k_lanes.val()) & self.s1_valid.q.val());
         self.consumed.next = 0.into();
@@ -395,11 +404,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         // ---------------------------------------------------------------- accumulators
         self.acc_v.next = 0.into();
         for l in 0..L {
-            self.lanes[l].acc_rd_addr.next = bit_cast::<ACC_BITS, 16>(self.gslot.q.val());
+            // The lanes read the accumulator in S1 and write it back in S2.
+            self.lanes[l].acc_rd_addr.next = bit_cast::<ACC_BITS, 16>(self.s1_slot.q.val());
             if self.core.epi_read.val() {
                 self.lanes[l].acc_rd_addr.next = bit_cast::<ACC_BITS, 16>(self.core.epi_slot.val());
             }
-            self.lanes[l].acc_wr_addr.next = bit_cast::<ACC_BITS, 16>(self.s1_slot.q.val());
+            self.lanes[l].acc_wr_addr.next = bit_cast::<ACC_BITS, 16>(self.s2_slot.q.val());
             self.lanes[l].acc_clear.next = false;
             if self.core.clear.val() {
                 self.lanes[l].acc_wr_addr.next =
@@ -415,7 +425,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             }
         }
         self.core.drained.next =
-            (self.gcol.q.val() == self.core.n_in.val()) & !self.s1_valid.q.val();
+            (self.gcol.q.val() == self.core.n_in.val()) & !self.s1_valid.q.val() & !self.s2_valid.q.val();
         // Outputs once (see `datapath_port.rs`).
         self.core.word_pop.next = self.word_pop_v.val();
         self.core.fail.next = self.fail_v.val();
