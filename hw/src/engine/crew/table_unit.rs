@@ -14,9 +14,11 @@
 //!   product-table write (outputs `pt_*`), written into the lanes' RAMs at the next edge.
 //!
 //! A column's last write thus lands [`TABLE_WRITE_LATENCY`] edges after its last T0
-//! cycle. `ready_col` (the column count the gather may use: `col` delayed by
-//! `TABLE_WRITE_LATENCY` edges, so a column's table read, sampled at the edge ending the
-//! cycle the gather starts it, comes after the edge of its last write) hides this; see `datapath.rs` for the margin on
+//! cycle. `ready_col` (the column count the gather may use: `col` delayed by 2
+//! edges) hides this: the gather registers `ready_col > gcol` (one more edge), emits a
+//! chunk the cycle after (one more), and reads the product table in its G stage the
+//! cycle after the emit, so a column whose last T0 cycle is c is read at the earliest at
+//! the edge ending cycle c + 5, after its last write at the edge ending c + 4; see `datapath.rs` for the margin on
 //! the other side (the gather's product-table reads of a buffer end before the table unit
 //! starts overwriting it).
 
@@ -56,8 +58,7 @@ pub struct TableUnit {
     pub col: Signal<Out, Bits<16>>,
     pub bits0: Signal<Out, Bits<4>>,
     pub bits1: Signal<Out, Bits<4>>,
-    /// Columns whose products are all in the lanes' RAMs, for the gather: `col` delayed
-    /// by 4 edges (see [`TABLE_WRITE_LATENCY`]).
+    /// Columns the gather may start: `col` delayed by 2 edges (see the module doc).
     pub ready_col: Signal<Out, Bits<16>>,
     /// Product-table write (broadcast to every lane), registered.
     pub pt_wr_en: Signal<Out, Bit>,
@@ -78,8 +79,6 @@ pub struct TableUnit {
     /// `tcol` delay line for `ready_col` (reset by a pass start).
     rc1: DFF<Bits<16>>,
     rc2: DFF<Bits<16>>,
-    rc3: DFF<Bits<16>>,
-    rc4: DFF<Bits<16>>,
     // T0 -> T1 registers: write enable, chunk, x, RAM word address, entry position, u.
     a_en: DFF<Bit>,
     a_chunk: DFF<Bits<32>>,
@@ -135,7 +134,7 @@ impl Logic for TableUnit {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, tu, tcol, tw, tsub, tu_u, tu_words, tb0, tb1, rc1, rc2, rc3, rc4, a_en,
+            self, clock, tu, tcol, tw, tsub, tu_u, tu_words, tb0, tb1, rc1, rc2, a_en,
             a_chunk, a_x, a_addr, a_base, a_u, b_en, b_addr, b_xmag, b_w0, b_w1, b_w2, b_w3,
             b_neg, b_mults, c_en, c_addr, c_p0, c_p1, c_p2, c_p3, c_neg, d_en, d_addr, d_bank0,
             d_bank1
@@ -218,13 +217,9 @@ impl Logic for TableUnit {
         // ready_col: tcol delayed (its d value is the column count after this edge).
         self.rc1.d.next = self.tcol.q.val();
         self.rc2.d.next = self.rc1.q.val();
-        self.rc3.d.next = self.rc2.q.val();
-        self.rc4.d.next = self.rc3.q.val();
         if self.pass_start.val() {
             self.rc1.d.next = 0.into();
             self.rc2.d.next = 0.into();
-            self.rc3.d.next = 0.into();
-            self.rc4.d.next = 0.into();
         }
 
         // ------------------------------------------------------------ T1: magnitudes
@@ -364,7 +359,7 @@ impl Logic for TableUnit {
         self.d_addr.d.next = self.c_addr.q.val();
 
         self.col.next = self.tcol.q.val();
-        self.ready_col.next = self.rc4.q.val();
+        self.ready_col.next = self.rc2.q.val();
         self.bits0.next = self.tb0.q.val();
         self.bits1.next = self.tb1.q.val();
         self.pt_wr_en.next = self.d_en.q.val();
