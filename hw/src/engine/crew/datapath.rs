@@ -37,6 +37,16 @@ pub struct CrewDatapath<const L: usize, const ACC_BITS: usize> {
     rec_left: DFF<Bits<32>>,
     rec_xwords: DFF<Bits<32>>,
     rec_consumed: DFF<Bits<32>>,
+    /// Index words of a record with index width b: ceil(n_out * b / 128), b = 0..=8,
+    /// registered from n_out (no multiply in the header check).
+    hx1: DFF<Bits<16>>,
+    hx2: DFF<Bits<16>>,
+    hx3: DFF<Bits<16>>,
+    hx4: DFF<Bits<16>>,
+    hx5: DFF<Bits<16>>,
+    hx6: DFF<Bits<16>>,
+    hx7: DFF<Bits<16>>,
+    hx8: DFF<Bits<16>>,
     // Unpacker and gather.
     gcol: DFF<Bits<16>>,
     gslot: DFF<Bits<16>>,
@@ -79,6 +89,9 @@ pub struct CrewDatapath<const L: usize, const ACC_BITS: usize> {
     hdr_t: Signal<Local, Bits<32>>,
     hdr_x: Signal<Local, Bits<32>>,
     col_end: Signal<Local, Bit>,
+    n32: Signal<Local, Bits<32>>,
+    hdr_tx: Signal<Local, Bits<32>>,
+    room: Signal<Local, Bits<32>>,
     // Gather helpers.
     gb: Signal<Local, Bits<4>>,
     gmask: Signal<Local, Bits<8>>,
@@ -121,6 +134,17 @@ impl<const L: usize, const ACC_BITS: usize> Default for CrewDatapath<L, ACC_BITS
             rec_left: Default::default(),
             rec_xwords: Default::default(),
             rec_consumed: Default::default(),
+            hx1: Default::default(),
+            hx2: Default::default(),
+            hx3: Default::default(),
+            hx4: Default::default(),
+            hx5: Default::default(),
+            hx6: Default::default(),
+            hx7: Default::default(),
+            hx8: Default::default(),
+            n32: Signal::default(),
+            hdr_tx: Signal::default(),
+            room: Signal::default(),
             table_unit: Default::default(),
             gcol: Default::default(),
             gslot: Default::default(),
@@ -189,6 +213,14 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             rec_left,
             rec_xwords,
             rec_consumed,
+            hx1,
+            hx2,
+            hx3,
+            hx4,
+            hx5,
+            hx6,
+            hx7,
+            hx8,
             gcol,
             gslot,
             gdone,
@@ -234,6 +266,21 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         self.hdr_b.next = 0.into();
         self.hdr_t.next = 0.into();
         self.hdr_x.next = 0.into();
+        // ceil(n_out * b / 128) for every b (n_out is fixed for the pass, long before its
+        // first record header arrives).
+        self.n32.next = bit_cast::<32, 16>(self.core.n_out.val());
+        self.hx1.d.next = bit_cast::<16, 32>((self.n32.val() + 127) >> 7);
+        self.hx2.d.next = bit_cast::<16, 32>(((self.n32.val() << 1) + 127) >> 7);
+        self.hx3.d.next =
+            bit_cast::<16, 32>(((self.n32.val() << 1) + self.n32.val() + 127) >> 7);
+        self.hx4.d.next = bit_cast::<16, 32>(((self.n32.val() << 2) + 127) >> 7);
+        self.hx5.d.next =
+            bit_cast::<16, 32>(((self.n32.val() << 2) + self.n32.val() + 127) >> 7);
+        self.hx6.d.next =
+            bit_cast::<16, 32>(((self.n32.val() << 2) + (self.n32.val() << 1) + 127) >> 7);
+        self.hx7.d.next =
+            bit_cast::<16, 32>(((self.n32.val() << 3) - self.n32.val() + 127) >> 7);
+        self.hx8.d.next = bit_cast::<16, 32>(((self.n32.val() << 3) + 127) >> 7);
         if self.core.records.val() & (self.rec.q.val() == RecordState::Header) {
             self.hdr_u.next = bit_cast::<9, 8>(self.head.val().get_bits::<8>(0)) + 1;
             self.hdr_b.next = self.head.val().get_bits::<8>(8);
@@ -241,9 +288,41 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             if self.core.wide.val() {
                 self.hdr_t.next = ((bit_cast::<32, 9>(self.hdr_u.val()) << 1) + 17) >> 4;
             }
-            self.hdr_x.next =
-                ((self.core.n_out.val() * bit_cast::<16, 8>(self.hdr_b.val())) + 127) >> 7;
+            // b > 8 fails the check, its hdr_x does not matter.
+            match self.hdr_b.val().get_bits::<4>(0).index() {
+                0 => {
+                    self.hdr_x.next = 0.into();
+                }
+                1 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx1.q.val());
+                }
+                2 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx2.q.val());
+                }
+                3 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx3.q.val());
+                }
+                4 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx4.q.val());
+                }
+                5 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx5.q.val());
+                }
+                6 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx6.q.val());
+                }
+                7 => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx7.q.val());
+                }
+                _ => {
+                    self.hdr_x.next = bit_cast::<32, 16>(self.hx8.q.val());
+                }
+            }
         }
+        // Record length vs the words left in the pass, without a carry chain behind the
+        // header decode: room is computed from registers in parallel.
+        self.hdr_tx.next = self.hdr_t.val() + self.hdr_x.val();
+        self.room.next = self.core.pass_words.val() - self.rec_consumed.q.val();
         self.tab_fifo.push.next = false;
         self.tab_fifo.data_in.next = self.head.val();
         self.idx_fifo.push.next = false;
@@ -254,8 +333,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
                     if self.core.word_valid.val() & !self.tab_fifo.count.val().get_bit(5) {
                         if (self.hdr_b.val() > 8)
                             | ((self.head.val().get_bits::<8>(0) >> self.hdr_b.val()) != 0)
-                            | (self.rec_consumed.q.val() + self.hdr_t.val() + self.hdr_x.val()
-                                > self.core.pass_words.val())
+                            | (self.rec_consumed.q.val() > self.core.pass_words.val())
+                            | (self.hdr_tx.val() > self.room.val())
                         {
                             self.fail_v.next = true;
                         } else {
@@ -264,7 +343,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
                             self.rec_left.d.next = self.hdr_t.val() - 1;
                             self.rec_xwords.d.next = self.hdr_x.val();
                             self.rec_consumed.d.next =
-                                self.rec_consumed.q.val() + self.hdr_t.val() + self.hdr_x.val();
+                                self.rec_consumed.q.val() + self.hdr_tx.val();
                             if self.hdr_t.val() != 1 {
                                 self.rec.d.next = RecordState::Table;
                             } else if self.hdr_x.val() != 0 {
