@@ -1,8 +1,11 @@
 //! One gather-add lane of the CREW engine: a double-buffered replica of the current
 //! column's product table (two banks so the table unit writes two RAM words per cycle)
-//! and the accumulators of the outputs this lane owns (o mod L == lane). Two-stage
-//! pipeline: S0 presents the product-table and accumulator read addresses, S1 adds the
-//! selected product into the accumulator and writes it back.
+//! and the accumulators of the outputs this lane owns (o mod L == lane). Three-stage
+//! pipeline: S0 presents the product-table read address; S1 registers the selected bank
+//! word (the RAMB18 read stays apart from the add) while the accumulator read address
+//! (the S1 slot) is presented; S2 sign-extends the selected half, adds the product into
+//! the accumulator and writes it back (accumulator read and write are one cycle apart, as
+//! before the S2 stage was added).
 //!
 //! Product-table layout (per buffer of 256 RAM words, buffer = address bit 8):
 //! - narrow (int8) entries: slot s = index + 2 (the byte position of the entry in the
@@ -30,9 +33,9 @@ pub struct GatherLane<const ACC_BITS: usize> {
     pub s0_valid: Signal<In, Bit>,
     pub s0_index: Signal<In, Bits<8>>,
     pub s0_buf: Signal<In, Bit>,
-    /// Accumulator read address (S0 slot, or the epilogue's row slot).
+    /// Accumulator read address (S1 slot, or the epilogue's row slot).
     pub acc_rd_addr: Signal<In, Bits<ACC_BITS>>,
-    /// Accumulator write address (the S1 slot, or the epilogue's slot being cleared).
+    /// Accumulator write address (the S2 slot, or the epilogue's slot being cleared).
     pub acc_wr_addr: Signal<In, Bits<ACC_BITS>>,
     /// Epilogue: write 0 at `acc_wr_addr` (the row was read out).
     pub acc_clear: Signal<In, Bit>,
@@ -43,6 +46,10 @@ pub struct GatherLane<const ACC_BITS: usize> {
     acc: RAM<Bits<32>, ACC_BITS>,
     /// S1 state: bit 0 valid, bit 1 bank, bit 2 half.
     s1: DFF<Bits<3>>,
+    /// S2 state: valid, half; the product-table word read in S0 (bank selected).
+    s2_valid: DFF<Bit>,
+    s2_half: DFF<Bit>,
+    s2_raw: DFF<Bits<32>>,
     slot: Signal<Local, Bits<9>>,
     word_addr: Signal<Local, Bits<9>>,
     sel: Signal<Local, Bits<3>>,
@@ -54,7 +61,7 @@ pub struct GatherLane<const ACC_BITS: usize> {
 impl<const ACC_BITS: usize> Logic for GatherLane<ACC_BITS> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, s1);
+        dff_setup!(self, clock, s1, s2_valid, s2_half, s2_raw);
         self.bank0.read_clock.next = self.clock.val();
         self.bank0.write_clock.next = self.clock.val();
         self.bank1.read_clock.next = self.clock.val();
@@ -94,19 +101,23 @@ impl<const ACC_BITS: usize> Logic for GatherLane<ACC_BITS> {
             self.s1.d.next = self.sel.val() | 1;
         }
         self.acc.read_address.next = self.acc_rd_addr.val();
-        // S1: select the product, sign-extend narrow products, accumulate.
+        // S1: select the bank word into the S2 register.
         self.raw.next = self.bank0.read_data.val();
         if self.s1.q.val().get_bit(1) {
             self.raw.next = self.bank1.read_data.val();
         }
+        self.s2_raw.d.next = self.raw.val();
+        self.s2_valid.d.next = self.s1.q.val().get_bit(0);
+        self.s2_half.d.next = self.s1.q.val().get_bit(2);
+        // S2: select the half, sign-extend narrow products, accumulate.
         self.half.next = 0.into();
         self.product.next = 0.into();
-        if self.s1.q.val().get_bit(0) {
-            self.half.next = bit_cast::<16, 32>(self.raw.val());
-            if self.s1.q.val().get_bit(2) {
-                self.half.next = self.raw.val().get_bits::<16>(16);
+        if self.s2_valid.q.val() {
+            self.half.next = bit_cast::<16, 32>(self.s2_raw.q.val());
+            if self.s2_half.q.val() {
+                self.half.next = self.s2_raw.q.val().get_bits::<16>(16);
             }
-            self.product.next = self.raw.val();
+            self.product.next = self.s2_raw.q.val();
             if !self.wide.val() {
                 self.product.next = bit_cast::<32, 16>(self.half.val());
                 if self.half.val().get_bit(15) {
@@ -117,7 +128,7 @@ impl<const ACC_BITS: usize> Logic for GatherLane<ACC_BITS> {
         self.acc_out.next = self.acc.read_data.val();
         self.acc.write_address.next = self.acc_wr_addr.val();
         self.acc.write_data.next = self.acc.read_data.val() + self.product.val();
-        self.acc.write_enable.next = self.s1.q.val().get_bit(0);
+        self.acc.write_enable.next = self.s2_valid.q.val();
         if self.acc_clear.val() {
             self.acc.write_data.next = 0.into();
             self.acc.write_enable.next = true;

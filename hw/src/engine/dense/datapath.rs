@@ -189,7 +189,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
         }
         self.core.acc.next = self.acc_v.val();
         self.core.mults_inc.next = self.mults_inc_v.val();
-        self.core.drained.next = !self.m1_valid.q.val();
+        // Drained once the last issue has left the lanes' pipelines (every issue uses lane 0).
+        self.core.drained.next = !self.m1_valid.q.val() & !self.lanes[0].busy.val();
     }
 }
 

@@ -1,12 +1,18 @@
 //! One multiply-accumulate lane of the dense int8 baseline engine (`datapath.rs`): an
-//! int8 x int8 multiplier (`MagnitudeProduct`, one DSP48 after synthesis) and the accumulators of the outputs
+//! int8 x int8 multiplier (one DSP48 after synthesis) and the accumulators of the outputs
 //! this lane owns (o mod M == lane), the same 32-bit wrapping accumulators as the CREW
-//! gather lanes. Two-stage pipeline: S0 multiplies and presents the accumulator read
-//! address; S1 adds the registered product into the accumulator and writes it back. A
-//! write in S1 to the slot S0 reads is forwarded, so back-to-back updates of one slot
-//! (layers with at most M outputs) need no stall.
+//! gather lanes. Pipeline (one multiply-add per cycle):
+//! - S0 (the datapath's issue cycle): x, w, slot -> `r1_*` registers (the operands leave
+//!   the read-FIFO word and byte select before any arithmetic);
+//! - M: the signed product as the low 16 bits of the unsigned 16 x 16 product of the
+//!   sign-extended operands (x * w fits int16, and a product mod 2^16 does not depend on
+//!   signedness), operands straight from registers into `r2_product` (DSP48E1 with
+//!   A/B and P registers, no magnitude/negate logic); the accumulator read address (the
+//!   M slot) is presented;
+//! - A: acc + sign-extended product is written back. A write in A to the slot M reads is
+//!   forwarded, so back-to-back updates of one slot (layers with at most M outputs) need
+//!   no stall.
 
-use crate::engine::common::magnitude::MagnitudeProduct;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -24,15 +30,25 @@ pub struct MacLane<const ACC_BITS: usize> {
     /// Epilogue: write 0 at `clear_addr` (the row was read out).
     pub acc_clear: Signal<In, Bit>,
     pub clear_addr: Signal<In, Bits<ACC_BITS>>,
+    /// Some multiply-add is still in this lane's pipeline (not yet written back).
+    pub busy: Signal<Out, Bit>,
     /// Accumulator read data (one cycle after the read address).
     pub acc_out: Signal<Out, Bits<32>>,
     acc: RAM<Bits<32>, ACC_BITS>,
-    mul: MagnitudeProduct,
-    s1_valid: DFF<Bit>,
-    s1_slot: DFF<Bits<ACC_BITS>>,
-    s1_product: DFF<Bits<32>>,
+    // S0 -> M: operands.
+    r1_valid: DFF<Bit>,
+    r1_slot: DFF<Bits<ACC_BITS>>,
+    r1_x: DFF<Bits<8>>,
+    r1_w: DFF<Bits<8>>,
+    // M -> A: product (low 16 bits are the signed product).
+    r2_valid: DFF<Bit>,
+    r2_slot: DFF<Bits<ACC_BITS>>,
+    r2_product: DFF<Bits<32>>,
     fwd: DFF<Bit>,
     fwd_value: DFF<Bits<32>>,
+    x16: Signal<Local, Bits<16>>,
+    w16: Signal<Local, Bits<16>>,
+    product: Signal<Local, Bits<32>>,
     base: Signal<Local, Bits<32>>,
     sum: Signal<Local, Bits<32>>,
 }
@@ -40,40 +56,58 @@ pub struct MacLane<const ACC_BITS: usize> {
 impl<const ACC_BITS: usize> Logic for MacLane<ACC_BITS> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, s1_valid, s1_slot, s1_product, fwd, fwd_value);
+        dff_setup!(
+            self, clock, r1_valid, r1_slot, r1_x, r1_w, r2_valid, r2_slot, r2_product, fwd,
+            fwd_value
+        );
         self.acc.read_clock.next = self.clock.val();
         self.acc.write_clock.next = self.clock.val();
-        // S0: signed 8 x 8 product (w sign-extended to 16 bits).
-        self.mul.x.next = self.s0_x.val();
-        self.mul.w.next = bit_cast::<16, 8>(self.s0_w.val());
-        if self.s0_w.val().get_bit(7) {
-            self.mul.w.next = bit_cast::<16, 8>(self.s0_w.val()) | 0xFF00;
+        // S0: register the operands.
+        self.r1_valid.d.next = self.s0_valid.val();
+        self.r1_slot.d.next = self.s0_slot.val();
+        self.r1_x.d.next = self.s0_x.val();
+        self.r1_w.d.next = self.s0_w.val();
+        // M: sign-extend (wiring) and multiply; the accumulator is read at the M slot.
+        self.x16.next = bit_cast::<16, 8>(self.r1_x.q.val());
+        if self.r1_x.q.val().get_bit(7) {
+            self.x16.next = bit_cast::<16, 8>(self.r1_x.q.val()) | 0xFF00;
         }
-        self.s1_valid.d.next = self.s0_valid.val();
-        self.s1_slot.d.next = self.s0_slot.val();
-        self.s1_product.d.next = self.mul.p.val();
-        self.acc.read_address.next = self.s0_slot.val();
+        self.w16.next = bit_cast::<16, 8>(self.r1_w.q.val());
+        if self.r1_w.q.val().get_bit(7) {
+            self.w16.next = bit_cast::<16, 8>(self.r1_w.q.val()) | 0xFF00;
+        }
+        self.r2_product.d.next = self.x16.val() * self.w16.val();
+        self.r2_valid.d.next = self.r1_valid.q.val();
+        self.r2_slot.d.next = self.r1_slot.q.val();
+        self.acc.read_address.next = self.r1_slot.q.val();
         if self.epi_rd.val() {
             self.acc.read_address.next = self.epi_addr.val();
         }
-        // S1: accumulate (forwarding the previous S1 write to the same slot).
+        // A: accumulate the sign-extended low half (forwarding the previous write to the
+        // same slot).
+        self.product.next = bit_cast::<32, 16>(bit_cast::<16, 32>(self.r2_product.q.val()));
+        if self.r2_product.q.val().get_bit(15) {
+            self.product.next =
+                bit_cast::<32, 16>(bit_cast::<16, 32>(self.r2_product.q.val())) | 0xFFFF_0000_u64;
+        }
         self.base.next = self.acc.read_data.val();
         if self.fwd.q.val() {
             self.base.next = self.fwd_value.q.val();
         }
-        self.sum.next = self.base.val() + self.s1_product.q.val();
-        self.fwd.d.next = self.s1_valid.q.val()
-            & self.s0_valid.val()
-            & (self.s1_slot.q.val() == self.s0_slot.val());
+        self.sum.next = self.base.val() + self.product.val();
+        self.fwd.d.next = self.r2_valid.q.val()
+            & self.r1_valid.q.val()
+            & (self.r2_slot.q.val() == self.r1_slot.q.val());
         self.fwd_value.d.next = self.sum.val();
         self.acc_out.next = self.acc.read_data.val();
-        self.acc.write_address.next = self.s1_slot.q.val();
+        self.acc.write_address.next = self.r2_slot.q.val();
         self.acc.write_data.next = self.sum.val();
-        self.acc.write_enable.next = self.s1_valid.q.val();
+        self.acc.write_enable.next = self.r2_valid.q.val();
         if self.acc_clear.val() {
             self.acc.write_address.next = self.clear_addr.val();
             self.acc.write_data.next = 0.into();
             self.acc.write_enable.next = true;
         }
+        self.busy.next = self.r1_valid.q.val() | self.r2_valid.q.val();
     }
 }
