@@ -9,6 +9,7 @@
 //!   side by side (E5), then their sum (E6);
 //! - E7: the right shift; E8: saturation to 24 bits and the sign, registered (E9) for the
 //!   cell unit's gate buffers.
+//!
 //! Together `numerics::requantize`: |acc + b| * M, round half up, shift, saturate, sign.
 //! Every stage fits about one adder or a few LUT levels (5 ns budget); the extra stages
 //! cost only latency, which the router's drain wait (`busy`) absorbs once per pass.

@@ -10,6 +10,7 @@
 //! - Q3: `q3_lo_r` = (lo + r) >> 15 and `q3_hi2` = 2 * hi (one add after the DSP's
 //!   clock-to-out);
 //! - Q4: `q4_res` = their sum, the rounded magnitude.
+//!
 //! `res` / `neg` are valid four edges after `a` / `b`; the signed result is
 //! `neg ? -res : res`, applied by the user together with its next add.
 
