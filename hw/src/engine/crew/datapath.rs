@@ -284,9 +284,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         if self.core.records.val() & (self.rec.q.val() == RecordState::Header) {
             self.hdr_u.next = bit_cast::<9, 8>(self.head.val().get_bits::<8>(0)) + 1;
             self.hdr_b.next = self.head.val().get_bits::<8>(8);
-            self.hdr_t.next = (bit_cast::<32, 9>(self.hdr_u.val()) + 17) >> 4;
+            // Table words (u + 17) >> 4, or (2u + 17) >> 4 for int16 entries, with
+            // u = byte + 1 folded into one carry chain.
+            self.hdr_t.next = (bit_cast::<32, 8>(self.head.val().get_bits::<8>(0)) + 18) >> 4;
             if self.core.wide.val() {
-                self.hdr_t.next = ((bit_cast::<32, 9>(self.hdr_u.val()) << 1) + 17) >> 4;
+                self.hdr_t.next =
+                    ((bit_cast::<32, 8>(self.head.val().get_bits::<8>(0)) << 1) + 19) >> 4;
             }
             // b > 8 fails the check, its hdr_x does not matter.
             match self.hdr_b.val().get_bits::<4>(0).index() {
@@ -321,7 +324,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         }
         // Record length vs the words left in the pass, without a carry chain behind the
         // header decode: room is computed from registers in parallel.
-        self.hdr_tx.next = self.hdr_t.val() + self.hdr_x.val();
+        // t <= 33 and x <= 4096: a 16-bit add.
+        self.hdr_tx.next = bit_cast::<32, 16>(
+            bit_cast::<16, 32>(self.hdr_t.val()) + bit_cast::<16, 32>(self.hdr_x.val()),
+        );
         self.room.next = self.core.pass_words.val() - self.rec_consumed.q.val();
         self.tab_fifo.push.next = false;
         self.tab_fifo.data_in.next = self.head.val();

@@ -37,6 +37,12 @@ pub struct DenseDatapath<const L: usize, const ACC_BITS: usize> {
     m_bit: DFF<Bits<8>>,
     m_obase: DFF<Bits<16>>,
     m_col_end: Signal<Local, Bit>,
+    /// This step is its column's last and its valid-output count, computed the cycle
+    /// before (for both outcomes of that cycle's issue) so that the lanes' valid bits
+    /// come from registers.
+    m_cend: DFF<Bit>,
+    m_nv: DFF<Bits<16>>,
+    m_left: Signal<Local, Bits<16>>,
     m_slot: DFF<Bits<16>>,
     m_issue: Signal<Local, Bit>,
     m1_valid: DFF<Bit>,
@@ -62,6 +68,9 @@ impl<const L: usize, const ACC_BITS: usize> Default for DenseDatapath<L, ACC_BIT
             m1_valid: Default::default(),
             m_issue: Signal::default(),
             m_col_end: Signal::default(),
+            m_cend: Default::default(),
+            m_nv: Default::default(),
+            m_left: Signal::default(),
             m_word_end: Signal::default(),
             m_nvalid: Signal::default(),
             col_end: Signal::default(),
@@ -79,7 +88,9 @@ impl<const L: usize, const ACC_BITS: usize> Default for DenseDatapath<L, ACC_BIT
 impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, primed, consumed, m_sub, m_bit, m_obase, m_slot, m1_valid);
+        dff_setup!(
+            self, clock, primed, consumed, m_sub, m_bit, m_obase, m_slot, m1_valid, m_cend, m_nv
+        );
         for l in 0..L {
             self.lanes[l].clock.next = self.clock.val();
         }
@@ -96,13 +107,17 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
         // MAC step shape: outputs m_obase .. m_obase + L of the current column use this
         // word's bytes at bit m_bit; the word ends after 16 / L steps or at the column's
         // last output.
-        self.m_col_end.next = bit_cast::<32, 16>(self.m_obase.q.val())
-            + bit_cast::<32, 16>(self.k_lanes.val())
-            >= bit_cast::<32, 16>(self.core.n_out.val());
+        self.m_col_end.next = self.m_cend.q.val();
         self.m_word_end.next = (self.m_sub.q.val() + 1 == self.k_subs.val()) | self.m_col_end.val();
-        self.m_nvalid.next = self.k_lanes.val();
-        if self.m_col_end.val() {
-            self.m_nvalid.next = self.core.n_out.val() - self.m_obase.q.val();
+        self.m_nvalid.next = self.m_nv.q.val();
+        // Next cycle's m_cend / m_nv: outputs left from m_obase (this cycle's, or after
+        // this cycle's issue: + L, or 0 after a column end).
+        self.m_left.next = self.core.n_out.val() - self.m_obase.q.val();
+        self.m_cend.d.next = bit_cast::<32, 16>(self.m_left.val())
+            <= bit_cast::<32, 16>(self.k_lanes.val());
+        self.m_nv.d.next = self.k_lanes.val();
+        if bit_cast::<32, 16>(self.m_left.val()) <= bit_cast::<32, 16>(self.k_lanes.val()) {
+            self.m_nv.d.next = self.m_left.val();
         }
         if self.core.records.val() {
             if !self.primed.q.val() {
@@ -122,10 +137,27 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
                         self.m_sub.d.next = 0.into();
                         self.m_bit.d.next = 0.into();
                     }
+                    // After this step: left - L outputs, or a new column (n_out).
+                    self.m_cend.d.next = bit_cast::<32, 16>(self.m_left.val())
+                        <= (bit_cast::<32, 16>(self.k_lanes.val()) << 1);
+                    self.m_nv.d.next = self.k_lanes.val();
+                    if bit_cast::<32, 16>(self.m_left.val())
+                        <= (bit_cast::<32, 16>(self.k_lanes.val()) << 1)
+                    {
+                        self.m_nv.d.next = self.m_left.val() - self.k_lanes.val();
+                    }
                     if self.m_col_end.val() {
                         self.m_obase.d.next = 0.into();
                         self.m_slot.d.next = 0.into();
                         self.col_end.next = true;
+                        self.m_cend.d.next = bit_cast::<32, 16>(self.core.n_out.val())
+                            <= bit_cast::<32, 16>(self.k_lanes.val());
+                        self.m_nv.d.next = self.k_lanes.val();
+                        if bit_cast::<32, 16>(self.core.n_out.val())
+                            <= bit_cast::<32, 16>(self.k_lanes.val())
+                        {
+                            self.m_nv.d.next = self.core.n_out.val();
+                        }
                     }
                 }
             }
