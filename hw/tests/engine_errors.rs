@@ -109,6 +109,15 @@ fn corrupt_records_and_wrong_record_sizes_are_bad_records<T: EngineUnderTest>() 
         run_error::<T>(&img2, request(img.desc_addr, 1)),
         ErrorCode::BadRecord as u8
     );
+    // records_words one smaller: the last record overruns its pass (the CREW router's
+    // record-length check, one cycle behind the header).
+    d.passes[0].records_words -= 2;
+    let mut img3 = img.clone();
+    img3.words[..LAYER_DESC_WORDS].copy_from_slice(&d.to_words());
+    assert_eq!(
+        run_error::<T>(&img3, request(img.desc_addr, 1)),
+        ErrorCode::BadRecord as u8
+    );
 }
 
 fn addresses_past_dram_are_rejected<T: EngineUnderTest>() {

@@ -37,6 +37,15 @@ pub struct CrewDatapath<const L: usize, const ACC_BITS: usize> {
     rec_left: DFF<Bits<32>>,
     rec_xwords: DFF<Bits<32>>,
     rec_consumed: DFF<Bits<32>>,
+    /// The record-length check of the header accepted last cycle (its length t + x and
+    /// the words then left in the pass), one cycle behind the header: the 16-bit add and
+    /// 32-bit compare behind the header decode would not fit the cycle that routes it. A
+    /// record that overruns its pass fails one cycle after its header was taken; the
+    /// core is still routing records then (its pass cannot have ended: the overrun
+    /// leaves `consumed` past the pass's words), and the failure stops the run.
+    len_chk: DFF<Bit>,
+    len_tx: DFF<Bits<16>>,
+    len_room: DFF<Bits<32>>,
     /// Index words of a record with index width b: ceil(n_out * b / 128), b = 0..=8,
     /// registered from n_out (no multiply in the header check).
     hx1: DFF<Bits<16>>,
@@ -134,6 +143,9 @@ impl<const L: usize, const ACC_BITS: usize> Default for CrewDatapath<L, ACC_BITS
             rec_left: Default::default(),
             rec_xwords: Default::default(),
             rec_consumed: Default::default(),
+            len_chk: Default::default(),
+            len_tx: Default::default(),
+            len_room: Default::default(),
             hx1: Default::default(),
             hx2: Default::default(),
             hx3: Default::default(),
@@ -213,6 +225,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             rec_left,
             rec_xwords,
             rec_consumed,
+            len_chk,
+            len_tx,
+            len_room,
             hx1,
             hx2,
             hx3,
@@ -271,15 +286,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         self.n32.next = bit_cast::<32, 16>(self.core.n_out.val());
         self.hx1.d.next = bit_cast::<16, 32>((self.n32.val() + 127) >> 7);
         self.hx2.d.next = bit_cast::<16, 32>(((self.n32.val() << 1) + 127) >> 7);
-        self.hx3.d.next =
-            bit_cast::<16, 32>(((self.n32.val() << 1) + self.n32.val() + 127) >> 7);
+        self.hx3.d.next = bit_cast::<16, 32>(((self.n32.val() << 1) + self.n32.val() + 127) >> 7);
         self.hx4.d.next = bit_cast::<16, 32>(((self.n32.val() << 2) + 127) >> 7);
-        self.hx5.d.next =
-            bit_cast::<16, 32>(((self.n32.val() << 2) + self.n32.val() + 127) >> 7);
+        self.hx5.d.next = bit_cast::<16, 32>(((self.n32.val() << 2) + self.n32.val() + 127) >> 7);
         self.hx6.d.next =
             bit_cast::<16, 32>(((self.n32.val() << 2) + (self.n32.val() << 1) + 127) >> 7);
-        self.hx7.d.next =
-            bit_cast::<16, 32>(((self.n32.val() << 3) - self.n32.val() + 127) >> 7);
+        self.hx7.d.next = bit_cast::<16, 32>(((self.n32.val() << 3) - self.n32.val() + 127) >> 7);
         self.hx8.d.next = bit_cast::<16, 32>(((self.n32.val() << 3) + 127) >> 7);
         if self.core.records.val() & (self.rec.q.val() == RecordState::Header) {
             self.hdr_u.next = bit_cast::<9, 8>(self.head.val().get_bits::<8>(0)) + 1;
@@ -333,6 +345,13 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         self.tab_fifo.data_in.next = self.head.val();
         self.idx_fifo.push.next = false;
         self.idx_fifo.data_in.next = self.head.val();
+        self.len_chk.d.next = false;
+        if self.core.records.val()
+            & self.len_chk.q.val()
+            & (bit_cast::<32, 16>(self.len_tx.q.val()) > self.len_room.q.val())
+        {
+            self.fail_v.next = true;
+        }
         if self.core.records.val() {
             match self.rec.q.val() {
                 RecordState::Header => {
@@ -340,10 +359,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
                         if (self.hdr_b.val() > 8)
                             | ((self.head.val().get_bits::<8>(0) >> self.hdr_b.val()) != 0)
                             | (self.rec_consumed.q.val() > self.core.pass_words.val())
-                            | (self.hdr_tx.val() > self.room.val())
                         {
                             self.fail_v.next = true;
                         } else {
+                            self.len_chk.d.next = true;
+                            self.len_tx.d.next = bit_cast::<16, 32>(self.hdr_tx.val());
+                            self.len_room.d.next = self.room.val();
                             self.word_pop_v.next = true;
                             self.tab_fifo.push.next = true;
                             self.rec_left.d.next = self.hdr_t.val() - 1;
@@ -436,16 +457,13 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         }
         self.g_nlast.d.next = self.nlast.val();
         self.g_small.d.next = self.core.n_out.val() <= self.k_lanes.val();
-        self.g_lbits0.d.next = bit_cast::<9, 32>(
-            self.nlast.val() * bit_cast::<16, 4>(self.table_unit.bits0.val()),
-        );
-        self.g_lbits1.d.next = bit_cast::<9, 32>(
-            self.nlast.val() * bit_cast::<16, 4>(self.table_unit.bits1.val()),
-        );
+        self.g_lbits0.d.next =
+            bit_cast::<9, 32>(self.nlast.val() * bit_cast::<16, 4>(self.table_unit.bits0.val()));
+        self.g_lbits1.d.next =
+            bit_cast::<9, 32>(self.nlast.val() * bit_cast::<16, 4>(self.table_unit.bits1.val()));
         self.last_chunk.next = self.g_last.q.val();
         self.n_valid.next = self.k_lanes.val();
-        self.fbits.next =
-            bit_cast::<9, 32>(self.k_lanes.val() * bit_cast::<16, 4>(self.gb.val()));
+        self.fbits.next = bit_cast::<9, 32>(self.k_lanes.val() * bit_cast::<16, 4>(self.gb.val()));
         self.cbits.next = self.fbits.val();
         if self.last_chunk.val() {
             self.n_valid.next = self.g_nlast.q.val();
@@ -507,12 +525,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         self.g_colok.d.next = self.ok_stay.val();
         // G stage registers: the window shifted to the chunk's offset (the 128:1 barrel
         // shift before the register, the per-lane l * b select after it).
-        self.window.next = bit_cast::<256, 128>(self.lo.q.val())
-            | (bit_cast::<256, 128>(self.hi.q.val()) << 128);
-        self.x_sh.d.next = self
-            .window
-            .val()
-            .get_bits::<128>(self.goff.q.val().index());
+        self.window.next =
+            bit_cast::<256, 128>(self.lo.q.val()) | (bit_cast::<256, 128>(self.hi.q.val()) << 128);
+        self.x_sh.d.next = self.window.val().get_bits::<128>(self.goff.q.val().index());
         self.x_gb.d.next = self.gb.val();
         self.x_buf.d.next = self.gcol.q.val().get_bit(0);
         self.x_nvalid.d.next = 0.into();
@@ -613,11 +628,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
                 self.acc_v.next = self.lanes[l].acc_out.val();
             }
         }
-        self.core.drained.next =
-            (self.gcol.q.val() == self.core.n_in.val())
-                & !self.gv.q.val()
-                & !self.s1_valid.q.val()
-                & !self.s2_valid.q.val();
+        self.core.drained.next = (self.gcol.q.val() == self.core.n_in.val())
+            & !self.gv.q.val()
+            & !self.s1_valid.q.val()
+            & !self.s2_valid.q.val();
         // Outputs once (see `datapath_port.rs`).
         self.core.word_pop.next = self.word_pop_v.val();
         self.core.fail.next = self.fail_v.val();

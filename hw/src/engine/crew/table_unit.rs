@@ -134,10 +134,9 @@ impl Logic for TableUnit {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, tu, tcol, tw, tsub, tu_u, tu_words, tb0, tb1, rc1, rc2, a_en,
-            a_chunk, a_x, a_addr, a_base, a_u, b_en, b_addr, b_xmag, b_w0, b_w1, b_w2, b_w3,
-            b_neg, b_mults, c_en, c_addr, c_p0, c_p1, c_p2, c_p3, c_neg, d_en, d_addr, d_bank0,
-            d_bank1
+            self, clock, tu, tcol, tw, tsub, tu_u, tu_words, tb0, tb1, rc1, rc2, a_en, a_chunk,
+            a_x, a_addr, a_base, a_u, b_en, b_addr, b_xmag, b_w0, b_w1, b_w2, b_w3, b_neg, b_mults,
+            c_en, c_addr, c_p0, c_p1, c_p2, c_p3, c_neg, d_en, d_addr, d_bank0, d_bank1
         );
         self.fifo_pop_v.next = false;
         // ------------------------------------------------------------ T0: sequencing
@@ -153,8 +152,8 @@ impl Logic for TableUnit {
                 bit_cast::<6, 10>(((bit_cast::<10, 9>(self.t_u.val()) << 1) + 17) >> 4);
         }
         // Entry position of the chunk's first byte (int8) / halfword (int16).
-        self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 4)
-            + (bit_cast::<10, 2>(self.tsub.q.val()) << 2);
+        self.t_base.next =
+            (bit_cast::<10, 6>(self.tw.q.val()) << 4) + (bit_cast::<10, 2>(self.tsub.q.val()) << 2);
         if self.wide.val() {
             self.t_base.next = (bit_cast::<10, 6>(self.tw.q.val()) << 3)
                 + (bit_cast::<10, 2>(self.tsub.q.val()) << 1);
@@ -249,20 +248,17 @@ impl Logic for TableUnit {
             }
             self.e2.next = bit_cast::<16, 8>(self.a_chunk.q.val().get_bits::<8>(16));
             if self.a_chunk.q.val().get_bit(23) {
-                self.e2.next =
-                    bit_cast::<16, 8>(self.a_chunk.q.val().get_bits::<8>(16)) | 0xFF00;
+                self.e2.next = bit_cast::<16, 8>(self.a_chunk.q.val().get_bits::<8>(16)) | 0xFF00;
             }
             self.e3.next = bit_cast::<16, 8>(self.a_chunk.q.val().get_bits::<8>(24));
             if self.a_chunk.q.val().get_bit(31) {
-                self.e3.next =
-                    bit_cast::<16, 8>(self.a_chunk.q.val().get_bits::<8>(24)) | 0xFF00;
+                self.e3.next = bit_cast::<16, 8>(self.a_chunk.q.val().get_bits::<8>(24)) | 0xFF00;
             }
             // Entry bytes sit at positions 2..u+2 of the table part.
             if (self.a_base.q.val() >= 2) & (self.a_base.q.val() < self.a_u.q.val() + 2) {
                 self.t_valid.next = 1.into();
             }
-            if (self.a_base.q.val() + 1 >= 2) & (self.a_base.q.val() + 1 < self.a_u.q.val() + 2)
-            {
+            if (self.a_base.q.val() + 1 >= 2) & (self.a_base.q.val() + 1 < self.a_u.q.val() + 2) {
                 self.t_valid.next = self.t_valid.val() | 2;
             }
             if self.a_base.q.val() + 2 < self.a_u.q.val() + 2 {

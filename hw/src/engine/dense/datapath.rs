@@ -113,8 +113,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
         // Next cycle's m_cend / m_nv: outputs left from m_obase (this cycle's, or after
         // this cycle's issue: + L, or 0 after a column end).
         self.m_left.next = self.core.n_out.val() - self.m_obase.q.val();
-        self.m_cend.d.next = bit_cast::<32, 16>(self.m_left.val())
-            <= bit_cast::<32, 16>(self.k_lanes.val());
+        self.m_cend.d.next =
+            bit_cast::<32, 16>(self.m_left.val()) <= bit_cast::<32, 16>(self.k_lanes.val());
         self.m_nv.d.next = self.k_lanes.val();
         if bit_cast::<32, 16>(self.m_left.val()) <= bit_cast::<32, 16>(self.k_lanes.val()) {
             self.m_nv.d.next = self.m_left.val();
