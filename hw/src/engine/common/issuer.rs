@@ -241,20 +241,21 @@ impl Logic for ReadIssuer {
         self.fail_q.d.next = false;
         if self.ld_valid.q.val() {
             self.iss_addr.d.next = self.ld_base.q.val();
+            self.iss_left.d.next = self.ld_len.q.val();
             if (self.ld_len.q.val() != 0)
                 & ((self.ld_base.q.val() >= self.k_dram_words.val())
                     | (self.ld_len.q.val() > self.k_dram_words.val())
                     | (self.region_end.val() > self.k_dram_words.val()))
             {
-                // Not loaded: nothing of it is read; the core halts on `addr_fail`.
+                // Nothing of it is read (`read_pending` is held off while `fail_q`); the
+                // core halts on `addr_fail` in that cycle, which drops the region.
                 self.fail_q.d.next = true;
-            } else {
-                self.iss_left.d.next = self.ld_len.q.val();
             }
         }
         self.addr_fail_v.next = self.fail_q.q.val();
-        self.read_pending.next =
-            (self.desc_phase.val() | self.running.val()) & (self.iss_left.q.val() != 0);
+        self.read_pending.next = (self.desc_phase.val() | self.running.val())
+            & (self.iss_left.q.val() != 0)
+            & !self.fail_q.q.val();
         self.read_addr.next = self.iss_addr.q.val();
         if self.read.val() {
             self.iss_addr.d.next = self.iss_addr.q.val() + 1;
