@@ -94,6 +94,11 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     e_slot: DFF<Bits<16>>,
     e_gate: DFF<Bits<2>>,
     e_unit: DFF<Bits<10>>,
+    // The descriptor check's verdict, registered: hdr / pd0 / pd1 are final the cycle
+    // the router goes idle (main still in Desc), so the Check state reads it from here
+    // (keeps the check's compares out of the error path; no extra cycle).
+    chk_bad: DFF<Bit>,
+    chk_large: DFF<Bit>,
 
     running: Signal<Local, Bit>,
     rt_pop: Signal<Local, Bit>,
@@ -114,9 +119,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, pd0, pd1, rnn,
-            lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step, rt_pass, e_lane, e_slot,
-            e_gate, e_unit
+            self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, chk_bad,
+            chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
+            rt_pass, e_lane, e_slot, e_gate, e_unit
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
@@ -168,6 +173,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.check.magic_ok.next = self.magic_ok.q.val();
         self.check.pd0.next = self.pd0.q.val();
         self.check.pd1.next = self.pd1.q.val();
+        self.chk_bad.d.next = self.check.bad.val();
+        self.chk_large.d.next = self.check.too_large.val();
         match self.main.q.val() {
             MainState::Idle => {
                 if self.run.start.val() {
@@ -205,10 +212,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 self.nout0.d.next = self.pd0.q.val().get_bits::<16>(80);
                 self.nout1.d.next = self.pd1.q.val().get_bits::<16>(80);
                 self.main.d.next = MainState::Run;
-                if self.check.bad.val() {
+                if self.chk_bad.q.val() {
                     self.fail.next = true;
                     self.fail_code.next = self.k_err_desc.val();
-                } else if self.check.too_large.val() {
+                } else if self.chk_large.q.val() {
                     self.fail.next = true;
                     self.fail_code.next = self.k_err_shape.val();
                 }

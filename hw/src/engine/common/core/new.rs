@@ -60,6 +60,8 @@ impl<const L: usize, const ACC_BITS: usize> EngineCore<L, ACC_BITS> {
             e_slot: Default::default(),
             e_gate: Default::default(),
             e_unit: Default::default(),
+            chk_bad: Default::default(),
+            chk_large: Default::default(),
             running: Signal::default(),
             rt_pop: Signal::default(),
             fail: Signal::default(),
