@@ -99,15 +99,17 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     // (keeps the check's compares out of the error path; no extra cycle).
     chk_bad: DFF<Bit>,
     chk_large: DFF<Bit>,
+    // Vector sizes in words (h int8, c int32, x int8), registered from the header the
+    // same way (valid with hid / nin0; keeps their adds out of the router's compares).
+    vw8_h: DFF<Bits<32>>,
+    vw32_h: DFF<Bits<32>>,
+    vw8_in: DFF<Bits<32>>,
 
     running: Signal<Local, Bit>,
     rt_pop: Signal<Local, Bit>,
     fail: Signal<Local, Bit>,
     fail_code: Signal<Local, Bits<8>>,
     flush: Signal<Local, Bit>,
-    vw8_h: Signal<Local, Bits<32>>,
-    vw32_h: Signal<Local, Bits<32>>,
-    vw8_in: Signal<Local, Bits<32>>,
     cur_nin: Signal<Local, Bits<16>>,
     cur_nout: Signal<Local, Bits<16>>,
     cur_words: Signal<Local, Bits<32>>,
@@ -121,16 +123,17 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         dff_setup!(
             self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, chk_bad,
             chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
-            rt_pass, e_lane, e_slot, e_gate, e_unit
+            rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
 
         // ---------------------------------------------------------------- shared values
         self.running.next = self.main.q.val() == MainState::Run;
-        self.vw8_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 15) >> 4;
-        self.vw32_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 3) >> 2;
-        self.vw8_in.next = (bit_cast::<32, 16>(self.nin0.q.val()) + 15) >> 4;
+        // hid = hdr[47:32], nin0 = hdr[31:16] from the Check state on.
+        self.vw8_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 15) >> 4;
+        self.vw32_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 3) >> 2;
+        self.vw8_in.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(16)) + 15) >> 4;
         if self.rt_pass.q.val() {
             self.cur_nin.next = self.hid.q.val();
             self.cur_nout.next = self.nout1.q.val();
@@ -266,9 +269,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.issuer.steps.next = self.r_steps.q.val();
         self.issuer.pd0.next = self.pd0.q.val();
         self.issuer.pd1.next = self.pd1.q.val();
-        self.issuer.vw8_h.next = self.vw8_h.val();
-        self.issuer.vw32_h.next = self.vw32_h.val();
-        self.issuer.vw8_in.next = self.vw8_in.val();
+        self.issuer.vw8_h.next = self.vw8_h.q.val();
+        self.issuer.vw32_h.next = self.vw32_h.q.val();
+        self.issuer.vw8_in.next = self.vw8_in.q.val();
         self.issuer.read.next = self.arbiter.read.val();
         if self.issuer.addr_fail.val() {
             self.fail.next = true;
@@ -333,7 +336,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.h_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_h.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_h.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         if self.lstm.q.val() {
                             self.rt.d.next = RouteState::StateC;
@@ -348,7 +351,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.c_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw32_h.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw32_h.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::X;
                     }
@@ -359,7 +362,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.x_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_in.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_in.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::Records;
                         self.rt_pass.d.next = false;
