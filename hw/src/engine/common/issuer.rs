@@ -68,6 +68,9 @@ pub struct ReadIssuer {
     ld_valid: DFF<Bit>,
     ld_base: DFF<Bits<32>>,
     ld_len: DFF<Bits<32>>,
+    /// The loaded region is outside DRAM: `addr_fail` one cycle later, from a register
+    /// (the check's add and compares stay out of the core's error path).
+    fail_q: DFF<Bit>,
     region_load: Signal<Local, Bit>,
     region_base: Signal<Local, Bits<32>>,
     region_len: Signal<Local, Bits<32>>,
@@ -110,6 +113,7 @@ impl Default for ReadIssuer {
             ld_valid: Default::default(),
             ld_base: Default::default(),
             ld_len: Default::default(),
+            fail_q: Default::default(),
             region_load: Default::default(),
             region_base: Default::default(),
             region_len: Default::default(),
@@ -124,7 +128,7 @@ impl Logic for ReadIssuer {
     fn update(&mut self) {
         dff_setup!(
             self, clock, iss, iss_addr, iss_left, iss_step, iss_x, iss_last, ld_valid, ld_base,
-            ld_len
+            ld_len, fail_q
         );
         self.iss_last.d.next = self.iss_step.q.val() + 1 == self.steps.val();
         if self.start.val() {
@@ -234,7 +238,7 @@ impl Logic for ReadIssuer {
         self.ld_base.d.next = self.region_base.val();
         self.ld_len.d.next = self.region_len.val();
         self.region_end.next = self.ld_base.q.val() + self.ld_len.q.val();
-        self.addr_fail_v.next = false;
+        self.fail_q.d.next = false;
         if self.ld_valid.q.val() {
             self.iss_addr.d.next = self.ld_base.q.val();
             self.iss_left.d.next = self.ld_len.q.val();
@@ -243,11 +247,15 @@ impl Logic for ReadIssuer {
                     | (self.ld_len.q.val() > self.k_dram_words.val())
                     | (self.region_end.val() > self.k_dram_words.val()))
             {
-                self.addr_fail_v.next = true;
+                // Nothing of it is read (`read_pending` is held off while `fail_q`); the
+                // core halts on `addr_fail` in that cycle, which drops the region.
+                self.fail_q.d.next = true;
             }
         }
-        self.read_pending.next =
-            (self.desc_phase.val() | self.running.val()) & (self.iss_left.q.val() != 0);
+        self.addr_fail_v.next = self.fail_q.q.val();
+        self.read_pending.next = (self.desc_phase.val() | self.running.val())
+            & (self.iss_left.q.val() != 0)
+            & !self.fail_q.q.val();
         self.read_addr.next = self.iss_addr.q.val();
         if self.read.val() {
             self.iss_addr.d.next = self.iss_addr.q.val() + 1;

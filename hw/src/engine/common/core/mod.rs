@@ -95,15 +95,22 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     e_slot: DFF<Bits<16>>,
     e_gate: DFF<Bits<2>>,
     e_unit: DFF<Bits<10>>,
+    // The descriptor check's verdict, registered: hdr / pd0 / pd1 are final the cycle
+    // the router goes idle (main still in Desc), so the Check state reads it from here
+    // (keeps the check's compares out of the error path; no extra cycle).
+    chk_bad: DFF<Bit>,
+    chk_large: DFF<Bit>,
+    // Vector sizes in words (h int8, c int32, x int8), registered from the header the
+    // same way (valid with hid / nin0; keeps their adds out of the router's compares).
+    vw8_h: DFF<Bits<32>>,
+    vw32_h: DFF<Bits<32>>,
+    vw8_in: DFF<Bits<32>>,
 
     running: Signal<Local, Bit>,
     rt_pop: Signal<Local, Bit>,
     fail: Signal<Local, Bit>,
     fail_code: Signal<Local, Bits<8>>,
     flush: Signal<Local, Bit>,
-    vw8_h: Signal<Local, Bits<32>>,
-    vw32_h: Signal<Local, Bits<32>>,
-    vw8_in: Signal<Local, Bits<32>>,
     cur_nin: Signal<Local, Bits<16>>,
     cur_nout: Signal<Local, Bits<16>>,
     cur_words: Signal<Local, Bits<32>>,
@@ -115,18 +122,19 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, pd0, pd1, rnn,
-            lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step, rt_pass, e_lane, e_slot,
-            e_gate, e_unit
+            self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, chk_bad,
+            chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
+            rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
 
         // ---------------------------------------------------------------- shared values
         self.running.next = self.main.q.val() == MainState::Run;
-        self.vw8_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 15) >> 4;
-        self.vw32_h.next = (bit_cast::<32, 16>(self.hid.q.val()) + 3) >> 2;
-        self.vw8_in.next = (bit_cast::<32, 16>(self.nin0.q.val()) + 15) >> 4;
+        // hid = hdr[47:32], nin0 = hdr[31:16] from the Check state on.
+        self.vw8_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 15) >> 4;
+        self.vw32_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 3) >> 2;
+        self.vw8_in.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(16)) + 15) >> 4;
         if self.rt_pass.q.val() {
             self.cur_nin.next = self.hid.q.val();
             self.cur_nout.next = self.nout1.q.val();
@@ -169,6 +177,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.check.magic_ok.next = self.magic_ok.q.val();
         self.check.pd0.next = self.pd0.q.val();
         self.check.pd1.next = self.pd1.q.val();
+        self.chk_bad.d.next = self.check.bad.val();
+        self.chk_large.d.next = self.check.too_large.val();
         match self.main.q.val() {
             MainState::Idle => {
                 if self.run.start.val() {
@@ -206,10 +216,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 self.nout0.d.next = self.pd0.q.val().get_bits::<16>(80);
                 self.nout1.d.next = self.pd1.q.val().get_bits::<16>(80);
                 self.main.d.next = MainState::Run;
-                if self.check.bad.val() {
+                if self.chk_bad.q.val() {
                     self.fail.next = true;
                     self.fail_code.next = self.k_err_desc.val();
-                } else if self.check.too_large.val() {
+                } else if self.chk_large.q.val() {
                     self.fail.next = true;
                     self.fail_code.next = self.k_err_shape.val();
                 }
@@ -260,9 +270,9 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.issuer.steps.next = self.r_steps.q.val();
         self.issuer.pd0.next = self.pd0.q.val();
         self.issuer.pd1.next = self.pd1.q.val();
-        self.issuer.vw8_h.next = self.vw8_h.val();
-        self.issuer.vw32_h.next = self.vw32_h.val();
-        self.issuer.vw8_in.next = self.vw8_in.val();
+        self.issuer.vw8_h.next = self.vw8_h.q.val();
+        self.issuer.vw32_h.next = self.vw32_h.q.val();
+        self.issuer.vw8_in.next = self.vw8_in.q.val();
         self.issuer.read.next = self.arbiter.read.val();
         if self.issuer.addr_fail.val() {
             self.fail.next = true;
@@ -327,7 +337,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.h_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_h.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_h.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         if self.lstm.q.val() {
                             self.rt.d.next = RouteState::StateC;
@@ -342,7 +352,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.c_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw32_h.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw32_h.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::X;
                     }
@@ -353,7 +363,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.x_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_in.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_in.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::Records;
                         self.rt_pass.d.next = false;
