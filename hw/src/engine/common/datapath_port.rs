@@ -5,8 +5,9 @@
 //!
 //! Record phase: while `records` is high the datapath takes the pass's column records
 //! from `word` (valid when `word_valid`, taken with `word_pop`), says when a column ends
-//! (`col_end`) and reports the record words it has taken this pass, this cycle's included
-//! (`consumed`); `fail` is a bad record. `col` counts the columns ended this pass. After
+//! (`col_end`) and reports the record words it has taken this pass up to the previous
+//! cycle (`consumed`, from a register: the core checks it the cycle after the last
+//! column); `fail` is a bad record. `col` counts the columns ended this pass. After
 //! the last column the core waits (`epi_wait`) until the datapath has `drained` (all
 //! products added). The x input of column `x_col` is read from the vector buffers;
 //! `x_byte` is byte `x_sel` of the word read the cycle before.

@@ -417,7 +417,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             self.rec_consumed.d.next = 0.into();
         }
         self.core.col_end.next = self.col_end.val();
-        self.core.consumed.next = self.rec_consumed.d.val();
+        self.core.consumed.next = self.rec_consumed.q.val();
 
         // ---------------------------------------------------------------- table unit
         // x_i (h_i in pass 1) of the column being tabulated.

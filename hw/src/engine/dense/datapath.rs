@@ -195,7 +195,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for DenseDatapath<L, ACC_BITS>
             self.m_obase.d.next = 0.into();
             self.m_slot.d.next = 0.into();
         }
-        self.core.consumed.next = self.consumed.d.val();
+        self.core.consumed.next = self.consumed.q.val();
 
         // Outputs once (see `datapath_port.rs`).
         self.core.word_pop.next = self.word_pop_v.val();

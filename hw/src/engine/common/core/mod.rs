@@ -105,6 +105,10 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     vw8_h: DFF<Bits<32>>,
     vw32_h: DFF<Bits<32>>,
     vw8_in: DFF<Bits<32>>,
+    // The end-of-pass check (the records' words equal the pass's), one cycle after the
+    // pass's last column ended: the datapath reports `consumed` from a register, which
+    // then includes the last record, so no record arithmetic sits in front of `fail`.
+    end_chk: DFF<Bit>,
 
     running: Signal<Local, Bit>,
     rt_pop: Signal<Local, Bit>,
@@ -124,10 +128,11 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         dff_setup!(
             self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, chk_bad,
             chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
-            rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in
+            rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in, end_chk
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
+        self.end_chk.d.next = false;
 
         // ---------------------------------------------------------------- shared values
         self.running.next = self.main.q.val() == MainState::Run;
@@ -439,11 +444,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
             if self.rt_cnt.q.val() + 1 == self.cur_nin.val() {
                 self.rt.d.next = RouteState::EpiWait;
-                if self.datapath.consumed.val() != self.cur_words.val() {
-                    self.fail.next = true;
-                    self.fail_code.next = self.k_err_record.val();
-                }
+                self.end_chk.d.next = true;
             }
+        }
+        if self.end_chk.q.val() & (self.datapath.consumed.val() != self.cur_words.val()) {
+            self.fail.next = true;
+            self.fail_code.next = self.k_err_record.val();
         }
         // A stall: a state that needs read data has none.
         self.counters.stall.next = self.running.val()

@@ -62,6 +62,7 @@ impl<const L: usize, const ACC_BITS: usize> EngineCore<L, ACC_BITS> {
             e_unit: Default::default(),
             chk_bad: Default::default(),
             chk_large: Default::default(),
+            end_chk: Default::default(),
             vw8_h: Default::default(),
             vw32_h: Default::default(),
             vw8_in: Default::default(),
