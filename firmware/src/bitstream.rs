@@ -108,7 +108,7 @@ pub struct GeneratedDesign {
     pub manifest: Manifest,
 }
 
-fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -7,17 +7,16 @@
 //! project's budget (docs/timing.md) leaves half of each clock period to routing, setup and
 //! clock uncertainty.
 //!
-//! Each clock domain is timed on its own: the netlist is timed once whole, then once with
+//! Each clock domain is timed on its own: the netlist is timed once per domain, with
 //! every cell clocked by the other domain's clock removed (a path that starts in the other
 //! domain then starts at zero: the crossing's data path, which the XDC bounds with
 //! `set_max_delay -datapath_only`). The runs are cached by the sha256 of everything that
 //! decides their result (the Verilog, the yosys version, the script), so an unchanged design
 //! is not synthesized again.
 
-use crate::bitstream::{FirmwareError, GeneratedDesign};
+use crate::bitstream::{sha256_hex, FirmwareError, GeneratedDesign};
 use crate::top::BoardEngine;
 use crew_spec::file::write_whole;
-use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -269,13 +268,17 @@ pub struct TimingReport {
     pub folder: PathBuf,
     /// Whether the reports came from the cache (no yosys run).
     pub cached: bool,
-    /// The longest path of the whole netlist, then one per domain.
-    pub overall: DomainTiming,
+    /// The longest path of each domain.
     pub domains: Vec<DomainTiming>,
     pub cells: CellCounts,
 }
 
 impl TimingReport {
+    /// The longest path of any domain, ps.
+    pub fn worst_ps(&self) -> u32 {
+        self.domains.iter().map(|d| d.worst_ps).max().unwrap_or(0)
+    }
+
     /// Every domain within its budget.
     pub fn within_budget(&self) -> bool {
         self.domains.iter().all(|d| d.within_budget())
@@ -310,7 +313,7 @@ impl TimingReport {
             );
             let _ = writeln!(s, "{e}_{n}_worst_path={}", d.blocks().join(" -> "));
         }
-        let _ = writeln!(s, "{e}_worst_ps={}", self.overall.worst_ps);
+        let _ = writeln!(s, "{e}_worst_ps={}", self.worst_ps());
         let _ = writeln!(s, "{e}_within_budget={}", self.within_budget());
         let c = &self.cells;
         let _ = writeln!(s, "{e}_accel_lut={}", c.lut_total());
@@ -455,7 +458,6 @@ fn yosys_script() -> String {
     s += "tee -q -o stat.json stat -json\n";
     s += "read_verilog -lib -specify +/xilinx/cells_sim.v\n";
     s += "design -save timed\n";
-    s += "tee -q -o sta_all.txt sta\n";
     for d in DOMAINS {
         s += "design -load timed\n";
         for other in DOMAINS.iter().filter(|o| o.name != d.name) {
@@ -498,14 +500,12 @@ pub fn default_cache_dir() -> PathBuf {
     std::env::temp_dir().join("crew-timing")
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
+/// The files a complete cache entry holds: the cell counts and one `sta` report per domain.
+fn reports() -> Vec<String> {
+    std::iter::once("stat.json".to_string())
+        .chain(DOMAINS.iter().map(|d| format!("sta_{}.txt", d.name)))
         .collect()
 }
-
-const REPORTS: [&str; 4] = ["stat.json", "sta_all.txt", "sta_ui.txt", "sta_ti.txt"];
 
 /// Times a generated design, from the cache when it holds the same design, yosys and
 /// script; otherwise runs yosys (minutes) and fills the cache.
@@ -534,7 +534,7 @@ pub fn time_design(
         let path = path.to_path_buf();
         move |source| FirmwareError::Io { path, source }
     };
-    let complete = REPORTS.iter().all(|r| folder.join(r).is_file());
+    let complete = reports().iter().all(|r| folder.join(r).is_file());
     let cached = complete;
     if !complete {
         // A run writes into its own scratch folder, renamed into place when complete, so a
@@ -560,9 +560,8 @@ pub fn time_design(
                 tool: "yosys".into(),
                 reason: e.to_string(),
             })?;
-        let missing: Vec<&str> = REPORTS
-            .iter()
-            .copied()
+        let missing: Vec<String> = reports()
+            .into_iter()
             .filter(|r| !scratch.join(r).is_file())
             .collect();
         if !status.success() || !missing.is_empty() {
@@ -600,7 +599,6 @@ pub fn time_design(
             path,
         })
     };
-    let overall = timed(UI_DOMAIN, "sta_all.txt")?;
     let domains = DOMAINS
         .iter()
         .map(|d| timed(*d, &format!("sta_{}.txt", d.name)))
@@ -610,7 +608,6 @@ pub fn time_design(
         design_hash: design.manifest.design_hash.clone(),
         folder,
         cached,
-        overall,
         domains,
         cells,
     })
