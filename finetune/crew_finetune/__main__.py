@@ -101,7 +101,7 @@ def cmd_finetune(args) -> None:
     print(f"CMUdict: {len(truth)} letters-only words; train {len(split['train'])}, "
           f"validation {len(split['validation'])}, test {len(split['test'])} (not used)")
     cfg = TrainConfig(k=args.k, epochs=args.epochs, words_per_epoch=args.words_per_epoch,
-                      batch=args.batch, lr=args.lr, refit_every=args.refit_every,
+                      batch=args.batch, lr=args.lr, lr_decay=args.lr_decay, refit_every=args.refit_every,
                       validation_words=args.validation_words, seed=args.seed,
                       threads=args.threads)
     start = time.monotonic()
@@ -261,6 +261,8 @@ def main(argv=None) -> int:
                    help="train words drawn per epoch (0 = all)")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--lr-decay", type=float, default=1.0,
+                   help="multiply the learning rate by this after every epoch")
     p.add_argument("--refit-every", type=int, default=50)
     p.add_argument("--validation-words", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)

@@ -25,6 +25,7 @@ class TrainConfig:
     words_per_epoch: int = 0        # 0 = the whole train split every epoch
     batch: int = 128
     lr: float = 3e-4
+    lr_decay: float = 1.0           # learning rate multiplied by this after every epoch
     refit_every: int = 50           # optimizer steps between codebook refits
     validation_words: int = 1000    # first N of the shuffled validation split
     seed: int = 0
@@ -66,6 +67,9 @@ def finetune(model: g2p.G2P, vocab: g2p.Vocab, truth, split, cfg: TrainConfig,
     epochs = []
     step = 0
     for epoch in range(1, cfg.epochs + 1):
+        lr = cfg.lr * cfg.lr_decay ** (epoch - 1)
+        for group in opt.param_groups:
+            group["lr"] = lr
         words = list(split["train"])
         rng.shuffle(words)
         if cfg.words_per_epoch:
@@ -92,12 +96,12 @@ def finetune(model: g2p.G2P, vocab: g2p.Vocab, truth, split, cfg: TrainConfig,
         cons.refit()
         seconds = time.monotonic() - start
         wer, per = validate()
-        rec = {"epoch": epoch, "words": len(words), "pairs": len(pairs),
+        rec = {"epoch": epoch, "lr": lr, "words": len(words), "pairs": len(pairs),
                "loss": total / max(len(pairs), 1), "seconds": seconds,
                "validation_wer": wer, "validation_per": per}
         epochs.append(rec)
         say(f"K={cfg.k} epoch {epoch}: {len(words)} words ({len(pairs)} pairs) in "
-            f"{seconds:.0f} s, loss {rec['loss']:.4f}, validation WER {wer:.4f} PER {per:.4f}")
+            f"{seconds:.0f} s at lr {lr:.2e}, loss {rec['loss']:.4f}, validation WER {wer:.4f} PER {per:.4f}")
         if wer < best[0]:
             best = (wer, per, epoch, {k: v.clone() for k, v in model.state_dict().items()})
     model.load_state_dict(best[3])
