@@ -103,7 +103,6 @@ pub struct CrewDatapath<const L: usize, const ACC_BITS: usize> {
     room: Signal<Local, Bits<32>>,
     // Gather helpers.
     gb: Signal<Local, Bits<4>>,
-    gmask: Signal<Local, Bits<8>>,
     n_valid: Signal<Local, Bits<16>>,
     g_left: Signal<Local, Bits<16>>,
     nlast: Signal<Local, Bits<16>>,
@@ -188,7 +187,6 @@ impl<const L: usize, const ACC_BITS: usize> Default for CrewDatapath<L, ACC_BITS
             hdr_x: Signal::default(),
             col_end: Signal::default(),
             gb: Signal::default(),
-            gmask: Signal::default(),
             n_valid: Signal::default(),
             g_left: Signal::default(),
             nlast: Signal::default(),
@@ -457,10 +455,14 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
         }
         self.g_nlast.d.next = self.nlast.val();
         self.g_small.d.next = self.core.n_out.val() <= self.k_lanes.val();
-        self.g_lbits0.d.next =
-            bit_cast::<9, 32>(self.nlast.val() * bit_cast::<16, 4>(self.table_unit.bits0.val()));
-        self.g_lbits1.d.next =
-            bit_cast::<9, 32>(self.nlast.val() * bit_cast::<16, 4>(self.table_unit.bits1.val()));
+        // Bits of a last chunk, from the registered nlast (n_out is set at the pass start,
+        // many cycles before the first chunk, so the extra cycle is never seen).
+        self.g_lbits0.d.next = bit_cast::<9, 32>(
+            self.g_nlast.q.val() * bit_cast::<16, 4>(self.table_unit.bits0.val()),
+        );
+        self.g_lbits1.d.next = bit_cast::<9, 32>(
+            self.g_nlast.q.val() * bit_cast::<16, 4>(self.table_unit.bits1.val()),
+        );
         self.last_chunk.next = self.g_last.q.val();
         self.n_valid.next = self.k_lanes.val();
         self.fbits.next = bit_cast::<9, 32>(self.k_lanes.val() * bit_cast::<16, 4>(self.gb.val()));
@@ -562,45 +564,41 @@ impl<const L: usize, const ACC_BITS: usize> Logic for CrewDatapath<L, ACC_BITS> 
             self.goff.d.next = 0.into();
             self.g_colok.d.next = false;
         }
-        // G stage (the lanes' S0): lane l's index at bit l * b of the shifted window.
-        match self.x_gb.q.val().index() {
-            0 => {
-                self.gmask.next = 0x00.into();
-            }
-            1 => {
-                self.gmask.next = 0x01.into();
-            }
-            2 => {
-                self.gmask.next = 0x03.into();
-            }
-            3 => {
-                self.gmask.next = 0x07.into();
-            }
-            4 => {
-                self.gmask.next = 0x0F.into();
-            }
-            5 => {
-                self.gmask.next = 0x1F.into();
-            }
-            6 => {
-                self.gmask.next = 0x3F.into();
-            }
-            7 => {
-                self.gmask.next = 0x7F.into();
-            }
-            _ => {
-                self.gmask.next = 0xFF.into();
-            }
-        }
+        // G stage (the lanes' S0): lane l's index at bit l * b of the shifted window. b is
+        // one of nine widths, so each lane selects among nine constant offsets (a 9:1 mux
+        // per bit) rather than computing l * b and barrel-shifting by it.
         for l in 0..L {
             self.lanes[l].s0_valid.next = self.x_nvalid.q.val().index() > l;
-            self.lanes[l].s0_index.next = self
-                .x_sh
-                .q
-                .val()
-                .get_bits::<8>(l * self.x_gb.q.val().index())
-                & self.gmask.val();
             self.lanes[l].s0_buf.next = self.x_buf.q.val();
+            match self.x_gb.q.val().index() {
+                1 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l) & 0x01;
+                }
+                2 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 2) & 0x03;
+                }
+                3 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 3) & 0x07;
+                }
+                4 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 4) & 0x0F;
+                }
+                5 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 5) & 0x1F;
+                }
+                6 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 6) & 0x3F;
+                }
+                7 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 7) & 0x7F;
+                }
+                8 => {
+                    self.lanes[l].s0_index.next = self.x_sh.q.val().get_bits::<8>(l * 8);
+                }
+                _ => {
+                    self.lanes[l].s0_index.next = 0.into();
+                }
+            }
         }
         self.s1_valid.d.next = self.gv.q.val();
         self.s1_slot.d.next = self.g_slot.q.val();

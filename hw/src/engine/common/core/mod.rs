@@ -61,7 +61,8 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     k_acc_last: Constant<Bits<16>>,
     k_wq_epi_room: Constant<Bits<5>>,
     k_wq_room: Constant<Bits<5>>,
-    k_dram_words: Constant<Bits<32>>,
+    /// The last address a descriptor may start at: DRAM_WORDS - 4.
+    k_desc_addr_max: Constant<Bits<32>>,
     k_err_desc: Constant<Bits<8>>,
     k_err_shape: Constant<Bits<8>>,
     k_err_addr: Constant<Bits<8>>,
@@ -105,6 +106,17 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     vw8_h: DFF<Bits<32>>,
     vw32_h: DFF<Bits<32>>,
     vw8_in: DFF<Bits<32>>,
+    // The router's last counts (limit - 1), registered, so that its end-of-state tests are
+    // equalities against a register rather than `rt_cnt + 1` carry chains in front of the
+    // next-state logic. The vector ones are derived from the header like the sizes; the
+    // pass ones trail cur_nin / cur_nout / hid by one cycle, which is never seen: a pass's
+    // first column end and its epilogue come many cycles after the pass starts.
+    last_h8: DFF<Bits<32>>,
+    last_h32: DFF<Bits<32>>,
+    last_in8: DFF<Bits<32>>,
+    last_nin: DFF<Bits<16>>,
+    last_nout: DFF<Bits<16>>,
+    last_unit: DFF<Bits<16>>,
     // The end-of-pass check (the records' words equal the pass's), one cycle after the
     // pass's last column ended: the datapath reports `consumed` from a register, which
     // then includes the last record, so no record arithmetic sits in front of `fail`.
@@ -128,7 +140,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         dff_setup!(
             self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, chk_bad,
             chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
-            rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in, end_chk
+            rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in, end_chk, last_h8,
+            last_h32, last_in8, last_nin, last_nout, last_unit
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
@@ -140,6 +153,13 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.vw8_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 15) >> 4;
         self.vw32_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 3) >> 2;
         self.vw8_in.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(16)) + 15) >> 4;
+        self.last_h8.d.next =
+            ((bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 15) >> 4) - 1;
+        self.last_h32.d.next =
+            ((bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 3) >> 2) - 1;
+        self.last_in8.d.next =
+            ((bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(16)) + 15) >> 4) - 1;
+        self.last_unit.d.next = self.hid.q.val() - 1;
         if self.rt_pass.q.val() {
             self.cur_nin.next = self.hid.q.val();
             self.cur_nout.next = self.nout1.q.val();
@@ -149,6 +169,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             self.cur_nout.next = self.nout0.q.val();
             self.cur_words.next = self.pd0.q.val().get_bits::<32>(96);
         }
+        self.last_nin.d.next = self.cur_nin.val() - 1;
+        self.last_nout.d.next = self.cur_nout.val() - 1;
         self.run.busy.next = self.main.q.val() != MainState::Idle;
         self.run.done.next = self.done_r.q.val();
         self.run.error.next = self.err.q.val();
@@ -283,13 +305,12 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             self.fail.next = true;
             self.fail_code.next = self.k_err_addr.val();
         }
-        // The descriptor must lie in DRAM; the first test also catches `desc_addr + 4`
-        // wrapping around at 32 bits.
+        // The descriptor (4 words) must lie in DRAM: desc_addr + 4 <= DRAM_WORDS, written
+        // as one compare against a constant (no adder in front of `fail`, no wrap-around).
         if (self.main.q.val() == MainState::Idle)
             & self.run.start.val()
             & (self.run.steps.val() != 0)
-            & ((self.run.desc_addr.val() >= self.k_dram_words.val())
-                | (self.run.desc_addr.val() + 4 > self.k_dram_words.val()))
+            & (self.run.desc_addr.val() > self.k_desc_addr_max.val())
         {
             self.fail.next = true;
             self.fail_code.next = self.k_err_addr.val();
@@ -314,7 +335,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.epilogue.gate.next = self.e_gate.q.val();
         self.epilogue.unit.next = self.e_unit.q.val();
         self.epilogue.row.next = self.rt_cnt.q.val().get_bits::<2>(0);
-        self.epilogue.last.next = self.rt_cnt.q.val() + 1 == self.cur_nout.val();
+        self.epilogue.last.next = self.rt_cnt.q.val() == self.last_nout.q.val();
         match self.rt.q.val() {
             RouteState::Desc => {
                 if !self.arbiter.empty.val() {
@@ -342,7 +363,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.h_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_h.q.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) == self.last_h8.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         if self.lstm.q.val() {
                             self.rt.d.next = RouteState::StateC;
@@ -357,7 +378,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.c_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw32_h.q.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) == self.last_h32.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::X;
                     }
@@ -368,7 +389,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.x_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) + 1 == self.vw8_in.q.val() {
+                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) == self.last_in8.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::Records;
                         self.rt_pass.d.next = false;
@@ -407,11 +428,11 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                         self.e_slot.d.next = self.e_slot.q.val() + 1;
                     }
                     self.e_unit.d.next = self.e_unit.q.val() + 1;
-                    if bit_cast::<16, 10>(self.e_unit.q.val()) + 1 == self.hid.q.val() {
+                    if bit_cast::<16, 10>(self.e_unit.q.val()) == self.last_unit.q.val() {
                         self.e_unit.d.next = 0.into();
                         self.e_gate.d.next = self.e_gate.q.val() + 1;
                     }
-                    if self.rt_cnt.q.val() + 1 == self.cur_nout.val() {
+                    if self.rt_cnt.q.val() == self.last_nout.q.val() {
                         self.rt.d.next = RouteState::EpiDrain;
                     }
                 }
@@ -442,7 +463,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         }
         if (self.rt.q.val() == RouteState::Records) & self.datapath.col_end.val() {
             self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-            if self.rt_cnt.q.val() + 1 == self.cur_nin.val() {
+            if self.rt_cnt.q.val() == self.last_nin.q.val() {
                 self.rt.d.next = RouteState::EpiWait;
                 self.end_chk.d.next = true;
             }
