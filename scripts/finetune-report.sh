@@ -13,15 +13,10 @@ mkdir -p "$out"
 ft() { (cd finetune && nice -n 10 "$PY" -m crew_finetune "$@"); }
 ev() { ft evaluate "$@"; }
 
-# models/g2p_en_k16 (ORIGIN.md there): two stages.
-ft finetune --k 16 --epochs 2 --words-per-epoch 25000 --threads 1 --name g2p_en_k16 \
-    --out ../models/g2p_en_k16 | tee "$out/finetune-k16.log"
-cp models/g2p_en_k16/finetune.json "$out/finetune-k16-stage1.json"
-ft finetune --model ../models/g2p_en_k16 --k 16 --epochs 1 --words-per-epoch 25000 \
-    --lr 1.5e-4 --seed 1 --threads 1 --name g2p_en_k16 --out ../$out/k16b \
-    | tee "$out/finetune-k16b.log"
-cp "$out"/k16b/{model.toml,checkpoint.npz,finetune.json} models/g2p_en_k16/
-cp "$out/finetune-k16-stage1.json" models/g2p_en_k16/finetune-stage1.json
+# models/g2p_en_k16 (ORIGIN.md there), under docs/finetune-protocol.md.
+ft finetune --k 16 --epochs 3 --words-per-epoch 25000 --lr 3e-4 --lr-decay 0.5 --seed 0 \
+    --threads 1 --name g2p_en_k16 --out ../$out/k16_protocol | tee "$out/finetune-k16.log"
+cp "$out"/k16_protocol/{model.toml,checkpoint.npz,finetune.json} models/g2p_en_k16/
 for k in 32 8; do
     ft finetune --k $k --epochs 1 --words-per-epoch 20000 --threads 1 --name g2p_en_k$k \
         --out ../$out/k$k | tee "$out/finetune-k$k.log"
@@ -46,7 +41,7 @@ r=../$out
 ft report --rows $r/float.json $r/int8.json $r/k32_snapped.json $r/k16_snapped.json \
     $r/k8_snapped.json $r/k32_crew_host_kmeans.json $r/k16_crew_host_kmeans.json \
     $r/k8_crew_host_kmeans.json $r/k32_ft.json $r/k16_ft.json $r/k8_ft.json \
-    --finetune ../models/g2p_en_k16/finetune-stage1.json ../models/g2p_en_k16/finetune.json \
+    --finetune ../models/g2p_en_k16/finetune.json \
     $r/k32/finetune.json $r/k8/finetune.json \
     --table $r/table.md --values $r/report.txt
 # docs/finetune-report.md and .txt are written from $out/table.md and report.txt.
