@@ -12,8 +12,8 @@
 //! | bits | field |
 //! |---|---|
 //! | 7:0 | kind: 0 = FC, 1 = GRU, 2 = LSTM ([`LayerKind`]) |
-//! | 15:8 | flags: bit 0 = table entries are 16-bit (else 8-bit); bit 1 = dense layout ([`FLAG_DENSE`], format version 2 addition) |
-//! | 31:16 | n_in: input (x) size |
+//! | 15:8 | flags: bit 0 = table entries are 16-bit (else 8-bit); bit 1 = dense layout ([`FLAG_DENSE`], format version 2 addition); bit 2 = token input, folded ([`FLAG_TOKEN_INPUT`], format revision 3) |
+//! | 31:16 | n_in: input (x) size; for a token-input layer, V, the number of tokens |
 //! | 47:32 | n_hidden: H for GRU/LSTM (pass outputs are gates*H); N_out for FC |
 //! | 63:48 | n_passes: 1 for FC, 2 for GRU/LSTM |
 //! | 95:64 | reserved, 0 |
@@ -62,6 +62,21 @@
 //! vectors are unchanged. CREW engines reject such layers (the flag is not theirs); the
 //! dense engine rejects layers without it. Version-1 images never set the flag.
 //!
+//! # Token-input layers (layer flag bit 2, [`FLAG_TOKEN_INPUT`]; format revision 3, [`TOKEN_IMAGE_FORMAT_VERSION`])
+//! A layer fed by an embedding sees only V distinct inputs x_v, so its x pass `W x + b`
+//! takes only V distinct int32 values per row. The compiler stores them and the engine
+//! loads them instead of streaming the x pass's records: computation reuse taken to its
+//! limit, with the same int32 sums (so bit-exact with the unfolded layer).
+//! - Header n_in = V (1..=65535; the x buffer's limit does not apply).
+//! - Pass 0 has n_in = 0 columns and no records (`records_words = 0`). Its epilogue rows are
+//!   V blocks of n_out rows: token v's block starts at `epilogue_addr + v * n_out`, and its
+//!   row o holds `bias = b[o] + sum_i W[o, i] * x_v[i]` (the accumulator the x pass would
+//!   end with) with the pass's usual multiplier and shift. Pass 1 is unchanged.
+//! - Input vector of a step: one word, bits 15:0 = the token v (little-endian, bytes 0-1;
+//!   [`token_input`]), the rest 0. A token >= V stops the run with `BadToken`.
+//! - The engine reads the token, then the token's block as the x pass's epilogue rows; the
+//!   accumulators the rows add to are 0 (the x pass has no columns).
+//!
 //! # Run-time vectors (addresses given per run over the register map)
 //! - Inputs: step t's x at `in_addr + t * vector_words_i8(n_in)`, int8, byte j = x[j],
 //!   zero padding to a word boundary.
@@ -93,6 +108,19 @@ pub const LAYER_DESC_WORDS: usize = 4;
 pub const FLAG_WIDE_ENTRIES: u8 = 1 << 0;
 /// Header flag: column records are dense int8 columns (see "Dense column records").
 pub const FLAG_DENSE: u8 = 1 << 1;
+/// Header flag: the layer's input is a token; its x pass is folded (see "Token-input
+/// layers").
+pub const FLAG_TOKEN_INPUT: u8 = 1 << 2;
+/// Format revision that added token-input layers ([`FLAG_TOKEN_INPUT`]).
+pub const TOKEN_IMAGE_FORMAT_VERSION: u16 = 3;
+/// Bytes of a token-input layer's input vector (the token, little-endian).
+pub const TOKEN_INPUT_BYTES: usize = 2;
+
+/// The input vector of one step of a token-input layer: the token, little-endian, as the
+/// int8 bytes the run-time vectors hold.
+pub fn token_input(token: u16) -> Vec<i8> {
+    token.to_le_bytes().iter().map(|&b| b as i8).collect()
+}
 /// Largest index width.
 pub const MAX_INDEX_BITS: u8 = 8;
 /// Largest number of unique values per column.
@@ -201,6 +229,8 @@ pub struct LayerDescriptor {
     pub wide_entries: bool,
     /// Records are dense int8 columns ([`FLAG_DENSE`]).
     pub dense: bool,
+    /// The input is a token, the x pass folded ([`FLAG_TOKEN_INPUT`]).
+    pub token_input: bool,
     pub n_in: u16,
     pub n_hidden: u16,
     pub passes: Vec<PassDescriptor>,
@@ -215,6 +245,9 @@ impl LayerDescriptor {
         };
         if self.dense {
             flags |= FLAG_DENSE;
+        }
+        if self.token_input {
+            flags |= FLAG_TOKEN_INPUT;
         }
         let header = (self.kind as u128)
             | (flags as u128) << 8
@@ -249,6 +282,7 @@ impl LayerDescriptor {
             kind,
             wide_entries: (header >> 8) as u8 & FLAG_WIDE_ENTRIES != 0,
             dense: (header >> 8) as u8 & FLAG_DENSE != 0,
+            token_input: (header >> 8) as u8 & FLAG_TOKEN_INPUT != 0,
             n_in: (header >> 16) as u16,
             n_hidden: (header >> 32) as u16,
             passes: (0..n_passes as usize)
@@ -439,6 +473,24 @@ mod tests {
     }
 
     #[test]
+    fn token_input_flag_and_vector_round_trip() {
+        let d = LayerDescriptor {
+            kind: LayerKind::Gru,
+            wide_entries: false,
+            dense: false,
+            token_input: true,
+            n_in: 29,
+            n_hidden: 8,
+            passes: vec![PassDescriptor::default(), PassDescriptor::default()],
+        };
+        let w = d.to_words();
+        assert_eq!((w[0] >> 8) as u8, FLAG_TOKEN_INPUT);
+        assert_eq!(LayerDescriptor::from_words(&w).unwrap(), d);
+        assert_eq!(token_input(0x1234), vec![0x34, 0x12]);
+        assert_eq!(token_input(0xFF80), vec![-128, -1]);
+    }
+
+    #[test]
     fn record_round_trips_with_straddling_indices() {
         let table: Vec<i16> = (0..100).map(|k| k as i16 - 50).collect();
         let indices: Vec<u16> = (0..37).map(|o| (o * 7 % 100) as u16).collect();
@@ -459,6 +511,7 @@ mod tests {
             kind: LayerKind::Gru,
             wide_entries: false,
             dense: false,
+            token_input: false,
             n_in: 256,
             n_hidden: 256,
             passes: vec![
@@ -501,6 +554,7 @@ mod tests {
             kind: LayerKind::Fc,
             wide_entries: false,
             dense: true,
+            token_input: false,
             n_in: 8,
             n_hidden: 37,
             passes: vec![PassDescriptor::default()],

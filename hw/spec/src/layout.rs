@@ -21,6 +21,8 @@ pub struct LayerHeader {
     pub wide_entries: bool,
     /// Records are dense int8 columns (`image::FLAG_DENSE`).
     pub dense: bool,
+    /// Token input, x pass folded (`image::FLAG_TOKEN_INPUT`).
+    pub token_input: bool,
     pub n_in: u16,
     pub n_hidden: u16,
 }
@@ -114,6 +116,7 @@ impl ImageBuilder {
             kind: header.kind,
             wide_entries: header.wide_entries,
             dense: header.dense,
+            token_input: header.token_input,
             n_in: header.n_in,
             n_hidden: header.n_hidden,
             passes: descs,
@@ -273,6 +276,7 @@ mod tests {
             kind: LayerKind::Fc,
             wide_entries: false,
             dense: false,
+            token_input: false,
             n_in: 2,
             n_hidden: 3,
         };
@@ -298,6 +302,7 @@ mod tests {
             kind: LayerKind::Fc,
             wide_entries: false,
             dense: false,
+            token_input: false,
             n_in: 1,
             n_hidden: 1,
         };

@@ -232,10 +232,12 @@ pub enum ErrorCode {
     CalibrationPending = 8,
     /// A command arrived while the engine or a transfer was busy.
     Busy = 9,
+    /// A token-input layer's step input is a token >= V (`image::FLAG_TOKEN_INPUT`).
+    BadToken = 10,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::None,
         ErrorCode::BadDescriptor,
         ErrorCode::ShapeTooLarge,
@@ -246,6 +248,7 @@ impl ErrorCode {
         ErrorCode::TransferIncomplete,
         ErrorCode::CalibrationPending,
         ErrorCode::Busy,
+        ErrorCode::BadToken,
     ];
 
     pub fn from_u16(v: u16) -> Option<ErrorCode> {
@@ -264,6 +267,7 @@ impl ErrorCode {
             ErrorCode::TransferIncomplete => "pipe transfer cut short",
             ErrorCode::CalibrationPending => "DRAM calibration not done",
             ErrorCode::Busy => "command while busy",
+            ErrorCode::BadToken => "token input outside the layer's token table",
         }
     }
 }

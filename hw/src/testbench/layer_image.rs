@@ -55,27 +55,8 @@ pub fn build_layer(
     passes: &[PassMatrix],
     base: u32,
 ) -> LayerImage {
-    let mut unique = vec![];
-    let mut encoded = vec![];
-    for p in passes {
-        let mut col_unique = vec![];
-        let mut records = vec![];
-        for c in 0..p.cols {
-            let column: Vec<i16> = (0..p.rows).map(|r| p.weight(r, c)).collect();
-            let mut table = column.clone();
-            table.sort_unstable();
-            table.dedup();
-            let bits = index_bits(table.len());
-            let indices: Vec<u16> = column
-                .iter()
-                .map(|v| table.binary_search(v).unwrap() as u16)
-                .collect();
-            col_unique.push(table.len());
-            records.extend(encode_record(&table, wide_entries, bits, &indices));
-        }
-        encoded.push(pass_words(p, records));
-        unique.push(col_unique);
-    }
+    let (encoded, unique): (Vec<_>, Vec<_>) =
+        passes.iter().map(|p| crew_pass(p, wide_entries)).unzip();
     let header = layer_header(kind, wide_entries, false, n_in, n_hidden);
     place(header, &encoded, base, unique)
 }
@@ -89,29 +70,100 @@ pub fn build_dense_layer(
     passes: &[PassMatrix],
     base: u32,
 ) -> LayerImage {
-    let mut unique = vec![];
-    let encoded: Vec<PassWords> = passes
-        .iter()
-        .map(|p| {
-            let mut col_unique = vec![];
-            let records = (0..p.cols)
-                .flat_map(|c| {
-                    let column: Vec<i8> = (0..p.rows)
-                        .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
-                        .collect();
-                    let mut values = column.clone();
-                    values.sort_unstable();
-                    values.dedup();
-                    col_unique.push(values.len());
-                    encode_dense_column(&column)
-                })
-                .collect();
-            unique.push(col_unique);
-            pass_words(p, records)
-        })
-        .collect();
+    let (encoded, unique): (Vec<_>, Vec<_>) = passes.iter().map(dense_pass).unzip();
     let header = layer_header(kind, false, true, n_in, n_hidden);
     place(header, &encoded, base, unique)
+}
+
+/// Lays out the token-input form of a layer fed by `embedding` (V rows of n_in int8 values,
+/// `crew_spec::image` "Token-input layers"): the x pass (`passes[0]`) folded into V blocks
+/// of epilogue rows whose bias is `b[o] + sum_i W[o, i] * embedding[v][i]`, computed here
+/// directly from the matrix; the other passes as CREW records, or dense ones (`dense`).
+pub fn build_token_layer(
+    kind: LayerKind,
+    wide_entries: bool,
+    dense: bool,
+    embedding: &[Vec<i8>],
+    n_hidden: usize,
+    passes: &[PassMatrix],
+    base: u32,
+) -> LayerImage {
+    let x = &passes[0];
+    let mut folded = Vec::with_capacity(embedding.len() * x.rows);
+    for row in embedding {
+        assert_eq!(row.len(), x.cols, "embedding width = the x pass's columns");
+        for o in 0..x.rows {
+            let e = x.epilogue[o];
+            let sum: i64 = e.bias as i64
+                + (0..x.cols)
+                    .map(|i| x.weight(o, i) as i64 * row[i] as i64)
+                    .sum::<i64>();
+            folded.push(
+                EpilogueRow {
+                    bias: i32::try_from(sum).expect("folded accumulator fits int32"),
+                    ..e
+                }
+                .to_word(),
+            );
+        }
+    }
+    let mut encoded = vec![PassWords {
+        n_in: 0,
+        n_out: x.rows as u16,
+        records: vec![],
+        epilogue: folded,
+    }];
+    let mut unique = vec![vec![]];
+    for p in &passes[1..] {
+        let (words, u) = if dense {
+            dense_pass(p)
+        } else {
+            crew_pass(p, wide_entries)
+        };
+        encoded.push(words);
+        unique.push(u);
+    }
+    let mut header = layer_header(kind, wide_entries, dense, embedding.len(), n_hidden);
+    header.token_input = true;
+    place(header, &encoded, base, unique)
+}
+
+/// One pass as CREW records, and its unique values per column.
+fn crew_pass(p: &PassMatrix, wide_entries: bool) -> (PassWords, Vec<usize>) {
+    let mut col_unique = vec![];
+    let mut records = vec![];
+    for c in 0..p.cols {
+        let column: Vec<i16> = (0..p.rows).map(|r| p.weight(r, c)).collect();
+        let mut table = column.clone();
+        table.sort_unstable();
+        table.dedup();
+        let bits = index_bits(table.len());
+        let indices: Vec<u16> = column
+            .iter()
+            .map(|v| table.binary_search(v).unwrap() as u16)
+            .collect();
+        col_unique.push(table.len());
+        records.extend(encode_record(&table, wide_entries, bits, &indices));
+    }
+    (pass_words(p, records), col_unique)
+}
+
+/// One pass as dense int8 columns, and its unique values per column.
+fn dense_pass(p: &PassMatrix) -> (PassWords, Vec<usize>) {
+    let mut col_unique = vec![];
+    let records = (0..p.cols)
+        .flat_map(|c| {
+            let column: Vec<i8> = (0..p.rows)
+                .map(|r| i8::try_from(p.weight(r, c)).expect("dense weights are int8"))
+                .collect();
+            let mut values = column.clone();
+            values.sort_unstable();
+            values.dedup();
+            col_unique.push(values.len());
+            encode_dense_column(&column)
+        })
+        .collect();
+    (pass_words(p, records), col_unique)
 }
 
 fn pass_words(p: &PassMatrix, records: Vec<u128>) -> PassWords {
@@ -134,6 +186,7 @@ fn layer_header(
         kind,
         wide_entries,
         dense,
+        token_input: false,
         n_in: n_in as u16,
         n_hidden: n_hidden as u16,
     }

@@ -11,8 +11,8 @@ use crew_hw::engine::Engine;
 use crew_hw::sim::ddr3_model::Ddr3Timing;
 use crew_hw::testbench::engine::{EngineDdrSim, EngineSim, RunReport, RunRequest};
 use crew_hw::testbench::layer_image::{
-    build_dense_layer, build_layer, pack_i32, pack_i8_vectors, unpack_i32, unpack_i8, LayerImage,
-    PassMatrix,
+    build_dense_layer, build_layer, build_token_layer, pack_i32, pack_i8_vectors, unpack_i32,
+    unpack_i8, LayerImage, PassMatrix,
 };
 use crew_spec::image::{vector_words_i32, vector_words_i8, EpilogueRow, LayerKind};
 use crew_spec::numerics::{quantize_multiplier, requantize, Luts};
@@ -166,6 +166,14 @@ pub trait EngineUnderTest {
     ) -> LayerImage;
     /// The `mults` counter after one step of the FC layer `img` (n_in x n_out).
     fn fc_mults(img: &LayerImage, n_in: usize, n_out: usize) -> usize;
+    /// The token-input form of the layer fed by `embedding`, in this engine's layout.
+    fn build_token_layer(
+        kind: LayerKind,
+        embedding: &[Vec<i8>],
+        n_hidden: usize,
+        passes: &[PassMatrix],
+        base: u32,
+    ) -> LayerImage;
 }
 
 /// The CREW engine (board configuration): one multiply per unique weight of a column.
@@ -189,6 +197,15 @@ impl EngineUnderTest for Crew {
     fn fc_mults(img: &LayerImage, _n_in: usize, _n_out: usize) -> usize {
         img.unique[0].iter().sum()
     }
+    fn build_token_layer(
+        kind: LayerKind,
+        embedding: &[Vec<i8>],
+        n_hidden: usize,
+        passes: &[PassMatrix],
+        base: u32,
+    ) -> LayerImage {
+        build_token_layer(kind, false, false, embedding, n_hidden, passes, base)
+    }
 }
 
 impl EngineUnderTest for Dense {
@@ -207,6 +224,15 @@ impl EngineUnderTest for Dense {
     }
     fn fc_mults(_img: &LayerImage, n_in: usize, n_out: usize) -> usize {
         n_in * n_out
+    }
+    fn build_token_layer(
+        kind: LayerKind,
+        embedding: &[Vec<i8>],
+        n_hidden: usize,
+        passes: &[PassMatrix],
+        base: u32,
+    ) -> LayerImage {
+        build_token_layer(kind, false, true, embedding, n_hidden, passes, base)
     }
 }
 

@@ -159,6 +159,7 @@ mod fixtures {
             kind: LayerKind::Fc,
             wide_entries: false,
             dense: false,
+            token_input: false,
             n_in: 3,
             n_hidden: 5,
             passes: vec![PassDescriptor {

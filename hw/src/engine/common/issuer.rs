@@ -51,6 +51,13 @@ pub struct ReadIssuer {
     pub vw8_h: Signal<In, Bits<32>>,
     pub vw32_h: Signal<In, Bits<32>>,
     pub vw8_in: Signal<In, Bits<32>>,
+    /// Token-input layer: the x pass's epilogue rows are the step's token block, at
+    /// `tok_base` once `tok_ready` (the core has read and checked the token); `tok_take`
+    /// says the issuer has loaded it.
+    pub tok: Signal<In, Bit>,
+    pub tok_ready: Signal<In, Bit>,
+    pub tok_base: Signal<In, Bits<32>>,
+    pub tok_take: Signal<Out, Bit>,
     /// A word to read at `read_addr`; `read` says it is issued.
     pub read_pending: Signal<Out, Bit>,
     pub read_addr: Signal<Out, Bits<32>>,
@@ -76,6 +83,7 @@ pub struct ReadIssuer {
     region_len: Signal<Local, Bits<32>>,
     region_end: Signal<Local, Bits<32>>,
     addr_fail_v: Signal<Local, Bit>,
+    tok_take_v: Signal<Local, Bit>,
 }
 
 impl Default for ReadIssuer {
@@ -99,6 +107,10 @@ impl Default for ReadIssuer {
             vw8_h: Default::default(),
             vw32_h: Default::default(),
             vw8_in: Default::default(),
+            tok: Default::default(),
+            tok_ready: Default::default(),
+            tok_base: Default::default(),
+            tok_take: Default::default(),
             read_pending: Default::default(),
             read_addr: Default::default(),
             read: Default::default(),
@@ -119,6 +131,7 @@ impl Default for ReadIssuer {
             region_len: Default::default(),
             region_end: Default::default(),
             addr_fail_v: Default::default(),
+            tok_take_v: Default::default(),
         }
     }
 }
@@ -146,6 +159,7 @@ impl Logic for ReadIssuer {
             self.iss.d.next = IssueState::Idle;
         }
         self.region_load.next = false;
+        self.tok_take_v.next = false;
         self.region_base.next = 0.into();
         self.region_len.next = 0.into();
         if (self.iss_left.q.val() == 0) & self.running.val() & !self.ld_valid.q.val() {
@@ -187,10 +201,20 @@ impl Logic for ReadIssuer {
                     self.region_len.next = self.pd0.val().get_bits::<32>(96);
                 }
                 IssueState::Rec0 => {
-                    self.region_load.next = true;
-                    self.iss.d.next = IssueState::Epi0;
-                    self.region_base.next = self.pd0.val().get_bits::<32>(32);
-                    self.region_len.next = bit_cast::<32, 16>(self.pd0.val().get_bits::<16>(80));
+                    if !self.tok.val() {
+                        self.region_load.next = true;
+                        self.iss.d.next = IssueState::Epi0;
+                        self.region_base.next = self.pd0.val().get_bits::<32>(32);
+                        self.region_len.next =
+                            bit_cast::<32, 16>(self.pd0.val().get_bits::<16>(80));
+                    } else if self.tok_ready.val() {
+                        self.region_load.next = true;
+                        self.tok_take_v.next = true;
+                        self.iss.d.next = IssueState::Epi0;
+                        self.region_base.next = self.tok_base.val();
+                        self.region_len.next =
+                            bit_cast::<32, 16>(self.pd0.val().get_bits::<16>(80));
+                    }
                 }
                 IssueState::Epi0 => {
                     self.region_load.next = true;
@@ -270,6 +294,7 @@ impl Logic for ReadIssuer {
         }
         // Outputs once (see `datapath_port.rs`).
         self.addr_fail.next = self.addr_fail_v.val();
+        self.tok_take.next = self.tok_take_v.val();
     }
 }
 

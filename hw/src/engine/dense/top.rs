@@ -10,7 +10,7 @@ use crate::engine::dense::datapath::DenseDatapath;
 use crate::engine::engine_top;
 use crate::engine::port::EngineRunPort;
 use crate::mig_port::MigMaster;
-use crew_spec::image::FLAG_DENSE;
+use crew_spec::image::{FLAG_DENSE, FLAG_TOKEN_INPUT};
 use rust_hdl::prelude::*;
 
 engine_top!(
@@ -25,7 +25,8 @@ impl<const L: usize, const ACC_BITS: usize> DenseEngine<L, ACC_BITS> {
     pub fn new() -> Self {
         assert!(matches!(L, 1 | 2 | 4 | 8 | 16), "L divides 16");
         Self::assemble(LayoutFlags {
-            mask: 0xFF,
+            // Token input (the folded x pass) is layout-neutral: either engine runs it.
+            mask: 0xFF & !FLAG_TOKEN_INPUT,
             value: FLAG_DENSE,
         })
     }

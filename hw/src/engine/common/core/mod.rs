@@ -68,6 +68,7 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     k_err_addr: Constant<Bits<8>>,
     k_err_record: Constant<Bits<8>>,
     k_err_abort: Constant<Bits<8>>,
+    k_err_token: Constant<Bits<8>>,
 
     // Sequencer: run parameters and the decoded descriptor.
     main: DFF<MainState>,
@@ -83,6 +84,18 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     rnn: DFF<Bit>,
     lstm: DFF<Bit>,
     wide: DFF<Bit>,
+    /// Token-input layer (`FLAG_TOKEN_INPUT`): the x pass is folded; a step's x vector is
+    /// one word holding the token, whose block of x-pass epilogue rows the issuer reads.
+    tok: DFF<Bit>,
+    // The token of the current step, checked against V (tok_s1), times n_out (tok_s2,
+    // a registered DSP product), plus the x pass's epilogue address (tok_base, ready for
+    // the issuer until it takes it).
+    tok_id: DFF<Bits<16>>,
+    tok_s1: DFF<Bit>,
+    tok_prod: DFF<Bits<32>>,
+    tok_s2: DFF<Bit>,
+    tok_base: DFF<Bits<32>>,
+    tok_ready: DFF<Bit>,
     nin0: DFF<Bits<16>>,
     hid: DFF<Bits<16>>,
     nout0: DFF<Bits<16>>,
@@ -141,11 +154,14 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             self, clock, main, err, done_r, r_in, r_state, r_steps, hdr, magic_ok, chk_bad,
             chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
             rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in, end_chk, last_h8,
-            last_h32, last_in8, last_nin, last_nout, last_unit
+            last_h32, last_in8, last_nin, last_nout, last_unit, tok, tok_id, tok_s1, tok_prod,
+            tok_s2, tok_base, tok_ready
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
         self.end_chk.d.next = false;
+        self.tok_s1.d.next = false;
+        self.tok_s2.d.next = false;
 
         // ---------------------------------------------------------------- shared values
         self.running.next = self.main.q.val() == MainState::Run;
@@ -153,12 +169,19 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.vw8_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 15) >> 4;
         self.vw32_h.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 3) >> 2;
         self.vw8_in.d.next = (bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(16)) + 15) >> 4;
+        if self.hdr.q.val().get_bit(10) {
+            // Token input: one word per step, whatever V.
+            self.vw8_in.d.next = 1.into();
+        }
         self.last_h8.d.next =
             ((bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 15) >> 4) - 1;
         self.last_h32.d.next =
             ((bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(32)) + 3) >> 2) - 1;
         self.last_in8.d.next =
             ((bit_cast::<32, 16>(self.hdr.q.val().get_bits::<16>(16)) + 15) >> 4) - 1;
+        if self.hdr.q.val().get_bit(10) {
+            self.last_in8.d.next = 0.into();
+        }
         self.last_unit.d.next = self.hid.q.val() - 1;
         if self.rt_pass.q.val() {
             self.cur_nin.next = self.hid.q.val();
@@ -166,6 +189,10 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             self.cur_words.next = self.pd1.q.val().get_bits::<32>(96);
         } else {
             self.cur_nin.next = self.nin0.q.val();
+            if self.tok.q.val() {
+                // The folded x pass has no columns (nin0 is V, the token count).
+                self.cur_nin.next = 0.into();
+            }
             self.cur_nout.next = self.nout0.q.val();
             self.cur_words.next = self.pd0.q.val().get_bits::<32>(96);
         }
@@ -238,6 +265,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 self.rnn.d.next = self.hdr.q.val().get_bits::<8>(0) != 0;
                 self.lstm.d.next = self.hdr.q.val().get_bits::<8>(0) == 2;
                 self.wide.d.next = self.hdr.q.val().get_bit(8);
+                self.tok.d.next = self.hdr.q.val().get_bit(10);
                 self.nin0.d.next = self.hdr.q.val().get_bits::<16>(16);
                 self.hid.d.next = self.hdr.q.val().get_bits::<16>(32);
                 self.nout0.d.next = self.pd0.q.val().get_bits::<16>(80);
@@ -389,7 +417,16 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.rt_pop.next = true;
                     self.buffers.x_write.next = true;
                     self.rt_cnt.d.next = self.rt_cnt.q.val() + 1;
-                    if bit_cast::<32, 16>(self.rt_cnt.q.val()) == self.last_in8.q.val() {
+                    if self.tok.q.val() {
+                        // The step's token; the folded x pass has no columns: straight
+                        // to its epilogue rows (the token's block, see tok_base).
+                        self.tok_id.d.next = self.head.val().get_bits::<16>(0);
+                        self.tok_s1.d.next = true;
+                        self.rt_cnt.d.next = 0.into();
+                        self.rt.d.next = RouteState::EpiWait;
+                        self.rt_pass.d.next = false;
+                        self.pass_start.next = true;
+                    } else if bit_cast::<32, 16>(self.rt_cnt.q.val()) == self.last_in8.q.val() {
                         self.rt_cnt.d.next = 0.into();
                         self.rt.d.next = RouteState::Records;
                         self.rt_pass.d.next = false;
@@ -472,6 +509,27 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             self.fail.next = true;
             self.fail_code.next = self.k_err_record.val();
         }
+        // Token input: check the token against V, then its block's address (two registered
+        // stages: the product in a DSP48E1, then the add), held until the issuer takes it.
+        if self.tok_s1.q.val() {
+            if self.tok_id.q.val() >= self.nin0.q.val() {
+                self.fail.next = true;
+                self.fail_code.next = self.k_err_token.val();
+            } else {
+                self.tok_s2.d.next = true;
+            }
+        }
+        self.tok_prod.d.next = self.tok_id.q.val() * self.nout0.q.val();
+        if self.tok_s2.q.val() {
+            self.tok_base.d.next = self.pd0.q.val().get_bits::<32>(32) + self.tok_prod.q.val();
+            self.tok_ready.d.next = true;
+        }
+        if self.issuer.tok_take.val() | !self.running.val() {
+            self.tok_ready.d.next = false;
+        }
+        self.issuer.tok.next = self.tok.q.val();
+        self.issuer.tok_ready.next = self.tok_ready.q.val();
+        self.issuer.tok_base.next = self.tok_base.q.val();
         // A stall: a state that needs read data has none.
         self.counters.stall.next = self.running.val()
             & self.arbiter.empty.val()
