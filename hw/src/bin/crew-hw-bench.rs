@@ -12,8 +12,10 @@ use crew_hw::board::sim_board::{SimBoard, SimBoardConfig};
 use crew_hw::sim::ddr3_model::Ddr3Timing;
 use crew_hw::sim::engine::VerilatedEngine;
 use crew_hw::testbench::engine::{EngineSim, RunReport, RunRequest};
-use crew_hw::testbench::layer_image::{build_layer, pack_i8_vectors, PassMatrix};
-use crew_spec::image::{EpilogueRow, LayerKind};
+use crew_hw::testbench::layer_image::{
+    build_layer, build_token_layer, pack_i8_vectors, PassMatrix,
+};
+use crew_spec::image::{token_input, EpilogueRow, LayerKind};
 use crew_spec::numerics::quantize_multiplier;
 use crew_spec::regmap;
 use std::time::Instant;
@@ -178,11 +180,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let xs: Vec<Vec<i8>> = (0..8)
         .map(|_| (0..n_in).map(|_| rng.below(256) as u8 as i8).collect())
         .collect();
+    // The same GRU fed by a 30-token embedding, its x pass folded (token input).
+    let embedding: Vec<Vec<i8>> = (0..30)
+        .map(|_| (0..n_in).map(|_| rng.below(256) as u8 as i8).collect())
+        .collect();
+    let token_gru = build_token_layer(
+        LayerKind::Gru,
+        false,
+        false,
+        &embedding,
+        hid,
+        &passes,
+        0x20_0000,
+    );
+    let tokens: Vec<Vec<i8>> = (0..8).map(|_| token_input(rng.below(30) as u16)).collect();
 
     let mut sim: EngineSim = EngineSim::new(Ddr3Timing::default())?;
     sim.ddr().load_words(gru.base as u64, &gru.words);
     sim.ddr().load_words(fc.base as u64, &fc.words);
     sim.ddr().load_words(0x40_0000, &pack_i8_vectors(&xs));
+    sim.ddr()
+        .load_words(token_gru.base as u64, &token_gru.words);
+    sim.ddr().load_words(0x48_0000, &pack_i8_vectors(&tokens));
     sim.ddr()
         .load_words(0x60_0000, &pack_i8_vectors(&[vec![0i8; hid]]));
     let req = |desc: u32, steps: u16| RunRequest {
@@ -196,6 +215,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         run(&mut sim, "gru g2p-shaped, 1 step", req(gru.desc_addr, 1))?,
         run(&mut sim, "gru g2p-shaped, 8 steps", req(gru.desc_addr, 8))?,
         run(&mut sim, "fc 256x1024, 4 steps", req(fc.desc_addr, 4))?,
+        run(
+            &mut sim,
+            "gru token input, 1 step",
+            RunRequest {
+                in_addr: 0x48_0000,
+                ..req(token_gru.desc_addr, 1)
+            },
+        )?,
+        run(
+            &mut sim,
+            "gru token input, 8 steps",
+            RunRequest {
+                in_addr: 0x48_0000,
+                ..req(token_gru.desc_addr, 8)
+            },
+        )?,
     ];
     println!(
         "{:<26} {:>5} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {:>9} {:>6} {:>10}",
@@ -230,6 +265,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let single = &rows_out[0];
     println!("single_step_roofline_ratio={:.3}", single.ratio());
     println!("roofline_ratio={:.3}", rows_out[1].ratio());
+    println!(
+        "token_gru_cycles_per_step={}",
+        rows_out[4].report.counters.cycles as usize / rows_out[4].steps
+    );
+    println!(
+        "token_gru_single_step_cycles={}",
+        rows_out[3].report.counters.cycles
+    );
+    println!("token_roofline_ratio={:.3}", rows_out[4].ratio());
     // rust-hdl's speed on the GRU steps above.
     let rusthdl_cycles: u64 = rows_out[..2].iter().map(|r| r.report.wall_cycles).sum();
     let rusthdl_secs: f64 = rows_out[..2].iter().map(|r| r.seconds).sum();
