@@ -107,6 +107,7 @@ pub fn dense_image(package: &Package, load_addr: u32) -> Result<DenseImage> {
             kind: d.kind,
             wide_entries: false,
             dense: true,
+            token_input: false,
             n_in: d.n_in,
             n_hidden: d.n_hidden,
         };

@@ -151,6 +151,7 @@ pub fn compile(
             kind: layer.kind.spec(),
             wide_entries: wide,
             dense: false,
+            token_input: false,
             n_in: layer.n_in as u16,
             n_hidden: layer.n_hidden as u16,
         };

@@ -26,7 +26,7 @@ impl<const L: usize, const ACC_BITS: usize> DenseEngine<L, ACC_BITS> {
         assert!(matches!(L, 1 | 2 | 4 | 8 | 16), "L divides 16");
         Self::assemble(LayoutFlags {
             // Token input (the folded x pass) is layout-neutral: either engine runs it.
-            mask: 0xFF & !FLAG_TOKEN_INPUT,
+            mask: !FLAG_TOKEN_INPUT,
             value: FLAG_DENSE,
         })
     }
