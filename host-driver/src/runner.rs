@@ -98,9 +98,18 @@ pub fn decode_integer(
     let src = package.embedding(&d.source_embedding)?;
     let tgt = package.embedding(&d.target_embedding)?;
     let enc_info = &package.info.layers[enc];
+    // A layer compiled with its x pass folded takes the token itself (`image::token_input`),
+    // else the token's embedding row.
+    let input = |layer: usize, table: &crate::compiler::package::EmbeddingInfo, t: usize| {
+        if package.container.layers[layer].token_input {
+            crew_spec::image::token_input(t as u16)
+        } else {
+            table.row(t).to_vec()
+        }
+    };
     let inputs: Vec<Vec<i8>> = source_tokens(d, word)?
         .iter()
-        .map(|&t| src.row(t).to_vec())
+        .map(|&t| input(enc, src, t))
         .collect();
     let mut state = LayerState::zeros(enc_info.kind.spec(), enc_info.n_hidden);
     accel.run(enc, &inputs, &mut state)?;
@@ -110,7 +119,7 @@ pub fn decode_integer(
     let mut token = d.target_start;
     let mut out = Vec::new();
     for _ in 0..d.max_steps {
-        let run = accel.run(dec, &[tgt.row(token).to_vec()], &mut state)?;
+        let run = accel.run(dec, &[input(dec, tgt, token)], &mut state)?;
         let h = run
             .hidden()
             .and_then(|h| h.last())

@@ -80,8 +80,10 @@ fn inspect_matches_the_model_cards_crew_table() {
         ("fc", 0, 50.0, 61, 6..=6),
     ];
     let model = Model::from_description(&model_dir()).unwrap();
+    // The matrices as records: the x passes unfolded.
     let options = CompileOptions {
         granularity: Some(Granularity::PerTensor),
+        no_token_folding: true,
         ..CompileOptions::default()
     };
     let package = compile(&model, &options, &mut |_| {}).unwrap();
@@ -109,5 +111,67 @@ fn inspect_matches_the_model_cards_crew_table() {
             let drop = s.dense_mults as f64 / s.crew_mults as f64;
             assert!((6.9..9.5).contains(&drop), "{layer}/{pass}: {drop}");
         }
+    }
+}
+
+/// The folded x passes (token input, the default) against the same model compiled with
+/// them as records: the integer reference gives the same h at every encoder step, the same
+/// decoder step, and the same phonemes on all 64 dev words; the folded package really has
+/// token-input layers with no x-pass records.
+#[test]
+fn folded_token_inputs_equal_the_unfolded_layers_at_every_step() {
+    use crew_host::backend::LayerState;
+    use crew_spec::image::token_input;
+    let model = Model::from_description(&model_dir()).unwrap();
+    let folded = compile(&model, &CompileOptions::default(), &mut |_| {}).unwrap();
+    let unfolded = compile(
+        &model,
+        &CompileOptions {
+            no_token_folding: true,
+            ..CompileOptions::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let enc = folded.layer_index("encoder").unwrap();
+    let dec = folded.layer_index("decoder").unwrap();
+    for (layer, table) in [(enc, "enc_emb"), (dec, "dec_emb")] {
+        let e = &folded.container.layers[layer];
+        let d = folded.descriptor(layer).unwrap();
+        assert!(e.token_input && d.token_input, "layer {layer} folded");
+        assert_eq!(e.n_in as usize, folded.embedding(table).unwrap().rows);
+        assert_eq!((d.passes[0].n_in, d.passes[0].records_words), (0, 0));
+        assert!(!unfolded.container.layers[layer].token_input);
+    }
+    let mut rf = Reference::new();
+    rf.load(&folded).unwrap();
+    let mut ru = Reference::new();
+    ru.load(&unfolded).unwrap();
+    // Every token of each table through its layer, several steps from a non-zero state.
+    for (layer, table) in [(enc, "enc_emb"), (dec, "dec_emb")] {
+        let emb = unfolded.embedding(table).unwrap();
+        let tokens: Vec<usize> = (0..emb.rows).collect();
+        let info = &unfolded.info.layers[layer];
+        let mut sf = LayerState::zeros(info.kind.spec(), info.n_hidden);
+        sf.h.iter_mut()
+            .enumerate()
+            .for_each(|(j, h)| *h = (j as i8).wrapping_mul(37));
+        let mut su = sf.clone();
+        let xf: Vec<Vec<i8>> = tokens.iter().map(|&t| token_input(t as u16)).collect();
+        let xu: Vec<Vec<i8>> = tokens.iter().map(|&t| emb.row(t).to_vec()).collect();
+        let of = rf.run(layer, &xf, &mut sf).unwrap();
+        let ou = ru.run(layer, &xu, &mut su).unwrap();
+        assert_eq!(of.hidden(), ou.hidden(), "layer {layer}: h at every step");
+        assert_eq!(sf.h, su.h);
+        // A token past the table is refused.
+        let bad = rf.run(layer, &[token_input(emb.rows as u16)], &mut sf);
+        assert!(bad.is_err(), "token {} of {}", emb.rows, emb.rows);
+    }
+    for (w, _) in &words() {
+        assert_eq!(
+            decode_integer(&mut rf, &folded, w).unwrap(),
+            decode_integer(&mut ru, &unfolded, w).unwrap(),
+            "{w}"
+        );
     }
 }

@@ -100,6 +100,27 @@ pub trait Accelerator {
 }
 
 /// Checks a run request against a layer's shape; backends share it for uniform errors.
+/// The tokens of a token-input layer's run are below its `tokens` (V); the engine stops
+/// with `BadToken` otherwise.
+pub fn check_tokens(
+    backend: &str,
+    layer: usize,
+    tokens: usize,
+    inputs: &[Vec<i8>],
+) -> Result<(), RunError> {
+    for (t, x) in inputs.iter().enumerate() {
+        let token = u16::from_le_bytes([x[0] as u8, x[1] as u8]) as usize;
+        if token >= tokens {
+            return Err(RunError::BadRun {
+                on: backend.into(),
+                layer,
+                message: format!("input {t} is token {token}, the layer has {tokens} tokens"),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub fn check_run(
     backend: &str,
     layer: usize,

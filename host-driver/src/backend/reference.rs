@@ -3,12 +3,13 @@
 //! column records, epilogue rows), so a run checks the image, not the compiler's inputs.
 //! Per pass: acc[o] = bias[o]; per column i: P[k] = x_i * U_i[k], acc[o] += P[I[o, i]]
 //! (int32, wrapping like the hardware accumulator); then `numerics::requantize` per row and
-//! the `numerics::Luts` cell update.
+//! the `numerics::Luts` cell update. A token-input layer's folded x pass is one block of
+//! rows per token (`crew_spec::image` "Token-input layers"): acc[o] = the token's row bias.
 
 use crew_spec::image::{EpilogueRow, LayerKind};
 use crew_spec::numerics::{requantize, Luts};
 
-use crate::backend::{check_run, Accelerator, LayerState, RunOutput, StepOutputs};
+use crate::backend::{check_run, check_tokens, Accelerator, LayerState, RunOutput, StepOutputs};
 use crate::compiler::crew::CrewMatrix;
 use crate::compiler::package::Package;
 use crate::error::RunError;
@@ -19,13 +20,29 @@ const NAME: &str = "reference";
 #[derive(Debug, Clone)]
 struct Pass {
     matrix: CrewMatrix,
+    /// One block of n_out rows, or for a folded x pass one block per token.
     epilogue: Vec<EpilogueRow>,
+    folded: bool,
 }
 
 impl Pass {
+    /// The epilogue rows that apply to input `x`: the token's block for a folded pass.
+    fn rows(&self, x: &[i8]) -> &[EpilogueRow] {
+        if self.folded {
+            let n = self.matrix.n_out;
+            let t = token_of(x);
+            &self.epilogue[t * n..(t + 1) * n]
+        } else {
+            &self.epilogue
+        }
+    }
+
     /// Integer accumulators for one input vector.
     fn accumulate(&self, x: &[i8]) -> Vec<i32> {
-        let mut acc: Vec<i32> = self.epilogue.iter().map(|r| r.bias).collect();
+        let mut acc: Vec<i32> = self.rows(x).iter().map(|r| r.bias).collect();
+        if self.folded {
+            return acc;
+        }
         let mut products = [0i32; 256];
         for (col, &xi) in self.matrix.columns.iter().zip(x) {
             for (p, &u) in products.iter_mut().zip(&col.table) {
@@ -42,16 +59,24 @@ impl Pass {
     fn gates(&self, x: &[i8]) -> Vec<i32> {
         self.accumulate(x)
             .iter()
-            .zip(&self.epilogue)
+            .zip(self.rows(x))
             .map(|(&a, r)| requantize(a, r.multiplier, r.shift))
             .collect()
     }
 }
 
+/// The token of a token-input layer's input vector (little-endian bytes).
+fn token_of(x: &[i8]) -> usize {
+    u16::from_le_bytes([x[0] as u8, x[1] as u8]) as usize
+}
+
 #[derive(Debug, Clone)]
 struct Layer {
     kind: LayerKind,
-    n_in: usize,
+    /// Elements of a step's input: n_in, or the token's bytes.
+    input_len: usize,
+    /// Tokens of a token-input layer (its n_in), else 0.
+    tokens: usize,
     n_hidden: usize,
     passes: Vec<Pass>,
 }
@@ -82,6 +107,7 @@ impl Reference {
         load_addr: u32,
         wide: bool,
         p: &crew_spec::image::PassDescriptor,
+        tokens: usize,
     ) -> Result<Pass, RunError> {
         let bad = |message: String| RunError::BadImage {
             on: NAME.into(),
@@ -117,7 +143,7 @@ impl Reference {
             }
         }
         let e0 = local(p.epilogue_addr)?;
-        let e1 = e0 + p.n_out as usize;
+        let e1 = e0 + p.n_out as usize * tokens.max(1);
         if e1 > words.len() {
             return Err(bad("epilogue rows run past the image".into()));
         }
@@ -127,6 +153,7 @@ impl Reference {
                 .iter()
                 .map(|&w| EpilogueRow::from_word(w))
                 .collect(),
+            folded: tokens > 0,
         })
     }
 }
@@ -145,14 +172,20 @@ impl Accelerator for Reference {
                 on: NAME.into(),
                 message: e.to_string(),
             })?;
+            let tokens = if d.token_input { d.n_in as usize } else { 0 };
             let passes = d
                 .passes
                 .iter()
-                .map(|p| Self::decode_pass(&words, c.load_addr, d.wide_entries, p))
+                .enumerate()
+                .map(|(k, p)| {
+                    let folded = if k == 0 { tokens } else { 0 };
+                    Self::decode_pass(&words, c.load_addr, d.wide_entries, p, folded)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             layers.push(Layer {
                 kind: d.kind,
-                n_in: d.n_in as usize,
+                input_len: c.layers[index].input_len(),
+                tokens,
                 n_hidden: d.n_hidden as usize,
                 passes,
             });
@@ -176,7 +209,10 @@ impl Accelerator for Reference {
             layer,
             layers: layers.len(),
         })?;
-        check_run(NAME, layer, l.kind, l.n_in, l.n_hidden, inputs, state)?;
+        check_run(NAME, layer, l.kind, l.input_len, l.n_hidden, inputs, state)?;
+        if l.tokens > 0 {
+            check_tokens(NAME, layer, l.tokens, inputs)?;
+        }
         let outputs = match l.kind {
             LayerKind::Fc => StepOutputs::Accumulators(
                 inputs.iter().map(|x| l.passes[0].accumulate(x)).collect(),

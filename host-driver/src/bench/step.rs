@@ -157,8 +157,8 @@ fn synthetic(w: &Workload, rng: &mut ChaCha8Rng) -> Result<CompiledStep> {
     })
 }
 
-/// A g2p_en layer's step: the embedding of one grapheme/phoneme as x, h from a previous
-/// reference step.
+/// A g2p_en layer's step: one grapheme/phoneme (token 3) as x (the token itself, the
+/// layer's x pass being folded, or its embedding row), h from a previous reference step.
 fn g2p(package: &Package, layer: &str) -> Result<CompiledStep> {
     let index = package.layer_index(layer)?;
     let info = &package.info.layers[index];
@@ -167,7 +167,11 @@ fn g2p(package: &Package, layer: &str) -> Result<CompiledStep> {
     } else {
         "dec_emb"
     };
-    let x = package.embedding(emb)?.row(3).to_vec();
+    let x = if package.container.layers[index].token_input {
+        crew_spec::image::token_input(3)
+    } else {
+        package.embedding(emb)?.row(3).to_vec()
+    };
     let mut reference = Reference::new();
     reference.load(package)?;
     let mut state = LayerState::zeros(info.kind.spec(), info.n_hidden);

@@ -39,6 +39,19 @@ pub fn run(args: Args) -> crew_host::Result<()> {
         "UCNN mults/adds"
     );
     for s in &stats {
+        if s.folded_tokens > 0 {
+            println!(
+                "{:<10} {:>4} {:>11} folded: {} tokens x {} epilogue rows (bias = the x pass sum); a step loads \
+                 its token's rows ({} bytes), no records, no multiplies",
+                s.layer,
+                s.pass,
+                format!("{}x-", s.n_out),
+                s.folded_tokens,
+                s.n_out,
+                s.n_out * 16
+            );
+            continue;
+        }
         println!(
             "{:<10} {:>4} {:>11} {:>16} {:>12} {:>24} {:>24} {:>18}",
             s.layer,

@@ -67,6 +67,11 @@ pub struct ModelOptions {
     /// DRAM word address of the image.
     #[arg(long, default_value_t = 0)]
     pub load_addr: u32,
+    /// Keep the x pass of embedding-fed layers as column records (by default it is folded
+    /// into one int32 row block per token, which the engine loads instead of streaming
+    /// W_ih: the same sums, half the DRAM bytes of a g2p step).
+    #[arg(long)]
+    pub no_fold_tokens: bool,
 }
 
 /// A loaded model or package.
@@ -126,6 +131,7 @@ pub fn compile_model(
         }),
         max_unique: opts.max_unique,
         calibration,
+        no_token_folding: opts.no_fold_tokens,
     };
     compile(model, &options, progress)
 }

@@ -54,7 +54,13 @@ pub fn decode_layer(package: &Package, index: usize) -> Result<(LayerDescriptor,
         )));
     }
     let mut passes = vec![];
-    for p in &d.passes {
+    for (k, p) in d.passes.iter().enumerate() {
+        // A folded x pass (token input) has no columns and one row block per token.
+        let blocks = if k == 0 && d.token_input {
+            d.n_in as usize
+        } else {
+            1
+        };
         let (n_in, n_out) = (p.n_in as usize, p.n_out as usize);
         let mut weights = vec![0i8; n_in * n_out];
         let mut at = (p.records_addr - c.load_addr) as usize;
@@ -74,7 +80,7 @@ pub fn decode_layer(package: &Package, index: usize) -> Result<(LayerDescriptor,
             n_out,
             n_in,
             weights,
-            epilogue: words[e..e + n_out].to_vec(),
+            epilogue: words[e..e + n_out * blocks].to_vec(),
         });
     }
     Ok((d, passes))
@@ -107,7 +113,7 @@ pub fn dense_image(package: &Package, load_addr: u32) -> Result<DenseImage> {
             kind: d.kind,
             wide_entries: false,
             dense: true,
-            token_input: false,
+            token_input: d.token_input,
             n_in: d.n_in,
             n_hidden: d.n_hidden,
         };

@@ -7,6 +7,9 @@
 //! - UCNN-style factorisation (per output row, inputs sharing a weight value are summed
 //!   first, then multiplied once): per row g_o multiplications (distinct non-zero values in
 //!   the row) and nnz_o - 1 additions (nnz_o = non-zero weights in the row).
+//! - A folded x pass (token input, `crew_spec::image` "Token-input layers") has no records
+//!   and no arithmetic: `folded_tokens` = V, n_in = 0, every count 0; a step reads the
+//!   token's block of n_out epilogue rows instead of the records.
 
 use serde::Serialize;
 
@@ -35,6 +38,8 @@ pub struct PassStats {
     pub crew_adds: u64,
     pub ucnn_mults: u64,
     pub ucnn_adds: u64,
+    /// V for a folded x pass (token input), else 0.
+    pub folded_tokens: usize,
 }
 
 /// Statistics of every pass of every layer.
@@ -45,6 +50,24 @@ pub fn inspect(package: &Package) -> Result<Vec<PassStats>> {
     for (index, info) in package.info.layers.iter().enumerate() {
         let d = package.descriptor(index)?;
         for (p, pass) in d.passes.iter().enumerate() {
+            if p == 0 && d.token_input {
+                out.push(PassStats {
+                    folded_tokens: d.n_in as usize,
+                    ..pass_stats(
+                        &info.name,
+                        &format!("{:?}", info.kind).to_lowercase(),
+                        p,
+                        &CrewMatrix {
+                            n_out: pass.n_out as usize,
+                            n_in: 0,
+                            wide: d.wide_entries,
+                            columns: vec![],
+                        },
+                        0,
+                    )
+                });
+                continue;
+            }
             let start = (pass.records_addr - load) as usize;
             let (m, _) = CrewMatrix::decode(
                 &words[start..start + pass.records_words as usize],
@@ -115,5 +138,6 @@ pub fn pass_stats(
         crew_adds: dense,
         ucnn_mults,
         ucnn_adds,
+        folded_tokens: 0,
     }
 }

@@ -34,6 +34,35 @@ pub struct CompileOptions {
     pub max_unique: Option<usize>,
     /// Calibration inputs for layers without an input source (rows = samples).
     pub calibration: Option<Tensor>,
+    /// Keep the x pass of embedding-fed layers as column records instead of folding it
+    /// into one block of int32 rows per token (`crew_spec::image` "Token-input layers");
+    /// for comparison and debugging (`crew-host compile --no-fold-tokens`).
+    pub no_token_folding: bool,
+}
+
+/// The folded x pass of an embedding-fed layer: for token v and row o, the accumulator
+/// the x pass ends with on the embedding row v, `bias[o] + sum_i W[o, i] * x_v[i]`, with the
+/// engine's wrapping int32 arithmetic, and row o's multiplier and shift. Block v is rows
+/// `v * n_out ..`.
+fn fold_x_pass(
+    matrix: &crew::CrewMatrix,
+    epilogue: &[image::EpilogueRow],
+    embedding: &EmbeddingInfo,
+) -> Vec<u128> {
+    let weights = matrix.dense();
+    let mut rows = Vec::with_capacity(embedding.rows * matrix.n_out);
+    for v in 0..embedding.rows {
+        let x = embedding.row(v);
+        for (o, e) in epilogue.iter().enumerate() {
+            let w = &weights[o * matrix.n_in..(o + 1) * matrix.n_in];
+            let acc = w
+                .iter()
+                .zip(x)
+                .fold(e.bias, |a, (&w, &x)| a.wrapping_add(w as i32 * x as i32));
+            rows.push(image::EpilogueRow { bias: acc, ..*e }.to_word());
+        }
+    }
+    rows
 }
 
 /// Progress events of a compilation.
@@ -131,6 +160,21 @@ pub fn compile(
                 None => DEFAULT_INPUT_SCALE,
             },
         };
+        // An embedding-fed layer sees only its table's rows: fold its x pass.
+        let token_table = match &layer.input {
+            Some(InputSource::Embedding(e)) if !options.no_token_folding => {
+                embeddings.iter().find(|x| &x.name == e)
+            }
+            _ => None,
+        };
+        if let Some(t) = token_table {
+            if t.cols != layer.n_in || t.rows == 0 || t.rows > u16::MAX as usize {
+                return Err(compile_err(format!(
+                    "embedding {} is {}x{}: it must have 1..=65535 rows of the layer's {} inputs",
+                    t.name, t.rows, t.cols, layer.n_in
+                )));
+            }
+        }
         let mut passes = Vec::new();
         let mut weight_scales = Vec::new();
         let mut wide = false;
@@ -139,11 +183,19 @@ pub fn compile(
             let q = quant::quantize_pass(w, b, s_in, &settings)
                 .map_err(|m| compile_err(format!("pass {p}: {m}")))?;
             wide = q.matrix.wide;
-            passes.push(PassWords {
-                n_in: w.cols() as u16,
-                n_out: w.rows() as u16,
-                records: q.matrix.records(),
-                epilogue: q.epilogue.iter().map(|r| r.to_word()).collect(),
+            passes.push(match token_table {
+                Some(t) if p == 0 => PassWords {
+                    n_in: 0,
+                    n_out: w.rows() as u16,
+                    records: vec![],
+                    epilogue: fold_x_pass(&q.matrix, &q.epilogue, t),
+                },
+                _ => PassWords {
+                    n_in: w.cols() as u16,
+                    n_out: w.rows() as u16,
+                    records: q.matrix.records(),
+                    epilogue: q.epilogue.iter().map(|r| r.to_word()).collect(),
+                },
             });
             weight_scales.push(q.row_scales);
         }
@@ -151,8 +203,8 @@ pub fn compile(
             kind: layer.kind.spec(),
             wide_entries: wide,
             dense: false,
-            token_input: false,
-            n_in: layer.n_in as u16,
+            token_input: token_table.is_some(),
+            n_in: token_table.map_or(layer.n_in, |t| t.rows) as u16,
             n_hidden: layer.n_hidden as u16,
         };
         let desc_addr = image
@@ -165,6 +217,7 @@ pub fn compile(
             desc_addr,
             kind: header.kind,
             wide_entries: wide,
+            token_input: header.token_input,
             n_in: header.n_in,
             n_hidden: header.n_hidden,
         });

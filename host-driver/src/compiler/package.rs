@@ -89,8 +89,28 @@ impl Package {
             )));
         }
         for (k, (l, e)) in info.layers.iter().zip(&container.layers).enumerate() {
+            // A token-input layer's table n_in is its embedding's row count (V).
+            let table_n_in = if e.token_input {
+                let table = match &l.input {
+                    Some(InputSource::Embedding(name)) => {
+                        info.embeddings.iter().find(|t| &t.name == name)
+                    }
+                    _ => None,
+                };
+                match table {
+                    Some(t) if t.cols == l.n_in => t.rows,
+                    _ => {
+                        return Err(model_err(format!(
+                            "layer {k} ({}): token input without an embedding of {} columns",
+                            l.name, l.n_in
+                        )))
+                    }
+                }
+            } else {
+                l.n_in
+            };
             if l.kind.spec() != e.kind
-                || l.n_in != e.n_in as usize
+                || table_n_in != e.n_in as usize
                 || l.n_hidden != e.n_hidden as usize
             {
                 return Err(model_err(format!(

@@ -10,7 +10,7 @@ use crew_spec::layout::RunLayout;
 use crew_spec::regmap;
 
 use super::Device;
-use crate::backend::{check_run, LayerState, PerfCounters, RunOutput, StepOutputs};
+use crate::backend::{check_run, check_tokens, LayerState, PerfCounters, RunOutput, StepOutputs};
 use crate::error::RunError;
 use crate::transport::Transport;
 
@@ -49,15 +49,18 @@ impl<T: Transport> Device<T> {
             &self.name,
             layer,
             entry.kind,
-            entry.n_in as usize,
+            entry.input_len(),
             entry.n_hidden as usize,
             inputs,
             state,
         )?;
+        if entry.token_input {
+            check_tokens(&self.name, layer, entry.n_in as usize, inputs)?;
+        }
         let steps = inputs.len();
         let run = RunLayout::new(
             entry.kind,
-            entry.n_in as usize,
+            entry.input_len(),
             entry.n_hidden as usize,
             steps,
             scratch,

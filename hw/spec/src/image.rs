@@ -62,7 +62,7 @@
 //! vectors are unchanged. CREW engines reject such layers (the flag is not theirs); the
 //! dense engine rejects layers without it. Version-1 images never set the flag.
 //!
-//! # Token-input layers (layer flag bit 2, [`FLAG_TOKEN_INPUT`]; format revision 3, [`TOKEN_IMAGE_FORMAT_VERSION`])
+//! # Token-input layers (layer flag bit 2, [`FLAG_TOKEN_INPUT`]; format revision 3, [`IMAGE_FORMAT_VERSION`])
 //! A layer fed by an embedding sees only V distinct inputs x_v, so its x pass `W x + b`
 //! takes only V distinct int32 values per row. The compiler stores them and the engine
 //! loads them instead of streaming the x pass's records: computation reuse taken to its
@@ -94,8 +94,12 @@ pub const WORD_BYTES: usize = 16;
 pub const MIG_ADDR_SHIFT: u32 = 3;
 /// Words of DRAM on the XEM7010 (512 MiB).
 pub const DRAM_WORDS: u64 = 512 * 1024 * 1024 / WORD_BYTES as u64;
-/// Version of this image format; stored in packages.
-pub const IMAGE_FORMAT_VERSION: u16 = 1;
+/// Version of this image format, stored in packages and bitstream manifests: revision 3
+/// added token-input layers ([`FLAG_TOKEN_INPUT`]). A revision-1 image (no token-input
+/// layers) is a valid revision-3 image, so packages of either are read.
+pub const IMAGE_FORMAT_VERSION: u16 = 3;
+/// The first image format, which packages written before token-input layers carry.
+pub const IMAGE_FORMAT_VERSION_1: u16 = 1;
 /// Format revision that added the dense layout ([`FLAG_DENSE`]). CREW images (the only
 /// ones packages hold) are unchanged and keep [`IMAGE_FORMAT_VERSION`]; dense images are
 /// built in memory by the benchmark and tests.
@@ -111,8 +115,6 @@ pub const FLAG_DENSE: u8 = 1 << 1;
 /// Header flag: the layer's input is a token; its x pass is folded (see "Token-input
 /// layers").
 pub const FLAG_TOKEN_INPUT: u8 = 1 << 2;
-/// Format revision that added token-input layers ([`FLAG_TOKEN_INPUT`]).
-pub const TOKEN_IMAGE_FORMAT_VERSION: u16 = 3;
 /// Bytes of a token-input layer's input vector (the token, little-endian).
 pub const TOKEN_INPUT_BYTES: usize = 2;
 

@@ -3,7 +3,8 @@
 
 use super::{LayerProblem, Package, PackageError, LAYER_ENTRY_BYTES};
 use crate::image::{
-    self, LayerDescriptor, LayerKind, FLAG_WIDE_ENTRIES, LAYER_DESC_WORDS, WORD_BYTES,
+    self, LayerDescriptor, LayerKind, FLAG_TOKEN_INPUT, FLAG_WIDE_ENTRIES, LAYER_DESC_WORDS,
+    WORD_BYTES,
 };
 use bytes::{Buf, BufMut};
 
@@ -12,7 +13,7 @@ use bytes::{Buf, BufMut};
 /// |---|---|
 /// | 0..4 | desc_addr: absolute word address of the layer descriptor |
 /// | 4 | kind ([`LayerKind`]) |
-/// | 5 | flags (as the descriptor header) |
+/// | 5 | flags (as the descriptor header: wide entries, token input) |
 /// | 6..8 | n_in |
 /// | 8..10 | n_hidden (N_out for FC) |
 /// | 10..16 | reserved, 0 |
@@ -21,6 +22,8 @@ pub struct LayerEntry {
     pub desc_addr: u32,
     pub kind: LayerKind,
     pub wide_entries: bool,
+    /// Token input, x pass folded (`image::FLAG_TOKEN_INPUT`); n_in is then V.
+    pub token_input: bool,
     pub n_in: u16,
     pub n_hidden: u16,
 }
@@ -31,11 +34,14 @@ impl LayerEntry {
         let mut w = &mut b[..];
         w.put_u32_le(self.desc_addr);
         w.put_u8(self.kind as u8);
-        w.put_u8(if self.wide_entries {
-            FLAG_WIDE_ENTRIES
-        } else {
-            0
-        });
+        let mut flags = 0;
+        if self.wide_entries {
+            flags |= FLAG_WIDE_ENTRIES;
+        }
+        if self.token_input {
+            flags |= FLAG_TOKEN_INPUT;
+        }
+        w.put_u8(flags);
         w.put_u16_le(self.n_in);
         w.put_u16_le(self.n_hidden);
         b
@@ -54,9 +60,20 @@ impl LayerEntry {
             desc_addr,
             kind,
             wide_entries: flags & FLAG_WIDE_ENTRIES != 0,
+            token_input: flags & FLAG_TOKEN_INPUT != 0,
             n_in: r.get_u16_le(),
             n_hidden: r.get_u16_le(),
         })
+    }
+
+    /// Elements of one step's input vector: n_in, or the token's bytes for a token-input
+    /// layer.
+    pub fn input_len(&self) -> usize {
+        if self.token_input {
+            image::TOKEN_INPUT_BYTES
+        } else {
+            self.n_in as usize
+        }
     }
 
     /// Rows of pass 0 (gates * H, or N_out for FC).
@@ -94,9 +111,14 @@ impl Package {
         let desc_words: Vec<u128> = (at..at + LAYER_DESC_WORDS).map(word).collect();
         let desc = LayerDescriptor::from_words(&desc_words)
             .map_err(|e| fail(LayerProblem::Descriptor(e)))?;
-        let checks: [(&'static str, u32, u32); 4] = [
+        let checks: [(&'static str, u32, u32); 5] = [
             ("kind", entry.kind as u32, desc.kind as u32),
             ("flags", entry.wide_entries as u32, desc.wide_entries as u32),
+            (
+                "token input",
+                entry.token_input as u32,
+                desc.token_input as u32,
+            ),
             ("n_in", entry.n_in as u32, desc.n_in as u32),
             ("n_hidden", entry.n_hidden as u32, desc.n_hidden as u32),
         ];
@@ -110,7 +132,19 @@ impl Package {
             }
         }
         for (p, pass) in desc.passes.iter().enumerate() {
-            let expected_in = if p == 0 { desc.n_in } else { desc.n_hidden };
+            // A token-input layer's x pass is folded: no columns, and one block of
+            // epilogue rows per token (`image` "Token-input layers").
+            let folded = p == 0 && desc.token_input;
+            let expected_in = match (p, folded) {
+                (_, true) => 0,
+                (0, false) => desc.n_in,
+                _ => desc.n_hidden,
+            };
+            let epilogue_rows = if folded {
+                pass.n_out as u64 * desc.n_in as u64
+            } else {
+                pass.n_out as u64
+            };
             let expected_out = desc.kind.gates() * desc.n_hidden as usize;
             for (field, expected, found) in [
                 ("n_in", expected_in as u32, pass.n_in as u32),
@@ -125,7 +159,7 @@ impl Package {
                     }));
                 }
             }
-            if !inside(pass.epilogue_addr as u64, pass.n_out as u64) {
+            if !inside(pass.epilogue_addr as u64, epilogue_rows) {
                 return Err(fail(LayerProblem::PassOutsideImage {
                     pass: p,
                     what: "epilogue rows",

@@ -178,6 +178,7 @@ mod fixtures {
                 desc_addr: load,
                 kind: LayerKind::Fc,
                 wide_entries: false,
+                token_input: false,
                 n_in: 3,
                 n_hidden: 5,
             }],

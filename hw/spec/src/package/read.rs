@@ -5,7 +5,7 @@ use super::{
     header_crc, LayerEntry, Package, PackageError, SectionId, HEADER_BYTES, LAYER_ENTRY_BYTES,
     PACKAGE_FORMAT_VERSION, PACKAGE_MAGIC, SECTION_ALIGN, SECTION_ENTRY_BYTES,
 };
-use crate::image::{IMAGE_FORMAT_VERSION, WORD_BYTES};
+use crate::image::{IMAGE_FORMAT_VERSION, IMAGE_FORMAT_VERSION_1, WORD_BYTES};
 use bytes::Buf;
 
 impl Package {
@@ -39,7 +39,7 @@ impl Package {
                 supported: PACKAGE_FORMAT_VERSION,
             });
         }
-        if image_version != IMAGE_FORMAT_VERSION {
+        if image_version != IMAGE_FORMAT_VERSION && image_version != IMAGE_FORMAT_VERSION_1 {
             return Err(PackageError::UnsupportedVersion {
                 field: "image_format_version",
                 found: image_version,
