@@ -36,7 +36,12 @@ fn compile_inspect_and_infer_the_bundled_g2p_model() {
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats.as_array().unwrap().len(), 5);
     assert_eq!(stats[0]["layer"], "encoder");
-    assert_eq!(stats[0]["unique_max"], 134);
+    // The encoder's input is a grapheme embedding (29 rows): its x pass is folded into
+    // one block of rows per grapheme, its h pass (256 inputs) stays CREW records.
+    assert_eq!(stats[0]["folded_tokens"], 29);
+    assert_eq!(stats[0]["bits_mean"].as_f64(), Some(0.0));
+    assert_eq!(stats[1]["n_in"], 256);
+    assert!(stats[1]["crew_bytes"].as_u64().unwrap() > 0);
 
     let out = crew_host(&["inspect", p(&pkg)]);
     let text = String::from_utf8(out.stdout).unwrap();

@@ -106,13 +106,14 @@ fn a_consistent_but_wrong_descriptor_is_rejected() {
     let (path, _) = g2p_package(dir.path());
     let mut p = Package::read(&path).unwrap();
     let d = p.descriptor(0).unwrap();
-    let at = (d.passes[0].records_addr - p.container.load_addr) as usize * 16;
+    // Pass 1 (the h pass): the encoder's x pass is folded and has no records.
+    let at = (d.passes[1].records_addr - p.container.load_addr) as usize * 16;
     p.container.image[at + 1] = 9; // b_0 = 9 > 8
     let bad = dir.path().join("bad.crew");
     std::fs::write(&bad, p.container.to_bytes()).unwrap();
     let msg = Package::read(&bad).unwrap_err().to_string();
     assert!(
-        msg.contains("layer 0") && msg.contains("pass 0 column record 0"),
+        msg.contains("layer 0") && msg.contains("pass 1 column record 0"),
         "{msg}"
     );
 }

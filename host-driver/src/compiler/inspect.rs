@@ -128,7 +128,8 @@ pub fn pass_stats(
         unique_mean: uniques.iter().sum::<usize>() as f64 / n,
         unique_min: uniques.iter().copied().min().unwrap_or(0),
         unique_max: uniques.iter().copied().max().unwrap_or(0),
-        bits_mean: bits.iter().map(|&b| b as f64).sum::<f64>() / n,
+        // fold from +0.0: an empty f64 sum is -0.0, which JSON would print as such.
+        bits_mean: bits.iter().fold(0.0, |a, &b| a + b as f64) / n,
         bits_min: bits.iter().copied().min().unwrap_or(0),
         bits_max: bits.iter().copied().max().unwrap_or(0),
         crew_bytes: records_words as u64 * 16,
