@@ -263,6 +263,18 @@ pub enum RunError {
     },
     #[error("{on}: the image does not decode: {message}")]
     BadImage { on: String, message: String },
+    /// A sequence program that stopped before every input was finished: no input is
+    /// reported.
+    #[error("{on}: the sequence program stopped after {done} of {inputs} inputs: {error}")]
+    ProgramStopped {
+        on: String,
+        done: usize,
+        inputs: usize,
+        error: Box<RunError>,
+    },
+    /// A queue of inputs a sequence program cannot take (before anything runs).
+    #[error("{on}: sequence program input: {message}")]
+    BadProgramInput { on: String, message: String },
     #[error(
         "{on}: {what} ends at word {end}, past the {} words of DRAM",
         DRAM_WORDS
@@ -289,7 +301,9 @@ impl RunError {
             | RunError::WrongProtocol { .. }
             | RunError::WrongEngine { .. }
             | RunError::UnknownEngine { .. } => ErrorClass::Bitstream,
-            RunError::PackageUnsuited { .. } | RunError::DoesNotFit { .. } => ErrorClass::Model,
+            RunError::PackageUnsuited { .. }
+            | RunError::DoesNotFit { .. }
+            | RunError::BadProgramInput { .. } => ErrorClass::Model,
             RunError::Transport {
                 error: TransportError::LibraryMissing(_) | TransportError::Open { .. },
                 ..

@@ -4,6 +4,7 @@
 
 use crew_spec::numerics::requantize;
 
+use crate::backend::program::{run_by_steps, trace_tokens, ProgramOutput, ProgramSpec};
 use crate::backend::{Accelerator, LayerState};
 use crate::compiler::package::Package;
 use crate::compiler::quant::{self, H_SCALE};
@@ -143,6 +144,41 @@ pub fn decode_integer(
         out.push(d.target_vocab[token].clone());
     }
     Ok(out)
+}
+
+/// Decodes a queue of words with the package's sequence program (`crew_spec::program`):
+/// on a device, in one start for all of them (`Accelerator::run_program`); elsewhere as the
+/// same program's host loop. Returns each word's output tokens and the program's traces,
+/// or `None` when the package has no program (decode word by word with
+/// [`decode_integer`]).
+pub fn decode_program(
+    accel: &mut dyn Accelerator,
+    package: &Package,
+    words: &[&str],
+) -> Result<Option<(Vec<Vec<String>>, ProgramOutput)>> {
+    let d = package_seq2seq(package)?;
+    let Some(spec) = ProgramSpec::of(package)? else {
+        return Ok(None);
+    };
+    let sources: Vec<Vec<u16>> = words
+        .iter()
+        .map(|w| Ok(source_tokens(d, w)?.iter().map(|&t| t as u16).collect()))
+        .collect::<Result<_>>()?;
+    let out = match accel.run_program(&spec, &sources)? {
+        Some(out) => out,
+        None => run_by_steps(accel, &spec, &sources)?,
+    };
+    let tokens = out
+        .traces
+        .iter()
+        .map(|t| {
+            trace_tokens(t, spec.header.tgt_end)
+                .iter()
+                .map(|&k| d.target_vocab[k as usize].clone())
+                .collect()
+        })
+        .collect();
+    Ok(Some((tokens, out)))
 }
 
 /// Decodes one word with the float model.

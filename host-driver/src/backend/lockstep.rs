@@ -3,10 +3,12 @@
 //! results drive the caller (decoding continues from what the device computed), so a
 //! mismatch is reported, not hidden.
 
+use crate::backend::program::{run_by_steps, ProgramOutput, ProgramSpec};
 use crate::backend::reference::Reference;
 use crate::backend::{Accelerator, LayerState, RunOutput};
 use crate::compiler::package::Package;
 use crate::error::RunError;
+use crew_spec::program::SlotTrace;
 
 /// Sums of the performance counters over several runs (the engine contract's counters).
 pub type CounterTotals = crew_spec::engine::Counters<u64>;
@@ -118,4 +120,67 @@ impl<A: Accelerator> Accelerator for Lockstep<A> {
         }
         Ok(out)
     }
+
+    /// The backend's on-chip program, compared input by input and step by step (encoder h,
+    /// decoder h, projection outputs, token, final state) with the same program run on
+    /// the reference as a host loop.
+    fn run_program(
+        &mut self,
+        spec: &ProgramSpec,
+        sources: &[Vec<u16>],
+    ) -> Result<Option<ProgramOutput>, RunError> {
+        let Some(out) = self.backend.run_program(spec, sources)? else {
+            return Ok(None);
+        };
+        let expected = run_by_steps(&mut self.reference, spec, sources)?;
+        let s = &mut self.stats;
+        for (k, (got, want)) in out.traces.iter().zip(&expected.traces).enumerate() {
+            s.runs += 1;
+            s.steps += (want.encoder_h.len() + want.decoder.len()) as u64;
+            if let Some(what) = first_difference(got, want) {
+                s.mismatched_runs += 1;
+                if s.first_mismatch.is_none() {
+                    s.first_mismatch = Some(format!(
+                        "program input {k}: {what} differs from the integer reference"
+                    ));
+                }
+            }
+        }
+        if let Some(c) = out.counters {
+            s.counters.add(&c);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Where a device's trace first differs from the reference's, named.
+pub fn first_difference(got: &SlotTrace, want: &SlotTrace) -> Option<String> {
+    if let Some(t) = (0..want.encoder_h.len().max(got.encoder_h.len()))
+        .find(|&t| got.encoder_h.get(t) != want.encoder_h.get(t))
+    {
+        return Some(format!("encoder step {t}'s h"));
+    }
+    for t in 0..want.decoder.len().max(got.decoder.len()) {
+        match (got.decoder.get(t), want.decoder.get(t)) {
+            (Some(g), Some(w)) if g == w => continue,
+            (Some(g), Some(w)) => {
+                let part = if g.h != w.h {
+                    "h"
+                } else if g.logits != w.logits {
+                    "projection outputs"
+                } else {
+                    "token"
+                };
+                return Some(format!("decoder step {t}'s {part}"));
+            }
+            _ => {
+                return Some(format!(
+                    "the number of decoder steps ({})",
+                    got.decoder.len()
+                ))
+            }
+        }
+    }
+    (got.state_h != want.state_h || got.state_c != want.state_c)
+        .then(|| "the final state".to_string())
 }

@@ -11,6 +11,7 @@
 //!   leaves the final h (and c) in `state`.
 
 pub mod lockstep;
+pub mod program;
 pub mod reference;
 
 use crew_spec::image::LayerKind;
@@ -97,6 +98,19 @@ pub trait Accelerator {
         inputs: &[Vec<i8>],
         state: &mut LayerState,
     ) -> Result<RunOutput, RunError>;
+
+    /// Runs the loaded package's sequence program (`spec`, `crew_spec::program`) over a
+    /// queue of inputs (source tokens, each ending with the end token) in one start, as a
+    /// device does on chip; `None` when the backend has no on-chip programs (callers then
+    /// run [`program::run_by_steps`], the same program as a host loop).
+    fn run_program(
+        &mut self,
+        spec: &program::ProgramSpec,
+        sources: &[Vec<u16>],
+    ) -> Result<Option<program::ProgramOutput>, RunError> {
+        let _ = (spec, sources);
+        Ok(None)
+    }
 }
 
 /// Checks a run request against a layer's shape; backends share it for uniform errors.

@@ -11,15 +11,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crew_host::backend::lockstep::{Lockstep, LockstepStats};
+use crew_host::backend::lockstep::{first_difference, Lockstep, LockstepStats};
+use crew_host::backend::program::ProgramSpec;
 use crew_host::backend::reference::Reference;
 use crew_host::compiler::fit;
 use crew_host::device::LoadProgress;
-use crew_host::error::{Error, Result};
+use crew_host::error::{Error, Result, RunError};
 use crew_host::model::checkpoint::{read_npy, write_npy};
 use crew_host::runner::{
-    decode_float, decode_float_logits, decode_integer, sequence_float, sequence_integer,
-    unknown_characters,
+    decode_float, decode_float_logits, decode_integer, decode_program, sequence_float,
+    sequence_integer, unknown_characters,
 };
 use crew_host::transport::Transport;
 use crew_host::{Accelerator, Package};
@@ -57,6 +58,11 @@ pub struct Args {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub options: ModelOptions,
+    /// Device backends: decode word by word with the host loop (a decoder step and a
+    /// projection run per phoneme, argmax on the host) instead of the package's sequence
+    /// program, which decodes the whole word list on the engine in one start.
+    #[arg(long)]
+    pub host_loop: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -90,6 +96,11 @@ struct Summary {
     mean_cycles_per_word: Option<f64>,
     /// Device time per word, microseconds.
     mean_device_time_per_word_us: Option<f64>,
+    /// The queued path (sequence program): words per second on the device clock, and the
+    /// engine's and the USB's shares of a word's device time, microseconds.
+    words_per_second: Option<f64>,
+    engine_us_per_word: Option<f64>,
+    usb_us_per_word: Option<f64>,
     load_seconds: Option<f64>,
     wall_seconds: f64,
 }
@@ -316,6 +327,11 @@ pub fn run(args: Args) -> Result<()> {
         ));
     }
     note_unknown_characters(&package, &words)?;
+    if let (Some((lockstep, _)), false) = (device.as_mut(), args.host_loop) {
+        if ProgramSpec::of(&package)?.is_some() {
+            return run_queue(&args, &src, &package, lockstep, load_seconds, words, wall);
+        }
+    }
     let mut lines = match device
         .as_ref()
         .and_then(|(d, _)| slow_simulation(d.backend()))
@@ -400,6 +416,9 @@ pub fn run(args: Args) -> Result<()> {
         mean_device_time_per_word_us: device
             .as_ref()
             .map(|_| results.iter().filter_map(|r| r.device_time_us).sum::<f64>() / n as f64),
+        words_per_second: None,
+        engine_us_per_word: None,
+        usb_us_per_word: None,
         load_seconds,
         wall_seconds: wall.elapsed().as_secs_f64(),
     };
@@ -415,6 +434,96 @@ pub fn run(args: Args) -> Result<()> {
         print_words(&results, &summary);
     }
     Ok(all_stats.check(&backend_name)?)
+}
+
+/// The queued path: every word in one start of the package's sequence program, every step
+/// of every word compared with the same program on the integer reference.
+fn run_queue(
+    args: &Args,
+    src: &Source,
+    package: &Package,
+    lockstep: &mut Lockstep<AnyDevice>,
+    load_seconds: Option<f64>,
+    words: Vec<(String, Option<Vec<String>>)>,
+    wall: Instant,
+) -> Result<()> {
+    let list: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
+    let start = lockstep.backend().transport().device_time();
+    let (phonemes, out) =
+        decode_program(lockstep.backend_mut(), package, &list)?.expect("the package has a program");
+    let device_us = (lockstep.backend().transport().device_time() - start).as_secs_f64() * 1e6;
+    // The same program on the integer reference (a host loop), compared step by step.
+    let mut reference = Reference::new();
+    reference.load(package)?;
+    let (ref_phonemes, expected) =
+        decode_program(&mut reference, package, &list)?.expect("the package has a program");
+    let n = words.len();
+    let cycles = out.counters.map(|c| c.cycles as u64).unwrap_or(0);
+    let engine_us = cycles as f64 / DESIGN_CLOCK_HZ * 1e6;
+    let mut first_mismatch = None;
+    let mut results = Vec::with_capacity(n);
+    for (k, ((word, expected_phonemes), got)) in words.into_iter().zip(phonemes).enumerate() {
+        let difference = first_difference(&out.traces[k], &expected.traces[k]);
+        if let (Some(d), None) = (&difference, &first_mismatch) {
+            first_mismatch = Some(format!(
+                "word {word}: {d} differs from the integer reference"
+            ));
+        }
+        let float = match src {
+            Source::Model(m) => Some(decode_float(m, &word)?),
+            Source::Package(_) => None,
+        };
+        debug_assert!(difference.is_some() || got == ref_phonemes[k]);
+        results.push(WordResult {
+            word,
+            phonemes: got,
+            float,
+            expected: expected_phonemes,
+            bit_exact: Some(difference.is_none()),
+            // The queue's counters are the whole program's: a word's share.
+            cycles: Some(cycles / n as u64),
+            design_time_us: Some(engine_us / n as f64),
+            device_time_us: Some(device_us / n as f64),
+        });
+    }
+    let summary = Summary {
+        backend: lockstep.name().to_string(),
+        words: n,
+        bit_exact_words: Some(results.iter().filter(|r| r.bit_exact == Some(true)).count()),
+        matches_expected: results.iter().any(|r| r.expected.is_some()).then(|| {
+            results
+                .iter()
+                .filter(|r| r.expected.as_ref() == Some(&r.phonemes))
+                .count()
+        }),
+        total_cycles: Some(cycles),
+        mean_cycles_per_word: Some(cycles as f64 / n as f64),
+        mean_device_time_per_word_us: Some(device_us / n as f64),
+        words_per_second: Some(n as f64 / (device_us / 1e6)),
+        engine_us_per_word: Some(engine_us / n as f64),
+        usb_us_per_word: Some((device_us - engine_us) / n as f64),
+        load_seconds,
+        wall_seconds: wall.elapsed().as_secs_f64(),
+    };
+    if args.json {
+        let v = serde_json::json!({ "words": results, "summary": summary });
+        println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
+    } else {
+        print_words(&results, &summary);
+    }
+    match first_mismatch {
+        None => Ok(()),
+        Some(first) => Err(RunError::DiffersFromReference {
+            on: summary.backend,
+            runs: n as u64,
+            mismatched: results
+                .iter()
+                .filter(|r| r.bit_exact == Some(false))
+                .count() as u64,
+            first,
+        }
+        .into()),
+    }
 }
 
 #[derive(Serialize)]
@@ -531,6 +640,15 @@ fn print_words(results: &[WordResult], s: &Summary) {
             s.backend,
             s.words,
             mean / DESIGN_CLOCK_HZ * 1e6
+        );
+    }
+    if let (Some(wps), Some(engine), Some(usb)) =
+        (s.words_per_second, s.engine_us_per_word, s.usb_us_per_word)
+    {
+        println!(
+            "sequence program: {} words in one start; engine {engine:.1} us and USB {usb:.1} us \
+             per word\nwords_per_second={wps:.1}",
+            s.words
         );
     }
     if let Some(m) = s.matches_expected {

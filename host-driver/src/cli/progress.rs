@@ -219,6 +219,13 @@ impl Accelerator for Observed<'_> {
         self.lines.run_done(self.lockstep.backend());
         Ok(out)
     }
+    fn run_program(
+        &mut self,
+        spec: &crew_host::backend::program::ProgramSpec,
+        sources: &[Vec<u16>],
+    ) -> Result<Option<crew_host::backend::program::ProgramOutput>, RunError> {
+        self.lockstep.run_program(spec, sources)
+    }
 }
 
 #[cfg(test)]

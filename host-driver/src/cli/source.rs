@@ -132,6 +132,7 @@ pub fn compile_model(
         max_unique: opts.max_unique,
         calibration,
         no_token_folding: opts.no_fold_tokens,
+        max_source_steps: None,
     };
     compile(model, &options, progress)
 }

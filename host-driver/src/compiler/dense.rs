@@ -25,6 +25,8 @@ pub struct DenseImage {
     pub load_addr: u32,
     pub words: Vec<u128>,
     pub desc_addrs: Vec<u32>,
+    /// The package's sequence program over the dense layers, when it has one.
+    pub program_addr: Option<u32>,
 }
 
 impl DenseImage {
@@ -122,9 +124,35 @@ pub fn dense_image(package: &Package, load_addr: u32) -> Result<DenseImage> {
             .map_err(|e| bad(format!("the dense image does not fit in DRAM ({e})")))?;
         desc_addrs.push(desc_addr);
     }
+    // The package's program, naming the dense layers.
+    let program_addr = match package.program()? {
+        Some(p) => {
+            let addr_of = |old: u32| {
+                let k = package
+                    .container
+                    .layers
+                    .iter()
+                    .position(|l| l.desc_addr == old);
+                desc_addrs[k.expect("checked against the layer table")]
+            };
+            let p = crew_spec::program::ProgramHeader {
+                encoder_addr: addr_of(p.encoder_addr),
+                decoder_addr: addr_of(p.decoder_addr),
+                projection_addr: addr_of(p.projection_addr),
+                ..p
+            };
+            Some(
+                image
+                    .push_program(p)
+                    .map_err(|e| bad(format!("the dense image does not fit in DRAM ({e})")))?,
+            )
+        }
+        None => None,
+    };
     Ok(DenseImage {
         load_addr,
         words: image.into_words(),
         desc_addrs,
+        program_addr,
     })
 }

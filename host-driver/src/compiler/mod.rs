@@ -7,6 +7,7 @@ pub mod dense;
 pub mod fit;
 pub mod inspect;
 pub mod package;
+pub mod program;
 pub mod quant;
 
 use crew_spec::image;
@@ -16,7 +17,7 @@ use crew_spec::package as spec;
 use crate::compiler::package::{EmbeddingInfo, LayerInfo, ModelInfo, Package};
 use crate::error::{Error, Result};
 use crate::model::checkpoint::Tensor;
-use crate::model::{Granularity, IndexWidth, InputSource, Model};
+use crate::model::{Decoding, Granularity, IndexWidth, InputSource, Model};
 use quant::H_SCALE;
 
 /// Default input scale for layers without an input source or calibration data: inputs in
@@ -38,6 +39,9 @@ pub struct CompileOptions {
     /// into one block of int32 rows per token (`crew_spec::image` "Token-input layers");
     /// for comparison and debugging (`crew-host compile --no-fold-tokens`).
     pub no_token_folding: bool,
+    /// Source steps per input of the sequence program (end token included); None:
+    /// [`program::DEFAULT_MAX_SOURCE_STEPS`].
+    pub max_source_steps: Option<u16>,
 }
 
 /// The folded x pass of an embedding-fed layer: for token v and row o, the accumulator
@@ -232,11 +236,24 @@ pub fn compile(
             weight_scales,
         });
     }
+    let program_addr = match &model.decoding {
+        Some(Decoding::Seq2seq(d)) => {
+            let names: Vec<String> = infos.iter().map(|l: &LayerInfo| l.name.clone()).collect();
+            program::emit(&mut image, d, &entries, &names, options.max_source_steps).map_err(
+                |e| Error::Compile {
+                    layer: model.name.clone(),
+                    message: e.to_string(),
+                },
+            )?
+        }
+        None => None,
+    };
     let info = ModelInfo {
         name: model.name.clone(),
         layers: infos,
         embeddings,
         decoding: model.decoding.clone(),
+        program_addr,
     };
     let container = spec::Package {
         load_addr: options.load_addr,

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use bytes::Buf;
 use serde::{Deserialize, Serialize};
 
-use crew_spec::image::{EpilogueRow, LayerDescriptor};
+use crew_spec::image::{vector_words_i32, EpilogueRow, LayerDescriptor};
 use crew_spec::package as spec;
+use crew_spec::program::{ProgramHeader, PROGRAM_WORDS};
 
 use crate::error::{Error, Result};
 use crate::model::{Decoding, InputSource, Kind, QuantSettings};
@@ -51,6 +52,11 @@ pub struct ModelInfo {
     pub layers: Vec<LayerInfo>,
     pub embeddings: Vec<EmbeddingInfo>,
     pub decoding: Option<Decoding>,
+    /// Word address of the sequence program (`crew_spec::program`) the compiler placed in
+    /// the image for a sequence-to-sequence model whose encoder and decoder inputs are
+    /// folded; `None`: decoding runs as a host loop only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_addr: Option<u32>,
 }
 
 /// A compiled package.
@@ -133,11 +139,99 @@ impl Package {
                 return Err(model_err(format!("embedding {}: data length", e.name)));
             }
         }
-        Ok(Package {
+        let package = Package {
             info,
             container,
             path: Some(path.into()),
-        })
+        };
+        package.program().map_err(|e| match e {
+            Error::PackageModel { message, .. } => model_err(message),
+            other => other,
+        })?;
+        Ok(package)
+    }
+
+    /// The sequence program in the image, checked against the layer table and the
+    /// decoding section; `None` when the package has none.
+    pub fn program(&self) -> Result<Option<ProgramHeader>> {
+        let Some(addr) = self.info.program_addr else {
+            return Ok(None);
+        };
+        let bad = |message: String| Error::PackageModel {
+            path: self.where_(),
+            message: format!("program_addr {addr}: {message}"),
+        };
+        let words = self.container.image_words();
+        let at = addr
+            .checked_sub(self.container.load_addr)
+            .map(|a| a as usize)
+            .filter(|&a| a + PROGRAM_WORDS <= words.len())
+            .ok_or_else(|| bad("outside the image".into()))?;
+        let p = ProgramHeader::from_words(&words[at..at + PROGRAM_WORDS])
+            .map_err(|e| bad(e.to_string()))?;
+        let Some(Decoding::Seq2seq(d)) = &self.info.decoding else {
+            return Err(bad("a program without a decoding section".into()));
+        };
+        let layer = |name: &str| -> Result<(usize, &spec::LayerEntry)> {
+            let k = self.layer_index(name)?;
+            Ok((k, &self.container.layers[k]))
+        };
+        let (enc, dec, proj) = (
+            layer(&d.encoder)?,
+            layer(&d.decoder)?,
+            layer(&d.projection)?,
+        );
+        if [enc.1.desc_addr, dec.1.desc_addr, proj.1.desc_addr]
+            != [p.encoder_addr, p.decoder_addr, p.projection_addr]
+        {
+            return Err(bad(format!(
+                "its layers are at {}, {}, {}; the decoding's {}, {}, {} at {}, {}, {}",
+                p.encoder_addr,
+                p.decoder_addr,
+                p.projection_addr,
+                d.encoder,
+                d.decoder,
+                d.projection,
+                enc.1.desc_addr,
+                dec.1.desc_addr,
+                proj.1.desc_addr
+            )));
+        }
+        if (
+            p.src_end as usize,
+            p.tgt_end as usize,
+            p.tgt_start as usize,
+            p.max_steps as usize,
+        ) != (d.source_end, d.target_end, d.target_start, d.max_steps)
+        {
+            return Err(bad(
+                "its tokens or max_steps disagree with the decoding section".into(),
+            ));
+        }
+        let e = |(_, l): (usize, &spec::LayerEntry)| (l.kind, l.token_input, l.n_hidden as usize);
+        p.check_layers(e(enc), e(dec), (proj.1.kind, proj.1.n_hidden as usize))
+            .map_err(|e| bad(e.to_string()))?;
+        let state = match enc.1.kind {
+            crew_spec::image::LayerKind::Lstm => {
+                p.h_words as usize + vector_words_i32(enc.1.n_hidden as usize)
+            }
+            _ => p.h_words as usize,
+        };
+        if p.state_words as usize != state
+            || p.logit_words as usize != vector_words_i32(proj.1.n_hidden as usize)
+        {
+            return Err(bad(
+                "state_words or logit_words disagree with the layers".into()
+            ));
+        }
+        let zero = (p.zero_addr as usize)
+            .checked_sub(self.container.load_addr as usize)
+            .filter(|&z| z + state <= words.len())
+            .ok_or_else(|| bad("zero_addr outside the image".into()))?;
+        if words[zero..zero + state].iter().any(|&w| w != 0) {
+            return Err(bad("the zero state block is not zero".into()));
+        }
+        Ok(Some(p))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

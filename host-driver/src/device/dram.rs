@@ -24,7 +24,16 @@ const LOAD_CHUNK_BYTES: usize = 64 * 1024;
 const SCRATCH_ALIGN_WORDS: u64 = 256;
 
 impl<T: Transport> Device<T> {
-    fn arm(&mut self, trigger: u8, addr: u64, words: usize) -> Result<(), RunError> {
+    /// Arms a transfer. `drop_events`: first clear the trigger-outs of earlier commands (an
+    /// UpdateTriggerOuts call); callers that just consumed them (a wait that returned)
+    /// pass false and save the USB round trip.
+    fn arm(
+        &mut self,
+        trigger: u8,
+        addr: u64,
+        words: usize,
+        drop_events: bool,
+    ) -> Result<(), RunError> {
         let end = addr + words as u64;
         if end > DRAM_WORDS {
             return Err(RunError::OutOfDram {
@@ -45,9 +54,10 @@ impl<T: Transport> Device<T> {
         )?;
         let r = self.transport.update_wire_ins();
         self.tr(r)?;
-        // Drop events of earlier commands.
-        let r = self.transport.update_trigger_outs();
-        self.tr(r)?;
+        if drop_events {
+            let r = self.transport.update_trigger_outs();
+            self.tr(r)?;
+        }
         let r = self
             .transport
             .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, trigger);
@@ -75,7 +85,12 @@ impl<T: Transport> Device<T> {
     /// Writes whole words to DRAM at word address `addr` in one armed transfer.
     pub fn write_dram(&mut self, addr: u64, data: &[u8], what: &str) -> Result<(), RunError> {
         assert!(data.len().is_multiple_of(WORD_BYTES) && !data.is_empty());
-        self.arm(regmap::TRIG_START_DRAM_WRITE, addr, data.len() / WORD_BYTES)?;
+        self.arm(
+            regmap::TRIG_START_DRAM_WRITE,
+            addr,
+            data.len() / WORD_BYTES,
+            true,
+        )?;
         // Whole 512-byte blocks, then the tail (whole 16-byte words) in the largest
         // power-of-two block that divides it: the bridge takes exactly XFER_WORDS words.
         let bulk = data.len() / BLOCK * BLOCK;
@@ -103,8 +118,19 @@ impl<T: Transport> Device<T> {
 
     /// Reads `words` words of DRAM from word address `addr`.
     pub fn read_dram(&mut self, addr: u64, words: usize, what: &str) -> Result<Vec<u8>, RunError> {
+        self.read_dram_after(addr, words, what, true)
+    }
+
+    /// [`Self::read_dram`]; `drop_events` false right after a wait consumed the events.
+    pub(super) fn read_dram_after(
+        &mut self,
+        addr: u64,
+        words: usize,
+        what: &str,
+        drop_events: bool,
+    ) -> Result<Vec<u8>, RunError> {
         assert!(words > 0);
-        self.arm(regmap::TRIG_START_DRAM_READ, addr, words)?;
+        self.arm(regmap::TRIG_START_DRAM_READ, addr, words, drop_events)?;
         // The bridge pads reads to whole blocks.
         let mut buf = vec![0u8; (words * WORD_BYTES).div_ceil(BLOCK) * BLOCK];
         let r = self
@@ -145,6 +171,7 @@ impl<T: Transport> Device<T> {
                 bytes: Cow::Borrowed(&c.image),
                 layers: c.layers.clone(),
                 descriptors,
+                program_addr: package.info.program_addr,
             });
         }
         let unsuited = |e: crate::error::Error| RunError::PackageUnsuited {
@@ -171,6 +198,7 @@ impl<T: Transport> Device<T> {
             bytes: Cow::Owned(words_to_bytes(&dense.words)),
             layers,
             descriptors,
+            program_addr: dense.program_addr,
         })
     }
 
@@ -249,6 +277,7 @@ impl<T: Transport> Device<T> {
         self.loaded = Some(Loaded {
             image_bytes: total,
             layers: c.layers,
+            program_addr: c.program_addr,
             step_words,
             scratch_addr: end.div_ceil(SCRATCH_ALIGN_WORDS) * SCRATCH_ALIGN_WORDS,
         });
@@ -263,6 +292,8 @@ struct EngineImage<'p> {
     bytes: Cow<'p, [u8]>,
     layers: Vec<LayerEntry>,
     descriptors: Vec<LayerDescriptor>,
+    /// Its sequence program, if the package has one.
+    program_addr: Option<u32>,
 }
 
 /// Largest power-of-two block (at most [`BLOCK`]) dividing `len` (a multiple of 16).

@@ -21,6 +21,7 @@ use crew_spec::engine::{EngineConfig, EngineInfo, EngineKind};
 use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
+use crate::backend::program::{ProgramOutput, ProgramSpec};
 use crate::backend::{Accelerator, LayerState, RunOutput};
 use crate::compiler::package::Package;
 use crate::error::RunError;
@@ -95,6 +96,8 @@ struct Loaded {
     /// Bytes of the image loaded (the CREW image, or the dense one).
     image_bytes: usize,
     layers: Vec<LayerEntry>,
+    /// The sequence program in the loaded image (`crew_spec::program`).
+    program_addr: Option<u32>,
     /// Words of DRAM one step of each layer streams (records + epilogues), for deadlines.
     step_words: Vec<u64>,
     scratch_addr: u64,
@@ -345,5 +348,13 @@ impl<T: Transport> Accelerator for Device<T> {
         state: &mut LayerState,
     ) -> Result<RunOutput, RunError> {
         self.run_layer(layer, inputs, state)
+    }
+
+    fn run_program(
+        &mut self,
+        spec: &ProgramSpec,
+        sources: &[Vec<u16>],
+    ) -> Result<Option<ProgramOutput>, RunError> {
+        self.run_sequence_program(spec, sources).map(Some)
     }
 }

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use crew_spec::engine::COUNTER_WIRES;
-use crew_spec::image::{LayerKind, DRAM_WORDS, WORD_BYTES};
+use crew_spec::image::{self, LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::layout::RunLayout;
 use crew_spec::regmap;
 
 use super::Device;
+use crate::backend::program::{ProgramOutput, ProgramSpec};
 use crate::backend::{check_run, check_tokens, LayerState, PerfCounters, RunOutput, StepOutputs};
 use crate::error::RunError;
 use crate::transport::Transport;
@@ -148,5 +149,158 @@ impl<T: Transport> Device<T> {
             *value = self.wire_out_u32(lo, hi)?;
         }
         Ok(PerfCounters::from_array(values))
+    }
+}
+
+impl<T: Transport> Device<T> {
+    /// Runs the loaded package's sequence program over a queue of inputs in one start
+    /// (`crew_spec::program`): the source stream in one pipe write, the run-command wires,
+    /// TRIG_START_PROGRAM, the done event, the error code, words-done and the counters,
+    /// then every input's trace slot in one pipe read. An error or a short count reports
+    /// no input: every input's outputs come from a finished program.
+    pub fn run_sequence_program(
+        &mut self,
+        spec: &ProgramSpec,
+        sources: &[Vec<u16>],
+    ) -> Result<ProgramOutput, RunError> {
+        let Some(loaded) = self.loaded.as_ref() else {
+            return Err(RunError::NotLoaded { on: self.on() });
+        };
+        let Some(program_addr) = loaded.program_addr else {
+            return Err(RunError::BadProgramInput {
+                on: self.on(),
+                message: "the loaded package has no sequence program (compiled with \
+                          --no-fold-tokens?); decode with the host loop"
+                    .into(),
+            });
+        };
+        spec.check_sources(&self.name, sources)?;
+        for (k, s) in sources.iter().enumerate() {
+            let layer = spec.encoder;
+            let inputs: Vec<Vec<i8>> = s.iter().map(|&t| image::token_input(t)).collect();
+            check_tokens(
+                &self.name,
+                layer,
+                loaded.layers[layer].n_in as usize,
+                &inputs,
+            )
+            .map_err(|e| RunError::BadProgramInput {
+                on: self.on(),
+                message: format!("input {k}: {e}"),
+            })?;
+        }
+        let p = spec.header;
+        // DRAM: the source stream, then the trace slots, above the image.
+        let stream: Vec<Vec<i8>> = sources
+            .iter()
+            .flatten()
+            .map(|&t| image::token_input(t))
+            .collect();
+        let src_addr = loaded.scratch_addr;
+        let trace_addr = (src_addr + stream.len() as u64).div_ceil(256) * 256;
+        let trace_words = sources.len() * p.slot_words();
+        let end = trace_addr + trace_words as u64;
+        if end > DRAM_WORDS {
+            return Err(RunError::OutOfDram {
+                on: self.on(),
+                what: format!("the traces of {} inputs", sources.len()),
+                end,
+            });
+        }
+        // Deadline from the work: every step streams its layer's words.
+        let steps = |layer: usize, n: usize| loaded.step_words[layer] * n as u64;
+        let work: u64 = steps(spec.encoder, stream.len())
+            + sources.len() as u64
+                * (steps(spec.decoder, p.max_steps as usize)
+                    + steps(spec.projection, p.max_steps as usize));
+        let deadline = self.run_deadline(work, 1);
+        let bytes: Vec<u8> = stream
+            .iter()
+            .flat_map(|x| {
+                let mut w = vec![0u8; WORD_BYTES];
+                for (b, &v) in w.iter_mut().zip(x) {
+                    *b = v as u8;
+                }
+                w
+            })
+            .collect();
+        // The run-command wires first: the transfer's UpdateWireIns carries them too.
+        self.set_u32(
+            regmap::WIRE_IN_DESC_ADDR_LO,
+            regmap::WIRE_IN_DESC_ADDR_HI,
+            program_addr,
+        )?;
+        self.set_u32(
+            regmap::WIRE_IN_IN_ADDR_LO,
+            regmap::WIRE_IN_IN_ADDR_HI,
+            src_addr as u32,
+        )?;
+        self.set_u32(
+            regmap::WIRE_IN_OUT_ADDR_LO,
+            regmap::WIRE_IN_OUT_ADDR_HI,
+            trace_addr as u32,
+        )?;
+        let r = self
+            .transport
+            .set_wire_in(regmap::WIRE_IN_STEPS, sources.len() as u16);
+        self.tr(r)?;
+        self.write_dram(src_addr, &bytes, "writing the program's source stream")?;
+        // The write's wait consumed its events: start at once.
+        let r = self
+            .transport
+            .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_START_PROGRAM);
+        self.tr(r)?;
+        let what = format!("sequence program over {} inputs", sources.len());
+        self.wait_events(
+            1 << regmap::TRIG_OUT_RUN_DONE | 1 << regmap::TRIG_OUT_ERROR,
+            deadline,
+            &what,
+        )?;
+        // check_error reads the wire-outs, words-done among them.
+        let checked = self.check_error(&what);
+        let done = self.wire_out(regmap::WIRE_OUT_WORDS_DONE)? as usize;
+        if let Err(e) = checked {
+            return Err(RunError::ProgramStopped {
+                on: self.on(),
+                done,
+                inputs: sources.len(),
+                error: Box::new(e),
+            });
+        }
+        if done != sources.len() {
+            return Err(RunError::ProgramStopped {
+                on: self.on(),
+                done,
+                inputs: sources.len(),
+                error: Box::new(RunError::BadImage {
+                    on: self.on(),
+                    message: "the program ended without an error code".into(),
+                }),
+            });
+        }
+        let counters = self.counters()?;
+        let back = self.read_dram_after(
+            trace_addr,
+            trace_words,
+            "reading the program's traces",
+            false,
+        )?;
+        let words = image::bytes_to_words(&back);
+        let traces = sources
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                p.read_slot(
+                    &words[k * p.slot_words()..(k + 1) * p.slot_words()],
+                    s.len(),
+                    spec.hidden,
+                    spec.n_out,
+                )
+            })
+            .collect();
+        Ok(ProgramOutput {
+            traces,
+            counters: Some(counters),
+        })
     }
 }

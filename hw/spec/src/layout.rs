@@ -125,6 +125,25 @@ impl ImageBuilder {
         Ok(desc_addr)
     }
 
+    /// Places a sequence program (`crate::program`) and its zero state block; fills in
+    /// `zero_addr`. Returns the program's word address.
+    pub fn push_program(
+        &mut self,
+        mut program: crate::program::ProgramHeader,
+    ) -> Result<u32, DoesNotFit> {
+        let addr = self.addr()?;
+        program.zero_addr = addr + crate::program::PROGRAM_WORDS as u32;
+        self.words.extend(program.to_words());
+        self.words
+            .resize(self.words.len() + program.state_words as usize, 0);
+        if self.next_addr() > DRAM_WORDS {
+            return Err(DoesNotFit {
+                end: self.next_addr(),
+            });
+        }
+        Ok(addr)
+    }
+
     /// The image's words, from the load address.
     pub fn words(&self) -> &[u128] {
         &self.words

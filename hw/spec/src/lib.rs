@@ -15,4 +15,5 @@ pub mod layout;
 pub mod manifest;
 pub mod numerics;
 pub mod package;
+pub mod program;
 pub mod regmap;

@@ -9,7 +9,7 @@
 pub const DESIGN_ID: u16 = 0xC4E7;
 /// Version of this register map and of the run protocol; readable on
 /// [`WIRE_OUT_PROTOCOL_VERSION`]. The driver refuses a bitstream with another value.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// Engine variant, readable on [`WIRE_OUT_ENGINE_KIND`].
 pub const ENGINE_KIND_CREW: u16 = 1;
@@ -90,6 +90,7 @@ macro_rules! with_endpoint_table {
                 (WIRE_OUT_ENGINE_KIND, wire_out_engine_kind, 0x32, "Engine kind, ENGINE_KIND_*"),
                 (WIRE_OUT_LANES, wire_out_lanes, 0x33, "Number of gather-add (or MAC) lanes"),
                 (WIRE_OUT_ACC_DEPTH, wire_out_acc_depth, 0x34, "Accumulator depth: the largest N_out of one pass"),
+                (WIRE_OUT_WORDS_DONE, wire_out_words_done, 0x35, "Program run: inputs (words) finished so far (crew_spec::program)"),
             ],
             trigger_in: [
                 (TRIGGER_IN_COMMAND, trigger_in_command, 0x40, "Commands, bits TRIG_* (UI clock domain)"),
@@ -194,6 +195,10 @@ pub const TRIG_ABORT: u8 = 1;
 pub const TRIG_START_DRAM_WRITE: u8 = 2;
 /// Arm a DRAM read: `XFER_WORDS` words from `XFER_ADDR` become readable on the pipe-out.
 pub const TRIG_START_DRAM_READ: u8 = 3;
+/// Starts a sequence program (`crate::program`) with the run-command wires: descriptor
+/// address = the program, input address = the source stream, output address = the trace,
+/// steps = the number of inputs. Added in protocol version 2.
+pub const TRIG_START_PROGRAM: u8 = 4;
 
 pub const TRIG_OUT_RUN_DONE: u8 = 0;
 pub const TRIG_OUT_XFER_DONE: u8 = 1;
@@ -234,10 +239,12 @@ pub enum ErrorCode {
     Busy = 9,
     /// A token-input layer's step input is a token >= V (`image::FLAG_TOKEN_INPUT`).
     BadToken = 10,
+    BadProgram = 11,
+    SourceTooLong = 12,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::None,
         ErrorCode::BadDescriptor,
         ErrorCode::ShapeTooLarge,
@@ -249,6 +256,8 @@ impl ErrorCode {
         ErrorCode::CalibrationPending,
         ErrorCode::Busy,
         ErrorCode::BadToken,
+        ErrorCode::BadProgram,
+        ErrorCode::SourceTooLong,
     ];
 
     pub fn from_u16(v: u16) -> Option<ErrorCode> {
@@ -268,6 +277,10 @@ impl ErrorCode {
             ErrorCode::CalibrationPending => "DRAM calibration not done",
             ErrorCode::Busy => "command while busy",
             ErrorCode::BadToken => "token input outside the layer's token table",
+            ErrorCode::BadProgram => {
+                "sequence program has a bad magic, kind or field, or names layers of the wrong kind"
+            }
+            ErrorCode::SourceTooLong => "source input without its end token within max_src steps",
         }
     }
 }

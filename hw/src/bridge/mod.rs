@@ -43,6 +43,7 @@ const _: () = assert!(regmap::TRIG_START_RUN == 0);
 const _: () = assert!(regmap::TRIG_ABORT == 1);
 const _: () = assert!(regmap::TRIG_START_DRAM_WRITE == 2);
 const _: () = assert!(regmap::TRIG_START_DRAM_READ == 3);
+const _: () = assert!(regmap::TRIG_START_PROGRAM == 4);
 const _: () = assert!(regmap::TRIG_OUT_RUN_DONE == 0);
 const _: () = assert!(regmap::TRIG_OUT_XFER_DONE == 1);
 const _: () = assert!(regmap::TRIG_OUT_ERROR == 2);
@@ -117,6 +118,7 @@ pub struct HostBridge {
     last_fill: DFF<Bits<7>>,
     quiet: DFF<Bits<8>>,
     start_pulse: DFF<Bit>,
+    start_program: DFF<Bit>,
     events: DFF<Bits<16>>,
     heartbeat: DFF<Bits<26>>,
     // ---- UI domain: combinational ----
@@ -125,6 +127,7 @@ pub struct HostBridge {
     cmd_abort: Signal<Local, Bit>,
     cmd_write: Signal<Local, Bit>,
     cmd_read: Signal<Local, Bit>,
+    cmd_program: Signal<Local, Bit>,
     any_cmd: Signal<Local, Bit>,
     // The transfer range check, registered: the wire-ins it reads are static from the
     // host's UpdateWireIns to its trigger, and the 32-bit compare would otherwise sit in
@@ -186,6 +189,7 @@ impl Logic for HostBridge {
             last_fill,
             quiet,
             start_pulse,
+            start_program,
             events,
             heartbeat
         );
@@ -236,6 +240,7 @@ impl Logic for HostBridge {
         self.engine.steps.next = self.wire_ins.steps.val();
         self.start_pulse.d.next = false;
         self.engine.start.next = self.start_pulse.q.val();
+        self.engine.program.next = self.start_program.q.val();
         self.engine.abort.next = false;
 
         // ---- commands (UI domain trigger pulses) ----
@@ -243,7 +248,11 @@ impl Logic for HostBridge {
         self.cmd_abort.next = self.host.trigger_in_command.val().get_bit(1);
         self.cmd_write.next = self.host.trigger_in_command.val().get_bit(2);
         self.cmd_read.next = self.host.trigger_in_command.val().get_bit(3);
-        self.any_cmd.next = self.cmd_run.val() | self.cmd_write.val() | self.cmd_read.val();
+        self.cmd_program.next = self.host.trigger_in_command.val().get_bit(4);
+        self.any_cmd.next = self.cmd_run.val()
+            | self.cmd_program.val()
+            | self.cmd_write.val()
+            | self.cmd_read.val();
         self.out_of_range.d.next = (self.wire_ins.xfer_words.val() > self.dram_words_limit.val())
             | (self.wire_ins.xfer_addr.val()
                 > (self.dram_words_limit.val() - self.wire_ins.xfer_words.val()));
@@ -278,11 +287,14 @@ impl Logic for HostBridge {
                         self.new_error.next = self.err_calibration.val();
                     } else if self.engine.busy.val() {
                         self.new_error.next = self.err_busy.val();
-                    } else if self.cmd_run.val() {
+                    } else if self.cmd_run.val() | self.cmd_program.val() {
                         self.set_error.next = false;
                         self.error.d.next = 0.into();
                         self.run_done.d.next = false;
                         self.start_pulse.d.next = true;
+                        // A program (crew_spec::program) or a plain layer run, held for
+                        // the engine with the start pulse.
+                        self.start_program.d.next = self.cmd_program.val();
                         self.state.d.next = BridgeState::Run;
                     } else if !self.wire_ins.xfer_words.val().any() {
                         self.new_error.next = self.err_bad_length.val();
@@ -527,6 +539,8 @@ impl Logic for HostBridge {
         self.status_wires.done_words.next = self.done_words.q.val();
         self.status_wires.status.next = self.status.val();
         self.status_wires.error.next = self.error.q.val();
+        self.status_wires.words_done.next = self.engine.words_done.val();
+        self.host.wire_out_words_done.next = self.status_wires.words_done_wire.val();
         self.host.wire_out_cycles_lo.next = self.status_wires.cycles_lo.val();
         self.host.wire_out_cycles_hi.next = self.status_wires.cycles_hi.val();
         self.host.wire_out_busy_cycles_lo.next = self.status_wires.busy_cycles_lo.val();

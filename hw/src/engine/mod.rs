@@ -36,6 +36,8 @@ macro_rules! engine_top {
             pub run: $crate::engine::port::EngineRunPort,
             /// MIG user interface, master side (UI clock domain).
             pub dram: $crate::mig_port::MigMaster,
+            /// Sequence programs (plain runs pass through to the core).
+            program: $crate::engine::common::program::ProgramRunner,
             core: $crate::engine::common::core::EngineCore<L, ACC_BITS>,
             datapath: $datapath<L, ACC_BITS>,
         }
@@ -54,6 +56,7 @@ macro_rules! engine_top {
                     clock: Default::default(),
                     run: Default::default(),
                     dram: Default::default(),
+                    program: Default::default(),
                     core: $crate::engine::common::core::EngineCore::new(flags),
                     datapath: Default::default(),
                 }
@@ -65,7 +68,12 @@ macro_rules! engine_top {
             fn update(&mut self) {
                 self.core.clock.next = self.clock.val();
                 self.datapath.clock.next = self.clock.val();
-                EngineRunPort::link(&mut self.run, &mut self.core.run);
+                self.program.clock.next = self.clock.val();
+                EngineRunPort::link(&mut self.run, &mut self.program.host);
+                $crate::engine::port::CoreControl::join(
+                    &mut self.program.core,
+                    &mut self.core.run,
+                );
                 MigMaster::link(&mut self.dram, &mut self.core.dram);
                 DatapathControl::join(&mut self.core.datapath, &mut self.datapath.core);
             }

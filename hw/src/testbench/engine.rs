@@ -82,7 +82,14 @@ impl<E: Engine> EngineDdrSim<E> {
 
     /// Gives the start pulse of a run (one cycle) and returns without waiting for `done`.
     pub fn start(&mut self, req: RunRequest) -> Result<(), SimHarnessError> {
+        self.start_as(req, false)
+    }
+
+    /// The start pulse of a plain run or (`program`) of a sequence program, whose fields
+    /// `req` carries as the run port does (`crew_spec::program`).
+    fn start_as(&mut self, req: RunRequest, program: bool) -> Result<(), SimHarnessError> {
         let p = self.harness.uut.engine.run_port_mut();
+        p.program.next = program;
         p.desc_addr.next = req.desc_addr.to_bits();
         p.in_addr.next = req.in_addr.to_bits();
         p.out_addr.next = req.out_addr.to_bits();
@@ -96,7 +103,28 @@ impl<E: Engine> EngineDdrSim<E> {
 
     /// Starts a run and ticks until `done` (at most `max_cycles`).
     pub fn run(&mut self, req: RunRequest, max_cycles: u64) -> Result<RunReport, SimHarnessError> {
-        self.start(req)?;
+        self.run_as(req, false, max_cycles)
+    }
+
+    /// Runs a sequence program (desc_addr = the program, in_addr = the source stream,
+    /// out_addr = the trace, steps = the inputs) until `done`; returns the report and the
+    /// inputs finished.
+    pub fn run_program(
+        &mut self,
+        req: RunRequest,
+        max_cycles: u64,
+    ) -> Result<(RunReport, u16), SimHarnessError> {
+        let rep = self.run_as(req, true, max_cycles)?;
+        Ok((rep, self.run_port().words_done.val().index() as u16))
+    }
+
+    fn run_as(
+        &mut self,
+        req: RunRequest,
+        program: bool,
+        max_cycles: u64,
+    ) -> Result<RunReport, SimHarnessError> {
+        self.start_as(req, program)?;
         let mut wall = 1;
         if !self.run_port().done.val() {
             wall += self

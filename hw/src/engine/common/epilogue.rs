@@ -25,6 +25,9 @@ pub struct Epilogue {
     pub out_addr: Signal<In, Bits<32>>,
     /// GRU/LSTM layer (requantize into the gates) rather than FC (int32 outputs).
     pub rnn: Signal<In, Bit>,
+    /// FC layer whose rows are also requantized (for the core's argmax): FC rows then
+    /// leave through the gate outputs too.
+    pub argmax: Signal<In, Bit>,
     /// An epilogue word is taken this cycle for row `row` of the pass (`last`: the pass's
     /// last row), whose accumulator is in lane `lane` at `slot`, gate `gate` of unit
     /// `unit`.
@@ -151,6 +154,7 @@ impl Default for Epilogue {
             run_start: Default::default(),
             out_addr: Default::default(),
             rnn: Default::default(),
+            argmax: Default::default(),
             take: Default::default(),
             word: Default::default(),
             lane: Default::default(),
@@ -318,7 +322,7 @@ impl Logic for Epilogue {
         self.fc_push_v.next = false;
         self.fc_word.next = self.e_pack.val();
         self.fc_addr.next = self.fc_ptr.q.val();
-        self.e3_valid.d.next = self.e2_valid.q.val() & self.rnn.val();
+        self.e3_valid.d.next = self.e2_valid.q.val() & (self.rnn.val() | self.argmax.val());
         self.e3_neg.d.next = self.e2_sum.q.val().get_bit(31);
         self.e3_mag.d.next = self.e2_sum.q.val();
         if self.e2_sum.q.val().get_bit(31) {

@@ -10,5 +10,6 @@ pub mod epilogue;
 pub mod issuer;
 pub mod magnitude;
 pub mod mig_arbiter;
+pub mod program;
 pub mod vector_buffers;
 pub mod word_fifo;

@@ -26,7 +26,7 @@ use crate::engine::common::epilogue::Epilogue;
 use crate::engine::common::issuer::ReadIssuer;
 use crate::engine::common::mig_arbiter::MigArbiter;
 use crate::engine::common::vector_buffers::VectorBuffers;
-use crate::engine::port::EngineRunPort;
+use crate::engine::port::CoreRunPort;
 use crate::mig_port::MigMaster;
 use rust_hdl::prelude::*;
 
@@ -42,8 +42,9 @@ pub const MAX_INPUTS: usize = crew_spec::engine::MAX_INPUTS;
 pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     /// UI clock (~100 MHz); every port is in this domain.
     pub clock: Signal<In, Clock>,
-    /// Run command from the host bridge, status and counters back (see `engine::port`).
-    pub run: EngineRunPort,
+    /// Run command from the program runner (plain runs: the host bridge's, passed on),
+    /// status, counters and a program's read-backs (see `engine::port`).
+    pub run: CoreRunPort,
     /// MIG user interface, master side (UI clock domain).
     pub dram: MigMaster,
     /// To the engine's datapath.
@@ -69,6 +70,8 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     k_err_record: Constant<Bits<8>>,
     k_err_abort: Constant<Bits<8>>,
     k_err_token: Constant<Bits<8>>,
+    k_err_program: Constant<Bits<8>>,
+    k_sign: Constant<Bits<32>>,
 
     // Sequencer: run parameters and the decoded descriptor.
     main: DFF<MainState>,
@@ -77,6 +80,18 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     r_in: DFF<Bits<32>>,
     r_state: DFF<Bits<32>>,
     r_steps: DFF<Bits<16>>,
+    /// Where the state is read from (`state_in_addr`; written back to `r_state`).
+    r_state_in: DFF<Bits<32>>,
+    // A program's run options (`CoreRunPort`), latched at start.
+    r_fetch: DFF<Bit>,
+    r_argmax: DFF<Bit>,
+    r_need_tok: DFF<Bit>,
+    // Argmax of an argmax run: the best requantized row so far (sign bit flipped, so that
+    // an unsigned compare orders signed values) and its index; the token word written.
+    am_any: DFF<Bit>,
+    am_best: DFF<Bits<32>>,
+    am_idx: DFF<Bits<16>>,
+    am_written: DFF<Bit>,
     hdr: DFF<Bits<64>>,
     magic_ok: DFF<Bit>,
     pd0: DFF<Bits<128>>,
@@ -145,6 +160,7 @@ pub struct EngineCore<const L: usize, const ACC_BITS: usize> {
     cur_words: Signal<Local, Bits<32>>,
     head: Signal<Local, Bits<128>>,
     pass_start: Signal<Local, Bit>,
+    tw_push: Signal<Local, Bit>,
 }
 
 impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
@@ -155,7 +171,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
             chk_large, pd0, pd1, rnn, lstm, wide, nin0, hid, nout0, nout1, rt, rt_cnt, rt_step,
             rt_pass, e_lane, e_slot, e_gate, e_unit, vw8_h, vw32_h, vw8_in, end_chk, last_h8,
             last_h32, last_in8, last_nin, last_nout, last_unit, tok, tok_id, tok_s1, tok_prod,
-            tok_s2, tok_base, tok_ready
+            tok_s2, tok_base, tok_ready, r_state_in, r_fetch, r_argmax, r_need_tok, am_any,
+            am_best, am_idx, am_written
         );
         clock!(self, clock, issuer, arbiter, buffers, epilogue, counters, cell_unit);
         self.done_r.d.next = false;
@@ -207,11 +224,18 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.run.dram_words.next = self.counters.dram_words.val();
         self.run.mults.next = self.counters.mult_count.val();
         self.run.adds.next = self.counters.add_count.val();
+        self.run.token.next = self.am_idx.q.val();
+        self.run.in_token.next = self.tok_id.q.val();
+        self.run.fetched0.next = self.hdr.q.val();
+        self.run.fetched_magic.next = self.magic_ok.q.val();
+        self.run.fetched1.next = self.pd0.q.val();
+        self.run.fetched2.next = self.pd1.q.val();
         self.fail.next = false;
         self.fail_code.next = 0.into();
         self.flush.next = false;
         self.rt_pop.next = false;
         self.pass_start.next = false;
+        self.tw_push.next = false;
         self.counters.clear.next = false;
         self.issuer.start.next = false;
         self.issuer.decoded.next = false;
@@ -239,10 +263,17 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.r_in.d.next = self.run.in_addr.val();
                     self.r_state.d.next = self.run.state_addr.val();
                     self.r_steps.d.next = self.run.steps.val();
+                    self.r_state_in.d.next = self.run.state_in_addr.val();
+                    self.r_fetch.d.next = self.run.fetch.val();
+                    self.r_argmax.d.next = self.run.argmax.val();
+                    self.r_need_tok.d.next = self.run.need_token.val();
+                    self.am_any.d.next = false;
+                    self.am_idx.d.next = 0.into();
+                    self.am_written.d.next = false;
                     self.epilogue.run_start.next = true;
                     self.cell_unit.run_start.next = true;
                     self.err.d.next = 0.into();
-                    self.counters.clear.next = true;
+                    self.counters.clear.next = !self.run.keep_counters.val();
                     self.rt_step.d.next = 0.into();
                     self.rt_pass.d.next = false;
                     self.rt_cnt.d.next = 0.into();
@@ -271,7 +302,16 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 self.nout0.d.next = self.pd0.q.val().get_bits::<16>(80);
                 self.nout1.d.next = self.pd1.q.val().get_bits::<16>(80);
                 self.main.d.next = MainState::Run;
-                if self.chk_bad.q.val() {
+                if self.r_fetch.q.val() {
+                    // A fetch (a program's header): the words are read; stop the issuer
+                    // and end without a check (a program is not a layer).
+                    self.main.d.next = MainState::Drain;
+                } else if (self.r_need_tok.q.val() & !self.hdr.q.val().get_bit(10))
+                    | (self.r_argmax.q.val() & (self.hdr.q.val().get_bits::<8>(0) != 0))
+                {
+                    self.fail.next = true;
+                    self.fail_code.next = self.k_err_program.val();
+                } else if self.chk_bad.q.val() {
                     self.fail.next = true;
                     self.fail_code.next = self.k_err_desc.val();
                 } else if self.chk_large.q.val() {
@@ -279,7 +319,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                     self.fail_code.next = self.k_err_shape.val();
                 }
                 // The issuer and router start on the decoded registers next cycle.
-                self.issuer.decoded.next = true;
+                self.issuer.decoded.next = !self.r_fetch.q.val();
                 if self.hdr.q.val().get_bits::<8>(0) != 0 {
                     self.rt.d.next = RouteState::StateH;
                 } else {
@@ -292,9 +332,20 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 }
             }
             MainState::Finish => {
+                // An argmax run ends with its token word after the outputs (the epilogue's
+                // output pointer), once the last row has passed the argmax.
+                if self.r_argmax.q.val()
+                    & !self.am_written.q.val()
+                    & !self.epilogue.busy.val()
+                    & (self.arbiter.queued.val() < self.k_wq_room.val())
+                {
+                    self.am_written.d.next = true;
+                    self.tw_push.next = true;
+                }
                 if !self.cell_unit.busy.val()
                     & (self.arbiter.queued.val() == 0)
                     & !self.epilogue.busy.val()
+                    & (self.am_written.q.val() | !self.r_argmax.q.val())
                 {
                     self.done_r.d.next = true;
                     self.main.d.next = MainState::Idle;
@@ -312,7 +363,8 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
                 }
             }
         }
-        self.counters.active.next = self.main.q.val() != MainState::Idle;
+        self.counters.active.next =
+            (self.main.q.val() != MainState::Idle) | self.run.keep_counters.val();
 
         // ---------------------------------------------------------------- issuer, MIG
         self.issuer.desc_addr.next = self.run.desc_addr.val();
@@ -321,7 +373,7 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         self.issuer.running.next = self.running.val();
         self.issuer.rnn.next = self.rnn.q.val();
         self.issuer.lstm.next = self.lstm.q.val();
-        self.issuer.state_addr.next = self.r_state.q.val();
+        self.issuer.state_addr.next = self.r_state_in.q.val();
         self.issuer.steps.next = self.r_steps.q.val();
         self.issuer.pd0.next = self.pd0.q.val();
         self.issuer.pd1.next = self.pd1.q.val();
@@ -569,19 +621,37 @@ impl<const L: usize, const ACC_BITS: usize> Logic for EngineCore<L, ACC_BITS> {
         // ---------------------------------------------------------------- epilogue, cell
         self.epilogue.out_addr.next = self.run.out_addr.val();
         self.epilogue.rnn.next = self.rnn.q.val();
+        self.epilogue.argmax.next = self.r_argmax.q.val();
+        // Argmax over the requantized FC rows, in row order: a row replaces the best only
+        // when larger, so the first index of the largest value stays.
+        if self.epilogue.gate_write.val() & !self.rnn.q.val() {
+            if !self.am_any.q.val()
+                | ((self.epilogue.gate_value.val() ^ self.k_sign.val()) > self.am_best.q.val())
+            {
+                self.am_best.d.next = self.epilogue.gate_value.val() ^ self.k_sign.val();
+                self.am_idx.d.next = bit_cast::<16, 10>(self.epilogue.gate_unit.val());
+            }
+            self.am_any.d.next = true;
+        }
         self.epilogue.acc.next = self.datapath.acc.val();
-        self.cell_unit.gw_en.next = self.epilogue.gate_write.val();
+        self.cell_unit.gw_en.next = self.epilogue.gate_write.val() & self.rnn.q.val();
         self.cell_unit.gw_pass.next = self.rt_pass.q.val();
         self.cell_unit.gw_gate.next = self.epilogue.gate_gate.val();
         self.cell_unit.gw_unit.next = bit_cast::<9, 10>(self.epilogue.gate_unit.val());
         self.cell_unit.gw_value.next = self.epilogue.gate_value.val();
         self.cell_unit.wr_room.next = self.arbiter.queued.val() < self.k_wq_room.val();
         // Results to the write queue: FC words from the epilogue, h and c from the cell.
-        self.arbiter.push.next = self.cell_unit.wr_push.val() | self.epilogue.fc_push.val();
+        self.arbiter.push.next =
+            self.cell_unit.wr_push.val() | self.epilogue.fc_push.val() | self.tw_push.val();
         self.arbiter.write_word.next = self.cell_unit.wr_data.val();
         self.arbiter.write_addr.next = self.cell_unit.wr_addr.val();
         if self.epilogue.fc_push.val() {
             self.arbiter.write_word.next = self.epilogue.fc_word.val();
+            self.arbiter.write_addr.next = self.epilogue.fc_addr.val();
+        }
+        if self.tw_push.val() {
+            // The token word (`image::token_input` layout): the argmax in bits 15:0.
+            self.arbiter.write_word.next = bit_cast::<128, 16>(self.am_idx.q.val());
             self.arbiter.write_addr.next = self.epilogue.fc_addr.val();
         }
         self.buffers.cell_busy.next = self.cell_unit.busy.val();

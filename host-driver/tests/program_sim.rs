@@ -1,0 +1,166 @@
+//! Sequence programs through the driver on the simulated board (`crew_spec::program`): the
+//! bundled g2p_en model decodes a queue of words in one start, on the CREW and the dense
+//! engine, and every step of every word (encoder h, decoder h, projection outputs, token,
+//! final state) equals the same program run as a host loop on the integer reference and
+//! as a host loop on the same device; bad queues are typed errors before anything runs.
+
+use std::path::PathBuf;
+
+use crew_host::backend::lockstep::first_difference;
+use crew_host::backend::program::{run_by_steps, ProgramSpec};
+use crew_host::backend::reference::Reference;
+use crew_host::compiler::{compile, CompileOptions};
+use crew_host::device::{Device, DeviceConfig};
+use crew_host::error::{ErrorClass, RunError};
+use crew_host::model::Model;
+use crew_host::runner::{decode_integer, decode_program};
+use crew_host::transport::sim::{BoardEngine, SimBoardConfig, SimTransport};
+use crew_host::{Accelerator, Package};
+
+fn g2p() -> Package {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/g2p_en");
+    let model = Model::from_description(&dir).unwrap();
+    compile(&model, &CompileOptions::default(), &mut |_| {}).unwrap()
+}
+
+fn sim(engine: BoardEngine) -> Device<SimTransport> {
+    let board = SimBoardConfig {
+        engine,
+        ..SimBoardConfig::default()
+    };
+    let config = DeviceConfig {
+        engine: Some(engine.info()),
+        ..DeviceConfig::sim()
+    };
+    Device::open(SimTransport::with_board(&[], board).unwrap(), "sim", config).unwrap()
+}
+
+const WORDS: [&str; 3] = ["hello", "world", "queue"];
+
+fn on_chip_equals_both_host_loops(engine: BoardEngine) {
+    let package = g2p();
+    let spec = ProgramSpec::of(&package)
+        .unwrap()
+        .expect("g2p has a program");
+    let mut device = sim(engine);
+    device.load(&package).unwrap();
+    let mut reference = Reference::new();
+    reference.load(&package).unwrap();
+    let d = match &package.info.decoding {
+        Some(crew_host::model::Decoding::Seq2seq(d)) => d.clone(),
+        None => unreachable!(),
+    };
+    let sources: Vec<Vec<u16>> = WORDS
+        .iter()
+        .map(|w| {
+            let mut s: Vec<u16> = w
+                .chars()
+                .map(|c| {
+                    d.source_vocab
+                        .iter()
+                        .position(|v| *v == c.to_string())
+                        .unwrap() as u16
+                })
+                .collect();
+            s.push(d.source_end as u16);
+            s
+        })
+        .collect();
+    let on_chip = device
+        .run_program(&spec, &sources)
+        .unwrap()
+        .expect("devices run programs on chip");
+    let by_reference = run_by_steps(&mut reference, &spec, &sources).unwrap();
+    let by_device_steps = run_by_steps(&mut device, &spec, &sources).unwrap();
+    for (k, word) in WORDS.iter().enumerate() {
+        for (what, other) in [
+            ("reference", &by_reference.traces[k]),
+            ("device host loop", &by_device_steps.traces[k]),
+        ] {
+            assert_eq!(
+                first_difference(&on_chip.traces[k], other),
+                None,
+                "word {word} against the {what}"
+            );
+            assert_eq!(&on_chip.traces[k], other);
+        }
+        assert_eq!(
+            on_chip.traces[k].encoder_h.len(),
+            word.len() + 1,
+            "one encoder step per character and the end token"
+        );
+    }
+    // The whole queue is one program: its counters cover every layer run of every word.
+    let c = on_chip.counters.unwrap();
+    let host = by_device_steps.counters.unwrap();
+    assert_eq!((c.mults, c.adds), (host.mults, host.adds));
+    // DRAM words: the host loop runs each word's encoder steps as one run; the program runs
+    // them one by one (descriptor and state read, state written per step), reads its own
+    // 4 words once and writes one token word per decoder step.
+    let enc_steps: usize = sources.iter().map(Vec::len).sum();
+    let dec_steps: usize = on_chip.traces.iter().map(|t| t.decoder.len()).sum();
+    let per_step = 4 + 2 * spec.header.state_words as usize;
+    assert_eq!(
+        c.dram_words as usize,
+        host.dram_words as usize
+            + per_step * (enc_steps - sources.len())
+            + crew_spec::program::PROGRAM_WORDS
+            + dec_steps
+    );
+    assert!(c.cycles >= host.cycles / 2 && c.cycles <= host.cycles * 2);
+
+    // The phonemes: the queued path and the per-word host loop on the reference agree.
+    let (phonemes, _) = decode_program(&mut device, &package, &WORDS)
+        .unwrap()
+        .unwrap();
+    for (w, got) in WORDS.iter().zip(&phonemes) {
+        assert_eq!(
+            got,
+            &decode_integer(&mut reference, &package, w).unwrap(),
+            "{w}"
+        );
+    }
+}
+
+#[test]
+fn a_queue_on_the_crew_engine_equals_the_host_loops_at_every_step() {
+    on_chip_equals_both_host_loops(BoardEngine::Crew);
+}
+
+#[test]
+fn a_queue_on_the_dense_engine_equals_the_host_loops_at_every_step() {
+    on_chip_equals_both_host_loops(BoardEngine::Dense);
+}
+
+#[test]
+fn bad_queues_are_refused_before_anything_runs_and_the_device_still_works() {
+    let package = g2p();
+    let spec = ProgramSpec::of(&package).unwrap().unwrap();
+    let mut device = sim(BoardEngine::Crew);
+    device.load(&package).unwrap();
+    let end = spec.header.src_end;
+    let long = vec![5u16; spec.header.max_src as usize];
+    for (sources, says) in [
+        (vec![], "0 inputs"),
+        (vec![vec![5, 6]], "must end with the source end token"),
+        (
+            vec![vec![5, end, 6, end]],
+            "must end with the source end token",
+        ),
+        (vec![[long.clone(), vec![end]].concat()], "max_src"),
+        (vec![vec![500, end]], "input 0"),
+    ] {
+        let e = device.run_program(&spec, &sources).unwrap_err();
+        assert!(matches!(e, RunError::BadProgramInput { .. }), "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+        assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Model);
+    }
+    let ok = vec![vec![10u16, end]];
+    let out = device.run_program(&spec, &ok).unwrap().unwrap();
+    let mut reference = Reference::new();
+    reference.load(&package).unwrap();
+    assert_eq!(
+        out.traces,
+        run_by_steps(&mut reference, &spec, &ok).unwrap().traces
+    );
+}
