@@ -91,7 +91,7 @@ fn identity_is_checked_and_the_image_lands_in_dram_verified() {
 fn another_design_or_protocol_version_is_refused() {
     for (fault, what) in [
         ("design-id=0x1234", "0x1234"),
-        ("protocol-version=2", "protocol version 2"),
+        ("protocol-version=1", "protocol version 1"),
         ("engine-kind=2", "engine kind 2 (dense int8)"),
     ] {
         let fault: SimFault = fault.parse().unwrap();

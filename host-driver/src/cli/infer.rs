@@ -327,11 +327,6 @@ pub fn run(args: Args) -> Result<()> {
         ));
     }
     note_unknown_characters(&package, &words)?;
-    if let (Some((lockstep, _)), false) = (device.as_mut(), args.host_loop) {
-        if ProgramSpec::of(&package)?.is_some() {
-            return run_queue(&args, &src, &package, lockstep, load_seconds, words, wall);
-        }
-    }
     let mut lines = match device
         .as_ref()
         .and_then(|(d, _)| slow_simulation(d.backend()))
@@ -342,6 +337,19 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => None,
     };
+    if let (Some((lockstep, _)), false) = (device.as_mut(), args.host_loop) {
+        if ProgramSpec::of(&package)?.is_some() {
+            return run_queue(
+                &args,
+                &src,
+                &package,
+                lockstep,
+                lines.as_mut(),
+                words,
+                (load_seconds, wall),
+            );
+        }
+    }
     let mut results = Vec::new();
     let mut all_stats = LockstepStats::default();
     for (word, expected) in words {
@@ -443,15 +451,21 @@ fn run_queue(
     src: &Source,
     package: &Package,
     lockstep: &mut Lockstep<AnyDevice>,
-    load_seconds: Option<f64>,
+    lines: Option<&mut progress::WordLines>,
     words: Vec<(String, Option<Vec<String>>)>,
-    wall: Instant,
+    (load_seconds, wall): (Option<f64>, Instant),
 ) -> Result<()> {
     let list: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
     let start = lockstep.backend().transport().device_time();
     let (phonemes, out) =
         decode_program(lockstep.backend_mut(), package, &list)?.expect("the package has a program");
     let device_us = (lockstep.backend().transport().device_time() - start).as_secs_f64() * 1e6;
+    // On a slow simulation, the progress lines: every word finished with the program.
+    if let Some(lines) = lines {
+        for w in &list {
+            lines.word_done(w, lockstep.backend());
+        }
+    }
     // The same program on the integer reference (a host loop), compared step by step.
     let mut reference = Reference::new();
     reference.load(package)?;
