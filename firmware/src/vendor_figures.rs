@@ -112,7 +112,7 @@ pub const OKHOST_LUTS: u64 = OKHOST_PUBLISHED_LUTS + OKHOST_ALLOWANCE_LUTS;
 pub const OKHOST_FFS: u64 = OKHOST_PUBLISHED_FFS + OKHOST_ALLOWANCE_FFS;
 pub const OKHOST_BRAM36: u64 = 0;
 pub const OKHOST_SOURCE: &str = "Opal Kelly FrontPanel HDL resource table per endpoint \
-    (407 LUT, 501 FF for this design's endpoints) plus an allowance of 1,100 LUT and FF for \
+    (417 LUT, 517 FF for this design's endpoints) plus an allowance of 1,100 LUT and FF for \
     the okCore netlist, BT pipes and wire-OR";
 
 #[cfg(test)]

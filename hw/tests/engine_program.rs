@@ -32,17 +32,28 @@ fn load_model<T: EngineUnderTest>(
     p
 }
 
-/// Input k's trace slot, read from the simulation's DRAM.
-fn read_slot<E: crew_hw::engine::Engine>(
+/// The trace slots of inputs of `(source steps, decoder steps)` (packed back to back from
+/// TRACE_ADDR), read from the simulation's DRAM; checks that the engine's trace end is
+/// right past the last.
+fn read_slots<E: crew_hw::engine::Engine>(
     sim: &mut EngineDdrSim<E>,
     p: &ProgramHeader,
-    k: usize,
-    n_src: usize,
-    n_dec: usize,
-) -> Trace {
-    let base = TRACE_ADDR as u64 + (k * p.slot_words()) as u64;
-    let words = sim.ddr().read_words(base, p.slot_words());
-    read_trace(p, &words, n_src, n_dec)
+    lens: &[(usize, usize)],
+) -> Vec<Trace> {
+    let mut at = TRACE_ADDR as u64;
+    let mut traces = vec![];
+    for &(n_src, n_dec) in lens {
+        let len = p.slot_len(n_src, n_dec);
+        let words = sim.ddr().read_words(at, len);
+        traces.push(read_trace(p, &words, n_src, n_dec));
+        at += len as u64;
+    }
+    assert_eq!(
+        sim.run_port().trace_end.val().index() as u64,
+        at,
+        "trace end"
+    );
+    traces
 }
 
 fn program_request(n: usize) -> RunRequest {
@@ -72,11 +83,21 @@ fn a_queue_of_inputs_decodes_like_the_reference_at_every_step<T: EngineUnderTest
         .expect("program completes");
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(done as usize, inputs.len());
-    let mut ended = 0;
-    for (k, src) in inputs.iter().enumerate() {
-        let want = reference(&m, src, max_steps);
-        ended += (want.dec.last().unwrap().2 == TGT_END) as usize;
-        let got = read_slot(&mut sim, &p, k, src.len(), want.dec.len());
+    let wants: Vec<Trace> = inputs.iter().map(|s| reference(&m, s, max_steps)).collect();
+    let lens: Vec<(usize, usize)> = inputs
+        .iter()
+        .zip(&wants)
+        .map(|(s, w)| (s.len(), w.dec.len()))
+        .collect();
+    let ended = wants
+        .iter()
+        .filter(|w| w.dec.last().unwrap().2 == TGT_END)
+        .count();
+    for (k, (got, want)) in read_slots(&mut sim, &p, &lens)
+        .iter()
+        .zip(&wants)
+        .enumerate()
+    {
         assert_eq!(got, want, "input {k}");
     }
     // The counters cover the whole program: every weight of W_hh once per step (encoder and
@@ -102,10 +123,15 @@ fn a_queue_of_inputs_decodes_like_the_reference_at_every_step<T: EngineUnderTest
         "error {}",
         rep.error
     );
-    for (k, src) in inputs.iter().enumerate() {
+    let lens: Vec<(usize, usize)> = inputs.iter().map(|s| (s.len(), 1)).collect();
+    for (k, (src, got)) in inputs
+        .iter()
+        .zip(read_slots(&mut sim, &p, &lens))
+        .enumerate()
+    {
         let want = reference(&m, src, 1);
         assert_eq!(want.dec.len(), 1);
-        assert_eq!(read_slot(&mut sim, &p, k, src.len(), 1), want, "input {k}");
+        assert_eq!(got, want, "input {k}");
     }
 }
 
@@ -145,5 +171,5 @@ fn a_bad_program_or_a_source_without_its_end_token_is_a_typed_error<T: EngineUnd
     assert!(rep.ok(), "error {}", rep.error);
     assert_eq!(done, 1);
     let want = reference(&m, &inputs[0], 3);
-    assert_eq!(read_slot(&mut sim, &p, 0, 2, want.dec.len()), want);
+    assert_eq!(read_slots(&mut sim, &p, &[(2, want.dec.len())]), vec![want]);
 }

@@ -279,25 +279,39 @@ impl<T: Transport> Device<T> {
             });
         }
         let counters = self.counters()?;
-        let back = self.read_dram_after(
-            trace_addr,
-            trace_words,
-            "reading the program's traces",
-            false,
-        )?;
+        // The slots are packed: read up to the trace end the engine reports, then walk them.
+        let trace_end =
+            self.wire_out_u32(regmap::WIRE_OUT_TRACE_END_LO, regmap::WIRE_OUT_TRACE_END_HI)? as u64;
+        let bad_end = |on: String| RunError::BadImage {
+            on,
+            message: format!(
+                "the program's trace ends at word {trace_end}, outside its {trace_words} words \
+                 from {trace_addr}"
+            ),
+        };
+        if trace_end <= trace_addr || trace_end > end {
+            return Err(bad_end(self.on()));
+        }
+        let used = (trace_end - trace_addr) as usize;
+        let back = self.read_dram_after(trace_addr, used, "reading the program's traces", false)?;
         let words = image::bytes_to_words(&back);
-        let traces = sources
-            .iter()
-            .enumerate()
-            .map(|(k, s)| {
-                p.read_slot(
-                    &words[k * p.slot_words()..(k + 1) * p.slot_words()],
-                    s.len(),
-                    spec.hidden,
-                    spec.n_out,
-                )
-            })
-            .collect();
+        let mut at = 0;
+        let mut traces = Vec::with_capacity(sources.len());
+        for s in sources {
+            // A slot holds at least its state, its encoder steps and one decoder step.
+            if at + p.slot_len(s.len(), 1) > used {
+                return Err(bad_end(self.on()));
+            }
+            let t = p.read_slot(&words[at..], s.len(), spec.hidden, spec.n_out);
+            at += p.slot_len(s.len(), t.decoder.len());
+            if at > used {
+                return Err(bad_end(self.on()));
+            }
+            traces.push(t);
+        }
+        if at != used {
+            return Err(bad_end(self.on()));
+        }
         Ok(ProgramOutput {
             traces,
             counters: Some(counters),

@@ -42,7 +42,7 @@
 //! stream, output address = the trace base, steps = the number of inputs n (1..=65535).
 //! The source stream is every input's source tokens, one token-input word each
 //! (`image::token_input`), each input ending with src_end, inputs back to back.
-//! For input k (its trace slot at `trace + k * slot_words`):
+//! For input k (its trace slot right after input k-1's, the first at the output address):
 //! 1. encoder steps, one layer run each, from the zero state, until the step whose token is
 //!    src_end (after max_src steps without it: [`crate::regmap::ErrorCode::SourceTooLong`]);
 //! 2. decoder steps from the encoder's state: the decoder's step on the previous token
@@ -51,16 +51,23 @@
 //!    the first index of the largest value), until the argmax is tgt_end or max_steps
 //!    steps ran.
 //!
-//! The words-done wire-out counts finished inputs; an error stops the run with its code,
-//! and inputs past words-done were not finished.
+//! The words-done wire-out counts finished inputs, the trace-end wire-outs give the word
+//! address past the last finished input's slot; an error stops the run with its code, and
+//! inputs past words-done were not finished.
 //!
-//! # Trace slot of input k (slot_words words; what the host reads back)
+//! # Trace slots
+//! Slots are packed back to back: input k's slot is as long as what ran
+//! ([`ProgramHeader::slot_len`]), at most slot_words (max_src encoder steps, max_steps
+//! decoder steps). The host reads the trace up to its end in one transfer and walks it
+//! with the source lengths.
+//!
+//! # Trace slot of input k (what the host reads back)
 //! | words | content |
 //! |---|---|
 //! | state_words | the final state (h, then c) |
 //! | s * h_words | the encoder's h after each of its s source steps |
 //! | per decoder step: h_words, logit_words, 1 | the decoder's h, the projection's int32 outputs, the chosen token (token-input format) |
-//! A slot holds max_src encoder steps and max_steps decoder steps; the rest stays as it was.
+//! A slot holds the steps that ran (decoder steps up to the end token or max_steps).
 
 use crate::image::{LayerKind, LAYER_MAGIC};
 
@@ -126,7 +133,14 @@ impl ProgramHeader {
         self.h_words as usize + self.logit_words as usize + 1
     }
 
-    /// Words of one input's trace slot.
+    /// Words of the trace slot of an input of `n_src` source steps and `n_dec` decoder steps.
+    pub fn slot_len(&self, n_src: usize, n_dec: usize) -> usize {
+        self.state_words as usize
+            + n_src * self.h_words as usize
+            + n_dec * self.decoder_step_words()
+    }
+
+    /// Words of one input's trace slot at most.
     pub fn slot_words(&self) -> usize {
         self.state_words as usize
             + self.max_src as usize * self.h_words as usize
@@ -163,7 +177,10 @@ impl ProgramHeader {
         at += n_src * hw;
         let mut decoder = vec![];
         for _ in 0..self.max_steps {
-            let e = &words[at..at + self.decoder_step_words()];
+            // A short slice (a trace cut short) ends the walk; callers check the length.
+            let Some(e) = words.get(at..at + self.decoder_step_words()) else {
+                break;
+            };
             let logits = bytes(&e[hw..hw + lw])
                 .chunks(4)
                 .take(n_out)

@@ -91,6 +91,8 @@ macro_rules! with_endpoint_table {
                 (WIRE_OUT_LANES, wire_out_lanes, 0x33, "Number of gather-add (or MAC) lanes"),
                 (WIRE_OUT_ACC_DEPTH, wire_out_acc_depth, 0x34, "Accumulator depth: the largest N_out of one pass"),
                 (WIRE_OUT_WORDS_DONE, wire_out_words_done, 0x35, "Program run: inputs (words) finished so far (crew_spec::program)"),
+                (WIRE_OUT_TRACE_END_LO, wire_out_trace_end_lo, 0x36, "Program run: word address past the last finished input's trace slot, low half"),
+                (WIRE_OUT_TRACE_END_HI, wire_out_trace_end_hi, 0x37, "Program run: word address past the last finished input's trace slot, high half"),
             ],
             trigger_in: [
                 (TRIGGER_IN_COMMAND, trigger_in_command, 0x40, "Commands, bits TRIG_* (UI clock domain)"),

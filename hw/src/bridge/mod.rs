@@ -541,6 +541,9 @@ impl Logic for HostBridge {
         self.status_wires.error.next = self.error.q.val();
         self.status_wires.words_done.next = self.engine.words_done.val();
         self.host.wire_out_words_done.next = self.status_wires.words_done_wire.val();
+        self.status_wires.trace_end.next = self.engine.trace_end.val();
+        self.host.wire_out_trace_end_lo.next = self.status_wires.trace_end_lo.val();
+        self.host.wire_out_trace_end_hi.next = self.status_wires.trace_end_hi.val();
         self.host.wire_out_cycles_lo.next = self.status_wires.cycles_lo.val();
         self.host.wire_out_cycles_hi.next = self.status_wires.cycles_hi.val();
         self.host.wire_out_busy_cycles_lo.next = self.status_wires.busy_cycles_lo.val();

@@ -21,6 +21,8 @@ pub struct StatusWires {
     pub error: Signal<In, Bits<8>>,
     /// A program run's finished inputs.
     pub words_done: Signal<In, Bits<16>>,
+    /// A program run's trace end.
+    pub trace_end: Signal<In, Bits<32>>,
     /// ti_clk: the wire-out values.
     pub cycles_lo: Signal<Out, Bits<16>>,
     pub cycles_hi: Signal<Out, Bits<16>>,
@@ -39,15 +41,17 @@ pub struct StatusWires {
     pub status_wire: Signal<Out, Bits<16>>,
     pub error_code: Signal<Out, Bits<16>>,
     pub words_done_wire: Signal<Out, Bits<16>>,
+    pub trace_end_lo: Signal<Out, Bits<16>>,
+    pub trace_end_hi: Signal<Out, Bits<16>>,
     /// cycles, busy, stall, dram words, mults, adds, transfer words, status | error << 16,
-    /// words done.
-    snapshots: [VectorSynchronizer<Bits<32>>; 9],
+    /// words done, trace end.
+    snapshots: [VectorSynchronizer<Bits<32>>; 10],
 }
 
 impl Logic for StatusWires {
     #[hdl_gen]
     fn update(&mut self) {
-        for i in 0..9 {
+        for i in 0..10 {
             self.snapshots[i].clock_in.next = self.ui_clk.val();
             self.snapshots[i].clock_out.next = self.ti_clk.val();
             self.snapshots[i].send.next = !self.snapshots[i].busy.val();
@@ -63,6 +67,9 @@ impl Logic for StatusWires {
             bit_cast::<32, 16>(self.status.val()) | (bit_cast::<32, 8>(self.error.val()) << 16);
         self.snapshots[8].sig_in.next = bit_cast::<32, 16>(self.words_done.val());
         self.words_done_wire.next = self.snapshots[8].sig_out.val().get_bits::<16>(0);
+        self.snapshots[9].sig_in.next = self.trace_end.val();
+        self.trace_end_lo.next = self.snapshots[9].sig_out.val().get_bits::<16>(0);
+        self.trace_end_hi.next = self.snapshots[9].sig_out.val().get_bits::<16>(16);
         self.cycles_lo.next = self.snapshots[0].sig_out.val().get_bits::<16>(0);
         self.cycles_hi.next = self.snapshots[0].sig_out.val().get_bits::<16>(16);
         self.busy_cycles_lo.next = self.snapshots[1].sig_out.val().get_bits::<16>(0);
@@ -100,6 +107,7 @@ mod tests {
         w.status.next = 0x0017u32.to_bits();
         w.error.next = 0x09u32.to_bits();
         w.words_done.next = 0x7172u32.to_bits();
+        w.trace_end.next = 0x8182_8384u32.to_bits();
         // Both clocks at the same rate, ti_clk a quarter period behind.
         for phase in 0..400 {
             w.ui_clk.next = Clock { clk: phase % 4 < 2 };
@@ -126,13 +134,15 @@ mod tests {
             &w.status_wire,
             &w.error_code,
             &w.words_done_wire,
+            &w.trace_end_lo,
+            &w.trace_end_hi,
         ]
         .map(|s| s.val().index() as u16);
         assert_eq!(
             got,
             [
                 0x0304, 0x0102, 0x1314, 0x1112, 0x2324, 0x2122, 0x3334, 0x3132, 0x4344, 0x4142,
-                0x5354, 0x5152, 0x6364, 0x6162, 0x0017, 0x0009, 0x7172,
+                0x5354, 0x5152, 0x6364, 0x6162, 0x0017, 0x0009, 0x7172, 0x8384, 0x8182,
             ]
         );
     }

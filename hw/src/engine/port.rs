@@ -42,6 +42,7 @@ pub struct EngineControl {
     pub mults: Signal<In, Bits<32>>,
     pub adds: Signal<In, Bits<32>>,
     pub words_done: Signal<In, Bits<16>>,
+    pub trace_end: Signal<In, Bits<32>>,
 }
 
 /// Engine side of the engine run port.
@@ -66,6 +67,7 @@ pub struct EngineRunPort {
     pub mults: Signal<Out, Bits<32>>,
     pub adds: Signal<Out, Bits<32>>,
     pub words_done: Signal<Out, Bits<16>>,
+    pub trace_end: Signal<Out, Bits<32>>,
 }
 
 /// Program-runner side of the core's run port: the run command plus the options of a

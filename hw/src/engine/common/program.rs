@@ -16,9 +16,8 @@ use rust_hdl::prelude::*;
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
 pub enum ProgramState {
+    /// No program: a plain layer run's command passes straight through to the core.
     Idle,
-    /// A plain layer run: the host's command passes through.
-    Plain,
     Fetch,
     FetchWait,
     Check,
@@ -46,6 +45,8 @@ pub struct ProgramRunner {
     k_err_source: Constant<Bits<8>>,
     k_err_abort: Constant<Bits<8>>,
     st: DFF<ProgramState>,
+    /// The last command was a program (its error and done are the runner's).
+    last_prog: DFF<Bit>,
     err: DFF<Bits<8>>,
     done_r: DFF<Bit>,
     words_done: DFF<Bits<16>>,
@@ -63,7 +64,6 @@ pub struct ProgramRunner {
     zero_addr: DFF<Bits<32>>,
     state_words: DFF<Bits<16>>,
     logit_words: DFF<Bits<16>>,
-    slot_words: DFF<Bits<32>>,
     // Walk pointers: the source stream, the input's trace slot, the next trace word, the
     // state the next encoder step reads, the decoder's h and input token.
     src_ptr: DFF<Bits<32>>,
@@ -101,6 +101,7 @@ impl Default for ProgramRunner {
             k_err_source: code(ErrorCode::SourceTooLong),
             k_err_abort: code(ErrorCode::Aborted),
             st: Default::default(),
+            last_prog: Default::default(),
             err: Default::default(),
             done_r: Default::default(),
             words_done: Default::default(),
@@ -117,7 +118,6 @@ impl Default for ProgramRunner {
             zero_addr: Default::default(),
             state_words: Default::default(),
             logit_words: Default::default(),
-            slot_words: Default::default(),
             src_ptr: Default::default(),
             slot_ptr: Default::default(),
             trace_ptr: Default::default(),
@@ -148,6 +148,7 @@ impl Logic for ProgramRunner {
             self,
             clock,
             st,
+            last_prog,
             err,
             done_r,
             words_done,
@@ -164,7 +165,6 @@ impl Logic for ProgramRunner {
             zero_addr,
             state_words,
             logit_words,
-            slot_words,
             src_ptr,
             slot_ptr,
             trace_ptr,
@@ -186,8 +186,7 @@ impl Logic for ProgramRunner {
         );
         self.done_r.d.next = false;
         self.c_start.d.next = false;
-        self.prog.next =
-            (self.st.q.val() != ProgramState::Idle) & (self.st.q.val() != ProgramState::Plain);
+        self.prog.next = self.st.q.val() != ProgramState::Idle;
 
         // ---------------------------------------------------------------- to the core
         // A plain run: the host's command as it is; a program: the runner's registers.
@@ -227,11 +226,12 @@ impl Logic for ProgramRunner {
         self.host.mults.next = self.core.mults.val();
         self.host.adds.next = self.core.adds.val();
         self.host.words_done.next = self.words_done.q.val();
-        if self.st.q.val() == ProgramState::Plain {
-            self.host.done.next = self.core.done.val();
-            self.host.error.next = self.core.error.val();
-        } else {
-            self.host.done.next = self.done_r.q.val();
+        self.host.trace_end.next = self.slot_ptr.q.val();
+        // A plain run's done is the core's (the next command may start in the very cycle
+        // the last one is done); a program's is the runner's, the core's inner ones hidden.
+        self.host.done.next = self.done_r.q.val() | (self.core.done.val() & !self.prog.val());
+        self.host.error.next = self.core.error.val();
+        if self.last_prog.q.val() {
             self.host.error.next = self.err.q.val();
         }
 
@@ -239,6 +239,7 @@ impl Logic for ProgramRunner {
         match self.st.q.val() {
             ProgramState::Idle => {
                 if self.host.start.val() {
+                    self.last_prog.d.next = self.host.program.val();
                     if self.host.program.val() {
                         self.err.d.next = 0.into();
                         self.words_done.d.next = 0.into();
@@ -250,14 +251,7 @@ impl Logic for ProgramRunner {
                         if self.host.steps.val() == 0 {
                             self.st.d.next = ProgramState::Finish;
                         }
-                    } else {
-                        self.st.d.next = ProgramState::Plain;
                     }
-                }
-            }
-            ProgramState::Plain => {
-                if self.core.done.val() {
-                    self.st.d.next = ProgramState::Idle;
                 }
             }
             ProgramState::Fetch => {
@@ -294,7 +288,6 @@ impl Logic for ProgramRunner {
                 self.zero_addr.d.next = self.core.fetched2.val().get_bits::<32>(0);
                 self.state_words.d.next = self.core.fetched2.val().get_bits::<16>(32);
                 self.logit_words.d.next = self.core.fetched2.val().get_bits::<16>(48);
-                self.slot_words.d.next = self.core.fetched2.val().get_bits::<32>(64);
                 self.st.d.next = ProgramState::WordStart;
                 if !self.core.fetched_magic.val()
                     | (self.core.fetched0.val().get_bits::<8>(0) != self.k_kind.val())
@@ -402,7 +395,8 @@ impl Logic for ProgramRunner {
             }
             ProgramState::WordDone => {
                 self.words_done.d.next = self.words_done.q.val() + 1;
-                self.slot_ptr.d.next = self.slot_ptr.q.val() + self.slot_words.q.val();
+                // Slots are packed: the next one starts where this one ended.
+                self.slot_ptr.d.next = self.trace_ptr.q.val();
                 self.st.d.next = ProgramState::WordStart;
                 if self.words_done.q.val() + 1 == self.n_words.q.val() {
                     self.st.d.next = ProgramState::Finish;
