@@ -146,6 +146,13 @@ pub fn decode_integer(
     Ok(out)
 }
 
+/// The source tokens of `word` (its characters, then the end token) as a sequence
+/// program takes them.
+pub fn source_token_ids(package: &Package, word: &str) -> Result<Vec<u16>> {
+    let d = package_seq2seq(package)?;
+    Ok(source_tokens(d, word)?.iter().map(|&t| t as u16).collect())
+}
+
 /// Decodes a queue of words with the package's sequence program (`crew_spec::program`):
 /// on a device, in one start for all of them (`Accelerator::run_program`); elsewhere as the
 /// same program's host loop. Returns each word's output tokens and the program's traces,
@@ -162,7 +169,7 @@ pub fn decode_program(
     };
     let sources: Vec<Vec<u16>> = words
         .iter()
-        .map(|w| Ok(source_tokens(d, w)?.iter().map(|&t| t as u16).collect()))
+        .map(|w| source_token_ids(package, w))
         .collect::<Result<_>>()?;
     let out = match accel.run_program(&spec, &sources)? {
         Some(out) => out,
@@ -219,53 +226,100 @@ pub fn decode_float_logits(model: &Model, word: &str) -> Result<(Vec<String>, Ve
 /// Runs all layers in order over a (steps x n_in) float tensor on an accelerator that has
 /// `package` loaded: x is quantized with the first layer's input scale, each later layer
 /// takes the previous layer's int8 h. Returns the last layer's outputs dequantized
-/// (h / 128 for recurrent layers, acc * s_w * s_x for FC).
+/// (h / 128 for recurrent layers, acc * s_w * s_x for FC). A device runs the whole stack in
+/// one start ([`Accelerator::run_stack`]); elsewhere the layers run one by one
+/// ([`sequence_integer_by_layers`]).
 pub fn sequence_integer(
     accel: &mut dyn Accelerator,
     package: &Package,
     x: &Tensor,
 ) -> Result<Tensor> {
+    let inputs = sequence_inputs(package, x)?;
+    match accel.run_stack(&inputs)? {
+        Some(stack) => {
+            let last = stack.runs.last().expect("a package has layers");
+            Ok(sequence_output(package, &last.0))
+        }
+        None => sequence_layer_by_layer(accel, package, inputs),
+    }
+}
+
+/// [`sequence_integer`] with one start per layer (the host loop, `--host-loop`).
+pub fn sequence_integer_by_layers(
+    accel: &mut dyn Accelerator,
+    package: &Package,
+    x: &Tensor,
+) -> Result<Tensor> {
+    let inputs = sequence_inputs(package, x)?;
+    sequence_layer_by_layer(accel, package, inputs)
+}
+
+/// The first layer's int8 inputs; checks that only the last layer may be FC.
+fn sequence_inputs(package: &Package, x: &Tensor) -> Result<Vec<Vec<i8>>> {
     let layers = &package.info.layers;
     check_sequence_input(x, layers.first().map(|l| l.n_in))?;
+    if let Some(l) = layers[..layers.len() - 1]
+        .iter()
+        .find(|l| l.kind.spec() == crew_spec::image::LayerKind::Fc)
+    {
+        return Err(Error::Usage(format!(
+            "layer {} is FC: only the last layer of a sequence may be FC",
+            l.name
+        )));
+    }
     let first = &layers[0];
-    let mut inputs: Vec<Vec<i8>> = x
-        .data
+    Ok(x.data
         .chunks(first.n_in)
         .map(|r| {
             r.iter()
                 .map(|&v| quant::quantize_activation(v, first.input_scale))
                 .collect()
         })
-        .collect();
+        .collect())
+}
+
+fn sequence_layer_by_layer(
+    accel: &mut dyn Accelerator,
+    package: &Package,
+    mut inputs: Vec<Vec<i8>>,
+) -> Result<Tensor> {
+    let layers = &package.info.layers;
+    let mut last = None;
     for (k, l) in layers.iter().enumerate() {
         let mut state = LayerState::zeros(l.kind.spec(), l.n_hidden);
         let run = accel.run(k, &inputs, &mut state)?;
-        if let Some(acc) = run.accumulators() {
-            if k + 1 != layers.len() {
-                return Err(Error::Usage(format!(
-                    "layer {} is FC: only the last layer of a sequence may be FC",
-                    l.name
-                )));
-            }
-            let data = acc
-                .iter()
-                .flat_map(|a| {
-                    a.iter()
-                        .zip(&l.weight_scales[0])
-                        .map(|(&v, &s)| (v as f64 * s * l.input_scale) as f32)
-                })
-                .collect();
-            return Ok(Tensor::new(vec![acc.len(), l.n_hidden], data));
+        if let Some(h) = run.hidden() {
+            inputs = h.to_vec();
         }
-        inputs = run.hidden().expect("recurrent output").to_vec();
+        last = Some(run);
     }
-    let n = layers.last().unwrap().n_hidden;
-    let data = inputs
+    Ok(sequence_output(
+        package,
+        &last.expect("a package has layers"),
+    ))
+}
+
+/// The last layer's outputs of a sequence, dequantized.
+fn sequence_output(package: &Package, run: &crate::backend::RunOutput) -> Tensor {
+    let l = package.info.layers.last().expect("a package has layers");
+    if let Some(acc) = run.accumulators() {
+        let data = acc
+            .iter()
+            .flat_map(|a| {
+                a.iter()
+                    .zip(&l.weight_scales[0])
+                    .map(|(&v, &s)| (v as f64 * s * l.input_scale) as f32)
+            })
+            .collect();
+        return Tensor::new(vec![acc.len(), l.n_hidden], data);
+    }
+    let h = run.hidden().expect("recurrent output");
+    let data = h
         .iter()
         .flatten()
         .map(|&v| (v as f64 * H_SCALE) as f32)
         .collect();
-    Ok(Tensor::new(vec![inputs.len(), n], data))
+    Tensor::new(vec![h.len(), l.n_hidden], data)
 }
 
 /// The float counterpart of [`sequence_integer`].

@@ -4,6 +4,8 @@
 //! final state) equals the same program run as a host loop on the integer reference and
 //! as a host loop on the same device; bad queues are typed errors before anything runs.
 
+mod common;
+
 use std::path::PathBuf;
 
 use crew_host::backend::lockstep::first_difference;
@@ -163,4 +165,46 @@ fn bad_queues_are_refused_before_anything_runs_and_the_device_still_works() {
         out.traces,
         run_by_steps(&mut reference, &spec, &ok).unwrap().traces
     );
+}
+
+/// A stack of two LSTM layers over 6 steps in one start (a run list) on both board engines:
+/// every layer's outputs and final state equal the reference's (lockstep), the result
+/// equals the reference's layer-by-layer sequence and the device's own one start per
+/// layer (`--host-loop`).
+#[test]
+fn a_layer_stack_runs_in_one_start_bit_exact_on_both_engines() {
+    use common::{recurrent, rng, write_safetensors};
+    use crew_host::backend::lockstep::Lockstep;
+    use crew_host::model::checkpoint::Tensor;
+    use crew_host::model::QuantSettings;
+    use crew_host::runner::{sequence_integer, sequence_integer_by_layers};
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("lstm.safetensors");
+    let mut t = recurrent(&mut rng(9), "lstm", "_l0", 4, 24, 16);
+    t.extend(recurrent(&mut rng(10), "lstm", "_l1", 4, 16, 16));
+    write_safetensors(&ckpt, &t);
+    let model = Model::from_checkpoint(&ckpt, "lstm", QuantSettings::default()).unwrap();
+    assert_eq!(model.layers.len(), 2);
+    let package = compile(&model, &CompileOptions::default(), &mut |_| {}).unwrap();
+    let x = Tensor::new(
+        vec![6, 24],
+        (0..144)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 60.0)
+            .collect(),
+    );
+    let mut reference = Reference::new();
+    reference.load(&package).unwrap();
+    let want = sequence_integer(&mut reference, &package, &x).unwrap();
+    for engine in [BoardEngine::Crew, BoardEngine::Dense] {
+        let mut lockstep = Lockstep::new(sim(engine));
+        lockstep.load(&package).unwrap();
+        let got = sequence_integer(&mut lockstep, &package, &x).unwrap();
+        let stats = lockstep.take_stats();
+        assert_eq!(stats.runs, 2, "one comparison per layer of the one start");
+        assert!(stats.bit_exact(), "{:?}", stats.first_mismatch);
+        assert_eq!(got, want, "{engine:?}");
+        let by_layers = sequence_integer_by_layers(&mut lockstep, &package, &x).unwrap();
+        assert_eq!(by_layers, want, "{engine:?} one start per layer");
+        assert!(lockstep.take_stats().bit_exact());
+    }
 }

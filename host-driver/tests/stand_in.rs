@@ -128,6 +128,17 @@ fn flash_then_infer_hello_world_gives_the_reference_phonemes() {
     };
     let reference = run("reference");
     let board = run("board");
+    // Both words went to the board as one queue (the sequence program), not a host loop.
+    let summary = &board["summary"];
+    assert!(summary["words_per_second"].is_number(), "{summary}");
+    eprintln!(
+        "stand-in queue: words_per_second={}, {} us per word on the device (engine {} us, \
+         USB {} us)",
+        summary["words_per_second"],
+        summary["mean_device_time_per_word_us"],
+        summary["engine_us_per_word"],
+        summary["usb_us_per_word"]
+    );
     for (k, word) in ["hello", "world"].iter().enumerate() {
         assert_eq!(board["words"][k]["word"], *word);
         assert_eq!(board["words"][k]["bit_exact"], true, "{board}");

@@ -173,3 +173,100 @@ fn a_bad_program_or_a_source_without_its_end_token_is_a_typed_error<T: EngineUnd
     let want = reference(&m, &inputs[0], 3);
     assert_eq!(read_slots(&mut sim, &p, &[(2, want.dec.len())]), vec![want]);
 }
+
+on_both_engines!(a_run_list_runs_a_stack_over_all_steps_in_one_start);
+
+/// A run list (`crew_spec::program` "Run lists"): an LSTM over 5 steps, then an FC layer
+/// on its h of every step, in one start; checked against the reference of each layer;
+/// then an entry of the wrong kind stops the list with `BadProgram` after the entries
+/// before it.
+fn a_run_list_runs_a_stack_over_all_steps_in_one_start<T: EngineUnderTest>() {
+    use crew_hw::testbench::layer_image::{pack_i8_vectors, unpack_i32, unpack_i8};
+    use crew_spec::image::{vector_words_i32, vector_words_i8, LayerKind};
+    use crew_spec::program::{run_list_words, RunEntry};
+    let mut r = rng(44);
+    let (n_in, hid, n_out, steps) = (12, 16, 9, 5);
+    let (lstm, _) = rnn_layer_on::<T>(&mut r, LayerKind::Lstm, n_in, hid, |c| 1 + c % 30);
+    let (fc, _) = fc_layer_on::<T>(&mut r, hid, n_out, false, |c| 2 + c % 7);
+    let lstm_img = T::build_layer(LayerKind::Lstm, false, n_in, hid, &lstm, 0x1000);
+    let fc_img = T::build_layer(
+        LayerKind::Fc,
+        false,
+        hid,
+        n_out,
+        std::slice::from_ref(&fc),
+        0x2800,
+    );
+    let xs: Vec<Vec<i8>> = (0..steps).map(|_| random_vector(&mut r, n_in)).collect();
+    let mut sim = new_sim_on::<T>();
+    load(&mut sim, &lstm_img);
+    load(&mut sim, &fc_img);
+    let (x_addr, h_addr, y_addr, state_addr, list_addr) = (
+        0x40_0000u32,
+        0x41_0000u32,
+        0x42_0000u32,
+        0x43_0000u32,
+        0x44_0000u32,
+    );
+    sim.ddr().load_words(x_addr as u64, &pack_i8_vectors(&xs));
+    // The LSTM's state (h, then c) starts at zero.
+    sim.ddr().load_words(
+        state_addr as u64,
+        &vec![0u128; vector_words_i8(hid) + vector_words_i32(hid)],
+    );
+    let entries = [
+        RunEntry {
+            desc_addr: lstm_img.desc_addr,
+            in_addr: x_addr,
+            out_addr: h_addr,
+            state_addr,
+            steps: steps as u16,
+        },
+        RunEntry {
+            desc_addr: fc_img.desc_addr,
+            in_addr: h_addr,
+            out_addr: y_addr,
+            state_addr: 0,
+            steps: steps as u16,
+        },
+    ];
+    sim.ddr()
+        .load_words(list_addr as u64, &run_list_words(&entries));
+    let req = RunRequest {
+        desc_addr: list_addr,
+        in_addr: 0,
+        out_addr: 0,
+        state_addr: 0,
+        steps: 1,
+    };
+    let (rep, done) = sim.run_program(req, 50_000_000).unwrap();
+    assert!(rep.ok(), "error {}", rep.error);
+    assert_eq!(done, 2);
+    let (hs, _) = rnn_reference(LayerKind::Lstm, &lstm, &xs, &vec![0; hid], &vec![0; hid]);
+    let (vh, vy) = (vector_words_i8(hid), vector_words_i32(n_out));
+    for (t, want_h) in hs.iter().enumerate() {
+        let h = unpack_i8(
+            &sim.ddr().read_words((h_addr as usize + t * vh) as u64, vh),
+            hid,
+        );
+        assert_eq!(&h, want_h, "LSTM step {t}");
+        let y = unpack_i32(
+            &sim.ddr().read_words((y_addr as usize + t * vy) as u64, vy),
+            n_out,
+        );
+        assert_eq!(y, dense(&fc, want_h), "FC step {t}");
+    }
+    // Every weight of both layers once per step.
+    assert_eq!(
+        rep.counters.adds as usize,
+        steps * (4 * hid * (n_in + hid) + n_out * hid)
+    );
+
+    // The second entry of another kind: the first runs, then BadProgram.
+    let mut words = run_list_words(&entries);
+    words[8] &= !0xFF;
+    sim.ddr().load_words(list_addr as u64, &words);
+    let (rep, done) = sim.run_program(req, 50_000_000).unwrap();
+    assert_eq!(rep.error, ErrorCode::BadProgram as u8);
+    assert_eq!(done, 1);
+}

@@ -5,7 +5,7 @@
 
 use crate::backend::program::{run_by_steps, ProgramOutput, ProgramSpec};
 use crate::backend::reference::Reference;
-use crate::backend::{Accelerator, LayerState, RunOutput};
+use crate::backend::{Accelerator, LayerState, RunOutput, StackOutput};
 use crate::compiler::package::Package;
 use crate::error::RunError;
 use crew_spec::program::SlotTrace;
@@ -150,6 +150,64 @@ impl<A: Accelerator> Accelerator for Lockstep<A> {
             s.counters.add(&c);
         }
         Ok(Some(out))
+    }
+
+    /// The backend's stack in one start, each layer's outputs and final state compared with
+    /// the reference's runs of the same layers.
+    fn run_stack(&mut self, inputs: &[Vec<i8>]) -> Result<Option<StackOutput>, RunError> {
+        let Some(out) = self.backend.run_stack(inputs)? else {
+            return Ok(None);
+        };
+        let expected = self.reference_stack(inputs, out.runs.len())?;
+        let s = &mut self.stats;
+        for (k, ((got, got_state), (want, want_state))) in
+            out.runs.iter().zip(&expected).enumerate()
+        {
+            s.runs += 1;
+            s.steps += inputs.len() as u64;
+            let differs = if got.outputs != want.outputs {
+                Some("outputs")
+            } else if got_state != want_state {
+                Some("final state")
+            } else {
+                None
+            };
+            if let Some(what) = differs {
+                s.mismatched_runs += 1;
+                if s.first_mismatch.is_none() {
+                    s.first_mismatch = Some(format!(
+                        "layer {k} of the stack run in one start: {what} differ from the integer \
+                         reference"
+                    ));
+                }
+            }
+        }
+        if let Some(c) = out.counters {
+            s.counters.add(&c);
+        }
+        Ok(Some(out))
+    }
+}
+
+impl<A: Accelerator> Lockstep<A> {
+    /// The layers of a stack the reference ran, for [`Accelerator::run_stack`]'s check.
+    fn reference_stack(
+        &mut self,
+        inputs: &[Vec<i8>],
+        layers: usize,
+    ) -> Result<Vec<(RunOutput, LayerState)>, RunError> {
+        let mut x = inputs.to_vec();
+        let mut runs = vec![];
+        for k in 0..layers {
+            let (kind, hidden) = self.reference.layer_shape(k)?;
+            let mut state = LayerState::zeros(kind, hidden);
+            let out = self.reference.run(k, &x, &mut state)?;
+            if let Some(h) = out.hidden() {
+                x = h.to_vec();
+            }
+            runs.push((out, state));
+        }
+        Ok(runs)
     }
 }
 

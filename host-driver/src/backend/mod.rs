@@ -111,6 +111,24 @@ pub trait Accelerator {
         let _ = (spec, sources);
         Ok(None)
     }
+
+    /// Runs every layer of the loaded package in order over `inputs` (the first layer's
+    /// input vectors, one per step), each from the zero state and each later layer on the
+    /// one before's h, in one start as a device does it (a run list,
+    /// `crew_spec::program`); `None` when the backend has no run lists (callers then run
+    /// the layers one by one).
+    fn run_stack(&mut self, inputs: &[Vec<i8>]) -> Result<Option<StackOutput>, RunError> {
+        let _ = inputs;
+        Ok(None)
+    }
+}
+
+/// What a stack of layers run in one start returns: each layer's run (outputs, and its
+/// final state for recurrent layers), and the counters of the whole start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackOutput {
+    pub runs: Vec<(RunOutput, LayerState)>,
+    pub counters: Option<PerfCounters>,
 }
 
 /// Checks a run request against a layer's shape; backends share it for uniform errors.

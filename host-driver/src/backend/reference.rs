@@ -101,6 +101,21 @@ impl Reference {
         }
     }
 
+    /// Kind and hidden size (FC: outputs) of loaded layer `layer`.
+    pub fn layer_shape(&self, layer: usize) -> Result<(LayerKind, usize), RunError> {
+        let l = self
+            .layers
+            .as_ref()
+            .ok_or(RunError::NotLoaded { on: NAME.into() })?
+            .get(layer)
+            .ok_or_else(|| RunError::NoSuchLayer {
+                on: NAME.into(),
+                layer,
+                layers: self.layers.as_ref().map_or(0, Vec::len),
+            })?;
+        Ok((l.kind, l.n_hidden))
+    }
+
     /// Decodes one pass's records and epilogue rows from the image.
     fn decode_pass(
         words: &[u128],

@@ -8,6 +8,7 @@
 //! run as one layer are simulated, energy table, engine sizes) are in
 //! docs/dense-baseline.md.
 
+mod program;
 mod report;
 mod resources;
 mod step;
@@ -160,6 +161,8 @@ pub struct BenchReport {
     pub yosys_version: Option<String>,
     /// UI cycles the three simulated boards ran, image loads included.
     pub simulated_cycles: u64,
+    /// g2p_en's sequence program on the XEM7010 board engines (when a g2p workload ran).
+    pub programs: Vec<program::ProgramRow>,
 }
 
 /// Progress events.
@@ -312,6 +315,10 @@ pub fn run_bench(
             workload_result(p, steps)
         })
         .collect();
+    let programs = match &g2p {
+        Some(package) => program::program_rows(package)?,
+        None => vec![],
+    };
     let mut resources = vec![];
     let mut yosys = None;
     if opts.synth {
@@ -334,6 +341,7 @@ pub fn run_bench(
         resources,
         yosys_version: yosys,
         simulated_cycles,
+        programs,
     })
 }
 

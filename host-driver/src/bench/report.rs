@@ -51,6 +51,22 @@ pub fn markdown(rep: &BenchReport) -> String {
         geo(&|r| r.dense_eq_dsp.energy_uj / r.crew.energy_uj),
         geo(&|r| r.dense_eq_bw.energy_uj / r.crew.energy_uj),
     );
+    if !rep.programs.is_empty() {
+        s += "\n| g2p_en sequence program | words in one start | device time per word | engine | USB | words per second | bit-exact |\n|---|---|---|---|---|---|---|\n";
+        for p in &rep.programs {
+            s += &format!(
+                "| {} | {} | {:.0} us | {:.0} us | {:.0} us | {:.1} | {} |\n",
+                p.engine,
+                p.words,
+                p.device_us_per_word,
+                p.engine_us_per_word,
+                p.usb_us_per_word,
+                p.words_per_second,
+                if p.bit_exact { "yes" } else { "NO" }
+            );
+        }
+        s += "\n(The XEM7010 build's board engines through the driver, device time on the USB 2.0 cost model of docs/usb.md; every step of every word compared with the integer reference.)\n";
+    }
     if !rep.resources.is_empty() {
         s += &resource_table(rep);
     }
@@ -137,6 +153,22 @@ pub fn name_values(rep: &BenchReport) -> String {
         if let Some(t) = e.synth_seconds {
             s += &format!("{k}_synth_seconds={t:.1}\n");
         }
+    }
+    for p in &rep.programs {
+        let k = format!(
+            "{}_g2p_program_{}",
+            p.engine,
+            if p.words == 1 {
+                "batch1".to_string()
+            } else {
+                format!("queue{}", p.words)
+            }
+        );
+        s += &format!("{k}_words_per_second={:.1}\n", p.words_per_second);
+        s += &format!("{k}_device_us_per_word={:.1}\n", p.device_us_per_word);
+        s += &format!("{k}_engine_us_per_word={:.1}\n", p.engine_us_per_word);
+        s += &format!("{k}_usb_us_per_word={:.1}\n", p.usb_us_per_word);
+        s += &format!("{k}_bit_exact={}\n", p.bit_exact);
     }
     s
 }
@@ -233,6 +265,7 @@ mod tests {
             }],
             yosys_version: Some("Yosys 0.23".into()),
             simulated_cycles: 0,
+            programs: vec![],
         }
     }
 

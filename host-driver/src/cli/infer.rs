@@ -20,7 +20,7 @@ use crew_host::error::{Error, Result, RunError};
 use crew_host::model::checkpoint::{read_npy, write_npy};
 use crew_host::runner::{
     decode_float, decode_float_logits, decode_integer, decode_program, sequence_float,
-    sequence_integer, unknown_characters,
+    sequence_integer, sequence_integer_by_layers, unknown_characters,
 };
 use crew_host::transport::Transport;
 use crew_host::{Accelerator, Package};
@@ -60,7 +60,8 @@ pub struct Args {
     pub options: ModelOptions,
     /// Device backends: decode word by word with the host loop (a decoder step and a
     /// projection run per phoneme, argmax on the host) instead of the package's sequence
-    /// program, which decodes the whole word list on the engine in one start.
+    /// program, which decodes the whole word list on the engine in one start; for
+    /// --input/--output, one start per layer instead of the whole stack in one.
     #[arg(long)]
     pub host_loop: bool,
     /// Machine-readable output.
@@ -279,7 +280,12 @@ pub fn run(args: Args) -> Result<()> {
 
     if let (Some(input), Some(output)) = (&args.input, &args.output) {
         let x = read_npy(input)?;
-        let y = sequence_integer(accel, &package, &x)?;
+        // A device runs the whole stack in one start; --host-loop one start per layer.
+        let y = if args.host_loop {
+            sequence_integer_by_layers(accel, &package, &x)?
+        } else {
+            sequence_integer(accel, &package, &x)?
+        };
         let stats = device.as_mut().map(|(d, _)| d.take_stats());
         write_npy(output, &y)?;
         let cycles = stats.as_ref().map(|s| s.counters.cycles);

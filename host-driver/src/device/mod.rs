@@ -22,7 +22,7 @@ use crew_spec::package::LayerEntry;
 use crew_spec::regmap::{self, ErrorCode};
 
 use crate::backend::program::{ProgramOutput, ProgramSpec};
-use crate::backend::{Accelerator, LayerState, RunOutput};
+use crate::backend::{Accelerator, LayerState, RunOutput, StackOutput};
 use crate::compiler::package::Package;
 use crate::error::RunError;
 use crate::transport::{Transport, TransportError};
@@ -356,5 +356,9 @@ impl<T: Transport> Accelerator for Device<T> {
         sources: &[Vec<u16>],
     ) -> Result<Option<ProgramOutput>, RunError> {
         self.run_sequence_program(spec, sources).map(Some)
+    }
+
+    fn run_stack(&mut self, inputs: &[Vec<i8>]) -> Result<Option<StackOutput>, RunError> {
+        self.run_layer_stack(inputs).map(Some)
     }
 }

@@ -7,11 +7,15 @@ use std::time::Duration;
 use crew_spec::engine::COUNTER_WIRES;
 use crew_spec::image::{self, LayerKind, DRAM_WORDS, WORD_BYTES};
 use crew_spec::layout::RunLayout;
+use crew_spec::package::LayerEntry;
+use crew_spec::program::{run_list_words, RunEntry};
 use crew_spec::regmap;
 
 use super::Device;
 use crate::backend::program::{ProgramOutput, ProgramSpec};
-use crate::backend::{check_run, check_tokens, LayerState, PerfCounters, RunOutput, StepOutputs};
+use crate::backend::{
+    check_run, check_tokens, LayerState, PerfCounters, RunOutput, StackOutput, StepOutputs,
+};
 use crate::error::RunError;
 use crate::transport::Transport;
 
@@ -314,6 +318,222 @@ impl<T: Transport> Device<T> {
         }
         Ok(ProgramOutput {
             traces,
+            counters: Some(counters),
+        })
+    }
+}
+
+impl<T: Transport> Device<T> {
+    /// Runs every layer of the loaded package over `inputs` in one start (a run list,
+    /// `crew_spec::program`): `[inputs | run list | zero states]` in one pipe write, one
+    /// start, the done wait, `[states | outputs]` in one pipe read. Each layer starts from
+    /// the zero state; layer k+1 reads layer k's outputs where the engine wrote them.
+    pub fn run_layer_stack(&mut self, inputs: &[Vec<i8>]) -> Result<StackOutput, RunError> {
+        let Some(loaded) = self.loaded.as_ref() else {
+            return Err(RunError::NotLoaded { on: self.on() });
+        };
+        let layers = loaded.layers.clone();
+        let steps = inputs.len();
+        let Some(first) = layers.first() else {
+            return Err(RunError::BadProgramInput {
+                on: self.on(),
+                message: "the package has no layers".into(),
+            });
+        };
+        let zero = |l: &LayerEntry| LayerState::zeros(l.kind, l.n_hidden as usize);
+        check_run(
+            &self.name,
+            0,
+            first.kind,
+            first.input_len(),
+            first.n_hidden as usize,
+            inputs,
+            &zero(first),
+        )?;
+        if first.token_input {
+            check_tokens(&self.name, 0, first.n_in as usize, inputs)?;
+        }
+        for (k, pair) in layers.windows(2).enumerate() {
+            if pair[0].kind == LayerKind::Fc
+                || pair[1].token_input
+                || pair[1].n_in != pair[0].n_hidden
+            {
+                return Err(RunError::BadProgramInput {
+                    on: self.on(),
+                    message: format!(
+                        "layer {} does not take layer {k}'s h ({} inputs, FC or token input); \
+                         only a stack of recurrent layers with a last FC layer runs in one start",
+                        k + 1,
+                        pair[1].n_in
+                    ),
+                });
+            }
+        }
+        // Layout, in words from the scratch address.
+        let step_in = image::vector_words_i8(first.input_len());
+        let state_words = |l: &LayerEntry| match l.kind {
+            LayerKind::Fc => 0,
+            LayerKind::Gru => image::vector_words_i8(l.n_hidden as usize),
+            LayerKind::Lstm => {
+                image::vector_words_i8(l.n_hidden as usize)
+                    + image::vector_words_i32(l.n_hidden as usize)
+            }
+        };
+        let out_words = |l: &LayerEntry| match l.kind {
+            LayerKind::Fc => image::vector_words_i32(l.n_hidden as usize),
+            _ => image::vector_words_i8(l.n_hidden as usize),
+        };
+        let x_addr = loaded.scratch_addr;
+        let list_addr = x_addr + (steps * step_in) as u64;
+        let states_addr = list_addr + (4 + 4 * layers.len()) as u64;
+        let mut state_at = vec![];
+        let mut at = states_addr;
+        for l in &layers {
+            state_at.push(at);
+            at += state_words(l) as u64;
+        }
+        let mut out_at = vec![];
+        for l in &layers {
+            out_at.push(at);
+            at += (steps * out_words(l)) as u64;
+        }
+        let end = at;
+        if end > DRAM_WORDS {
+            return Err(RunError::OutOfDram {
+                on: self.on(),
+                what: "the run-time vectors of the layer stack".into(),
+                end,
+            });
+        }
+        let entries: Vec<RunEntry> = layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| RunEntry {
+                desc_addr: l.desc_addr,
+                in_addr: if k == 0 { x_addr } else { out_at[k - 1] } as u32,
+                out_addr: out_at[k] as u32,
+                state_addr: state_at[k] as u32,
+                steps: steps as u16,
+            })
+            .collect();
+        let mut bytes = vec![0u8; ((out_at[0] - x_addr) as usize) * WORD_BYTES];
+        for (t, x) in inputs.iter().enumerate() {
+            for (j, &v) in x.iter().enumerate() {
+                bytes[t * step_in * WORD_BYTES + j] = v as u8;
+            }
+        }
+        let list = image::words_to_bytes(&run_list_words(&entries));
+        let list_at = (list_addr - x_addr) as usize * WORD_BYTES;
+        bytes[list_at..list_at + list.len()].copy_from_slice(&list);
+        let work: u64 = (0..layers.len())
+            .map(|k| loaded.step_words[k] * steps as u64)
+            .sum();
+        let deadline = self.run_deadline(work, 1);
+        // The run-command wires ride on the transfer's UpdateWireIns.
+        self.set_u32(
+            regmap::WIRE_IN_DESC_ADDR_LO,
+            regmap::WIRE_IN_DESC_ADDR_HI,
+            list_addr as u32,
+        )?;
+        let r = self.transport.set_wire_in(regmap::WIRE_IN_STEPS, 1);
+        self.tr(r)?;
+        self.write_dram(x_addr, &bytes, "writing the stack's inputs and run list")?;
+        let r = self
+            .transport
+            .activate_trigger_in(regmap::TRIGGER_IN_COMMAND, regmap::TRIG_START_PROGRAM);
+        self.tr(r)?;
+        let what = format!("run list of {} layers over {steps} steps", layers.len());
+        self.wait_events(
+            1 << regmap::TRIG_OUT_RUN_DONE | 1 << regmap::TRIG_OUT_ERROR,
+            deadline,
+            &what,
+        )?;
+        let checked = self.check_error(&what);
+        let done = self.wire_out(regmap::WIRE_OUT_WORDS_DONE)? as usize;
+        if checked.is_err() || done != layers.len() {
+            let error = match checked {
+                Err(e) => e,
+                Ok(()) => RunError::BadImage {
+                    on: self.on(),
+                    message: "the run list ended without an error code".into(),
+                },
+            };
+            return Err(RunError::ProgramStopped {
+                on: self.on(),
+                done,
+                inputs: layers.len(),
+                error: Box::new(error),
+            });
+        }
+        let counters = self.counters()?;
+        let back = self.read_dram_after(
+            states_addr,
+            (end - states_addr) as usize,
+            "reading the stack's states and outputs",
+            false,
+        )?;
+        let words = image::bytes_to_words(&back);
+        let from = |addr: u64, n: usize| &words[(addr - states_addr) as usize..][..n];
+        let runs = layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let h = l.n_hidden as usize;
+                let outputs = match l.kind {
+                    LayerKind::Fc => StepOutputs::Accumulators(
+                        (0..steps)
+                            .map(|t| {
+                                let w = from(out_at[k] + (t * out_words(l)) as u64, out_words(l));
+                                image::words_to_bytes(w)
+                                    .chunks(4)
+                                    .take(h)
+                                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                    .collect()
+                            })
+                            .collect(),
+                    ),
+                    _ => StepOutputs::Hidden(
+                        (0..steps)
+                            .map(|t| {
+                                let w = from(out_at[k] + (t * out_words(l)) as u64, out_words(l));
+                                image::words_to_bytes(w)[..h]
+                                    .iter()
+                                    .map(|&b| b as i8)
+                                    .collect()
+                            })
+                            .collect(),
+                    ),
+                };
+                let state = match l.kind {
+                    LayerKind::Fc => LayerState::default(),
+                    kind => {
+                        let s = image::words_to_bytes(from(state_at[k], state_words(l)));
+                        let hw = image::vector_words_i8(h) * WORD_BYTES;
+                        LayerState {
+                            h: s[..h].iter().map(|&b| b as i8).collect(),
+                            c: if kind == LayerKind::Lstm {
+                                s[hw..]
+                                    .chunks(4)
+                                    .take(h)
+                                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                    .collect()
+                            } else {
+                                vec![]
+                            },
+                        }
+                    }
+                };
+                (
+                    RunOutput {
+                        outputs,
+                        counters: None,
+                    },
+                    state,
+                )
+            })
+            .collect();
+        Ok(StackOutput {
+            runs,
             counters: Some(counters),
         })
     }

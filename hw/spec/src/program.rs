@@ -37,6 +37,21 @@
 //! Word P+3: the start token as a token-input vector (bits 15:0, the rest 0): the
 //! decoder's first input is read from here.
 //!
+//! # Run lists (plain tensor sequences: every layer of a stack in one start)
+//! A run list at P is a header of [`PROGRAM_WORDS`] words, then N entries of
+//! [`PROGRAM_WORDS`] words each, entry k at `P + 4 (k + 1)`:
+//! - header word 0: kind [`PROGRAM_KIND_RUN_LIST`] (bits 7:0), N (bits 31:16, at least 1),
+//!   magic (bits 127:96); words 1 to 3 are 0.
+//! - entry word 0: kind [`PROGRAM_KIND_RUN_ENTRY`] (bits 7:0), steps (bits 31:16, at least
+//!   1), magic (bits 127:96); word 1: descriptor address (31:0), input address (63:32),
+//!   output address (95:64), state address (127:96); words 2 and 3 are 0.
+//!
+//! Started like a sequence program (TRIG_START_PROGRAM, the descriptor address = P), the
+//! engine runs the entries in order, each a plain layer run of its steps with its addresses,
+//! without the host; words-done counts the entries finished. An entry's input may be an
+//! earlier entry's output, so a stack (for example LSTM, LSTM, Linear) runs over all its
+//! steps in one start. The host writes the list with the inputs (`RunList`).
+//!
 //! # A program run (TRIG_START_PROGRAM)
 //! The run-command wires give: descriptor address = P, input address = the source
 //! stream, output address = the trace base, steps = the number of inputs n (1..=65535).
@@ -75,6 +90,43 @@ use crate::image::{LayerKind, LAYER_MAGIC};
 pub const PROGRAM_WORDS: usize = 4;
 /// The kind byte of a greedy sequence-to-sequence program.
 pub const PROGRAM_KIND_SEQ2SEQ: u8 = 3;
+/// The kind byte of a run list's header.
+pub const PROGRAM_KIND_RUN_LIST: u8 = 4;
+/// The kind byte of a run list's entries.
+pub const PROGRAM_KIND_RUN_ENTRY: u8 = 5;
+
+/// One entry of a run list: a plain layer run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunEntry {
+    pub desc_addr: u32,
+    pub in_addr: u32,
+    pub out_addr: u32,
+    pub state_addr: u32,
+    pub steps: u16,
+}
+
+/// The words of a run list of `entries` (header first).
+pub fn run_list_words(entries: &[RunEntry]) -> Vec<u128> {
+    let magic = (LAYER_MAGIC as u128) << 96;
+    let mut w = vec![
+        PROGRAM_KIND_RUN_LIST as u128 | (entries.len() as u16 as u128) << 16 | magic,
+        0,
+        0,
+        0,
+    ];
+    for e in entries {
+        w.push(PROGRAM_KIND_RUN_ENTRY as u128 | (e.steps as u128) << 16 | magic);
+        w.push(
+            e.desc_addr as u128
+                | (e.in_addr as u128) << 32
+                | (e.out_addr as u128) << 64
+                | (e.state_addr as u128) << 96,
+        );
+        w.extend([0, 0]);
+    }
+    w
+}
+
 /// Largest number of projection outputs the argmax handles (its row index is 10 bits).
 pub const MAX_ARGMAX_OUTPUTS: usize = 1024;
 

@@ -10,7 +10,7 @@
 //! from registers; the core checks the layers (`need_token`, `argmax`).
 
 use crate::engine::port::{CoreControl, EngineRunPort};
-use crew_spec::program::PROGRAM_KIND_SEQ2SEQ;
+use crew_spec::program::{PROGRAM_KIND_RUN_ENTRY, PROGRAM_KIND_RUN_LIST, PROGRAM_KIND_SEQ2SEQ};
 use crew_spec::regmap::ErrorCode;
 use rust_hdl::prelude::*;
 
@@ -30,6 +30,12 @@ pub enum ProgramState {
     ProjRun,
     ProjWait,
     WordDone,
+    // A run list: fetch entry, check it, run it, next.
+    ListFetch,
+    ListFetchWait,
+    ListCheck,
+    ListRun,
+    ListWait,
     Finish,
 }
 
@@ -41,6 +47,8 @@ pub struct ProgramRunner {
     /// To the core.
     pub core: CoreControl,
     k_kind: Constant<Bits<8>>,
+    k_kind_list: Constant<Bits<8>>,
+    k_kind_entry: Constant<Bits<8>>,
     k_err_program: Constant<Bits<8>>,
     k_err_source: Constant<Bits<8>>,
     k_err_abort: Constant<Bits<8>>,
@@ -86,6 +94,7 @@ pub struct ProgramRunner {
     c_argmax: DFF<Bit>,
     c_need_tok: DFF<Bit>,
     c_keep: DFF<Bit>,
+    c_steps: DFF<Bits<16>>,
     prog: Signal<Local, Bit>,
 }
 
@@ -97,6 +106,8 @@ impl Default for ProgramRunner {
             host: Default::default(),
             core: Default::default(),
             k_kind: Constant::new((PROGRAM_KIND_SEQ2SEQ as u32).to_bits()),
+            k_kind_list: Constant::new((PROGRAM_KIND_RUN_LIST as u32).to_bits()),
+            k_kind_entry: Constant::new((PROGRAM_KIND_RUN_ENTRY as u32).to_bits()),
             k_err_program: code(ErrorCode::BadProgram),
             k_err_source: code(ErrorCode::SourceTooLong),
             k_err_abort: code(ErrorCode::Aborted),
@@ -136,6 +147,7 @@ impl Default for ProgramRunner {
             c_argmax: Default::default(),
             c_need_tok: Default::default(),
             c_keep: Default::default(),
+            c_steps: Default::default(),
             prog: Default::default(),
         }
     }
@@ -182,7 +194,8 @@ impl Logic for ProgramRunner {
             c_fetch,
             c_argmax,
             c_need_tok,
-            c_keep
+            c_keep,
+            c_steps
         );
         self.done_r.d.next = false;
         self.c_start.d.next = false;
@@ -198,7 +211,7 @@ impl Logic for ProgramRunner {
             self.core.out_addr.next = self.c_out.q.val();
             self.core.state_addr.next = self.c_state.q.val();
             self.core.state_in_addr.next = self.c_state_in.q.val();
-            self.core.steps.next = 1.into();
+            self.core.steps.next = self.c_steps.q.val();
             self.core.fetch.next = self.c_fetch.q.val();
             self.core.argmax.next = self.c_argmax.q.val();
             self.core.need_token.next = self.c_need_tok.q.val();
@@ -258,6 +271,7 @@ impl Logic for ProgramRunner {
                 // The program's header words through the core (a fetch run clears the
                 // counters; the layer runs after it keep counting).
                 self.c_desc.d.next = self.p_addr.q.val();
+                self.c_steps.d.next = 1.into();
                 self.c_fetch.d.next = true;
                 self.c_argmax.d.next = false;
                 self.c_need_tok.d.next = false;
@@ -289,13 +303,74 @@ impl Logic for ProgramRunner {
                 self.state_words.d.next = self.core.fetched2.val().get_bits::<16>(32);
                 self.logit_words.d.next = self.core.fetched2.val().get_bits::<16>(48);
                 self.st.d.next = ProgramState::WordStart;
-                if !self.core.fetched_magic.val()
+                if self.core.fetched_magic.val()
+                    & (self.core.fetched0.val().get_bits::<8>(0) == self.k_kind_list.val())
+                    & (self.core.fetched0.val().get_bits::<16>(16) != 0)
+                {
+                    // A run list: N entries from P + 4 (the source stream is not used).
+                    self.n_words.d.next = self.core.fetched0.val().get_bits::<16>(16);
+                    self.src_ptr.d.next = self.p_addr.q.val() + 4;
+                    self.st.d.next = ProgramState::ListFetch;
+                } else if !self.core.fetched_magic.val()
                     | (self.core.fetched0.val().get_bits::<8>(0) != self.k_kind.val())
                     | (self.core.fetched0.val().get_bits::<16>(48) == 0)
                     | (self.core.fetched1.val().get_bits::<16>(96) == 0)
                 {
                     self.err.d.next = self.k_err_program.val();
                     self.st.d.next = ProgramState::Finish;
+                }
+            }
+            ProgramState::ListFetch => {
+                self.c_desc.d.next = self.src_ptr.q.val();
+                self.c_fetch.d.next = true;
+                self.c_steps.d.next = 1.into();
+                self.c_start.d.next = true;
+                self.st.d.next = ProgramState::ListFetchWait;
+            }
+            ProgramState::ListFetchWait => {
+                if self.core.done.val() {
+                    self.c_fetch.d.next = false;
+                    self.st.d.next = ProgramState::ListCheck;
+                    if self.core.error.val().any() {
+                        self.err.d.next = self.core.error.val();
+                        self.st.d.next = ProgramState::Finish;
+                    }
+                }
+            }
+            ProgramState::ListCheck => {
+                self.c_steps.d.next = self.core.fetched0.val().get_bits::<16>(16);
+                self.c_desc.d.next = self.core.fetched1.val().get_bits::<32>(0);
+                self.c_in.d.next = self.core.fetched1.val().get_bits::<32>(32);
+                self.c_out.d.next = self.core.fetched1.val().get_bits::<32>(64);
+                self.c_state.d.next = self.core.fetched1.val().get_bits::<32>(96);
+                self.c_state_in.d.next = self.core.fetched1.val().get_bits::<32>(96);
+                self.st.d.next = ProgramState::ListRun;
+                if !self.core.fetched_magic.val()
+                    | (self.core.fetched0.val().get_bits::<8>(0) != self.k_kind_entry.val())
+                    | (self.core.fetched0.val().get_bits::<16>(16) == 0)
+                {
+                    self.err.d.next = self.k_err_program.val();
+                    self.st.d.next = ProgramState::Finish;
+                }
+            }
+            ProgramState::ListRun => {
+                self.c_argmax.d.next = false;
+                self.c_need_tok.d.next = false;
+                self.c_start.d.next = true;
+                self.st.d.next = ProgramState::ListWait;
+            }
+            ProgramState::ListWait => {
+                if self.core.done.val() {
+                    self.src_ptr.d.next = self.src_ptr.q.val() + 4;
+                    self.words_done.d.next = self.words_done.q.val() + 1;
+                    self.st.d.next = ProgramState::ListFetch;
+                    if self.core.error.val().any() {
+                        self.err.d.next = self.core.error.val();
+                        self.words_done.d.next = self.words_done.q.val();
+                        self.st.d.next = ProgramState::Finish;
+                    } else if self.words_done.q.val() + 1 == self.n_words.q.val() {
+                        self.st.d.next = ProgramState::Finish;
+                    }
                 }
             }
             ProgramState::WordStart => {
