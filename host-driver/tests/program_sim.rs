@@ -208,3 +208,36 @@ fn a_layer_stack_runs_in_one_start_bit_exact_on_both_engines() {
         assert!(lockstep.take_stats().bit_exact());
     }
 }
+
+/// A DRAM stall in the middle of a queue: the program misses its deadline, the driver
+/// aborts it and reports the typed timeout, a runtime error (exit 1), and no word.
+#[test]
+fn a_stalled_queue_times_out_with_the_typed_error() {
+    use crew_host::transport::sim::SimFault;
+    use std::time::Duration;
+    let package = g2p();
+    let spec = ProgramSpec::of(&package).unwrap().unwrap();
+    let board = SimBoardConfig {
+        engine: BoardEngine::Crew,
+        ..SimBoardConfig::default()
+    };
+    // 3 ms of stall against a 1 ms deadline.
+    let fault: SimFault = "stall-dram-at-run=300000".parse().unwrap();
+    let config = DeviceConfig {
+        engine: Some(BoardEngine::Crew.info()),
+        run_timeout: Some(Duration::from_millis(1)),
+        ..DeviceConfig::sim()
+    };
+    let mut device = Device::open(
+        SimTransport::with_board(&[fault], board).unwrap(),
+        "sim",
+        config,
+    )
+    .unwrap();
+    device.load(&package).unwrap();
+    let end = spec.header.src_end;
+    let queue = vec![vec![10u16, 11, end], vec![12, end]];
+    let e = device.run_program(&spec, &queue).unwrap_err();
+    assert!(matches!(e, RunError::Timeout { .. }), "{e}");
+    assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Runtime);
+}

@@ -197,6 +197,8 @@ impl<E> VerilatedEngine<E> {
         for (port, value) in self.run_inputs.iter().zip(values) {
             self.model.set(*port, value);
         }
+        // The inputs settle before the edge (as `EngineSim::start` settles them).
+        self.model.eval();
         self.tick();
         self.model.set(self.run_inputs[0], 0);
         let done = self.done;

@@ -68,6 +68,14 @@ impl<B: Clocked> SimHarness<B> {
         self.cycle
     }
 
+    /// Settles inputs set with `.next` before the next edge, so that every register sees
+    /// them at that edge however deep the combinational path (without it, rust-hdl's
+    /// iteration order decides whether a register behind a long path sees the new value at
+    /// the edge that comes in the same settle).
+    pub fn settle_inputs(&mut self) -> Result<(), SimHarnessError> {
+        self.settle()
+    }
+
     fn settle(&mut self) -> Result<(), SimHarnessError> {
         if simulate(&mut self.uut, MAX_SETTLE_ITERS) {
             Ok(())

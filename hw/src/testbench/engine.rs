@@ -96,6 +96,7 @@ impl<E: Engine> EngineDdrSim<E> {
         p.state_addr.next = req.state_addr.to_bits();
         p.steps.next = (req.steps as u32).to_bits();
         p.start.next = true;
+        self.harness.settle_inputs()?;
         self.harness.tick()?;
         self.harness.uut.engine.run_port_mut().start.next = false;
         Ok(())
@@ -151,6 +152,7 @@ impl<E: Engine> EngineDdrSim<E> {
     /// Pulses `abort` for one cycle.
     pub fn abort(&mut self) -> Result<(), SimHarnessError> {
         self.harness.uut.engine.run_port_mut().abort.next = true;
+        self.harness.settle_inputs()?;
         self.harness.tick()?;
         self.harness.uut.engine.run_port_mut().abort.next = false;
         Ok(())

@@ -140,14 +140,18 @@ impl SimDevice {
         Ok(faults.wire_out_override(addr).unwrap_or(value))
     }
 
-    /// Starting a run is when `stall-dram-at-run` stalls the DRAM port.
+    /// Starting a run (a layer run or a program) is when `stall-dram-at-run` stalls the DRAM
+    /// port.
     pub fn activate_trigger_in(
         &mut self,
         faults: &mut PendingFaults,
         addr: u8,
         bit: u8,
     ) -> Result<(), DeviceError> {
-        if !self.unplugged && addr == regmap::TRIGGER_IN_COMMAND && bit == regmap::TRIG_START_RUN {
+        if !self.unplugged
+            && addr == regmap::TRIGGER_IN_COMMAND
+            && (bit == regmap::TRIG_START_RUN || bit == regmap::TRIG_START_PROGRAM)
+        {
             if let Some(ui_cycles) = faults.take_stall_at_run() {
                 self.board.inject(Fault::StallDram { ui_cycles });
             }
