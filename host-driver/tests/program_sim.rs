@@ -241,3 +241,29 @@ fn a_stalled_queue_times_out_with_the_typed_error() {
     assert!(matches!(e, RunError::Timeout { .. }), "{e}");
     assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Runtime);
 }
+
+/// A queue's input transfer cut short: the typed truncated-transfer error, no word
+/// reported, and the next queue on the same board, without reloading, decodes bit-exactly.
+#[test]
+fn a_cut_transfer_in_a_queue_is_typed_and_the_next_queue_works() {
+    use crew_hw::board::sim_board::Fault;
+    let package = g2p();
+    let spec = ProgramSpec::of(&package).unwrap().unwrap();
+    let mut device = sim(BoardEngine::Crew);
+    device.load(&package).unwrap();
+    let end = spec.header.src_end;
+    let queue = vec![vec![10u16, 11, 12, end], vec![13, end]];
+    // The source stream (6 words, 96 bytes) cut after 32 bytes.
+    device
+        .transport_mut()
+        .board_mut()
+        .inject(Fault::CutPipeTransfer { after_bytes: 32 });
+    let e = device.run_program(&spec, &queue).unwrap_err();
+    assert!(matches!(e, RunError::TruncatedTransfer { .. }), "{e}");
+    assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Runtime);
+    let out = device.run_program(&spec, &queue).unwrap().unwrap();
+    let mut reference = Reference::new();
+    reference.load(&package).unwrap();
+    let want = run_by_steps(&mut reference, &spec, &queue).unwrap();
+    assert_eq!(out.traces, want.traces);
+}
