@@ -210,9 +210,11 @@ fn a_layer_stack_runs_in_one_start_bit_exact_on_both_engines() {
 }
 
 /// A DRAM stall in the middle of a queue: the program misses its deadline, the driver
-/// aborts it and reports the typed timeout, a runtime error (exit 1), and no word.
+/// aborts it and reports the typed timeout, a runtime error (exit 1), and no word; the
+/// next queue on the same board, without reloading, decodes bit-exactly once the stall is
+/// over (its transfer waits for the DRAM).
 #[test]
-fn a_stalled_queue_times_out_with_the_typed_error() {
+fn a_stalled_queue_times_out_with_the_typed_error_and_the_next_queue_works() {
     use crew_host::transport::sim::SimFault;
     use std::time::Duration;
     let package = g2p();
@@ -221,11 +223,13 @@ fn a_stalled_queue_times_out_with_the_typed_error() {
         engine: BoardEngine::Crew,
         ..SimBoardConfig::default()
     };
-    // 3 ms of stall against a 1 ms deadline.
-    let fault: SimFault = "stall-dram-at-run=300000".parse().unwrap();
+    // 30 ms of stall against a 15 ms deadline (the queue takes about 3 ms); the next
+    // transfer may wait out the rest of the stall.
+    let fault: SimFault = "stall-dram-at-run=3000000".parse().unwrap();
     let config = DeviceConfig {
         engine: Some(BoardEngine::Crew.info()),
-        run_timeout: Some(Duration::from_millis(1)),
+        run_timeout: Some(Duration::from_millis(15)),
+        transfer_timeout: Duration::from_millis(50),
         ..DeviceConfig::sim()
     };
     let mut device = Device::open(
@@ -240,6 +244,11 @@ fn a_stalled_queue_times_out_with_the_typed_error() {
     let e = device.run_program(&spec, &queue).unwrap_err();
     assert!(matches!(e, RunError::Timeout { .. }), "{e}");
     assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Runtime);
+    let out = device.run_program(&spec, &queue).unwrap().unwrap();
+    let mut reference = Reference::new();
+    reference.load(&package).unwrap();
+    let want = run_by_steps(&mut reference, &spec, &queue).unwrap();
+    assert_eq!(out.traces, want.traces);
 }
 
 /// A queue's input transfer cut short: the typed truncated-transfer error, no word

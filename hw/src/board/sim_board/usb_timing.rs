@@ -104,7 +104,9 @@ impl UsbDeviceClock {
             let dram_after = board.dram_stats();
             let dram_moved =
                 (dram_after.reads, dram_after.writes) != (dram_before.reads, dram_before.writes);
-            if !engine_or_calibration && !dram_moved {
+            // An injected DRAM stall (`stall-dram-at-run`) lasts simulated cycles: a design
+            // waiting on it is not quiescent, or the stall would never end.
+            if !engine_or_calibration && !dram_moved && !board.dram_stall {
                 break;
             }
         }
