@@ -37,6 +37,21 @@ fn sim(engine: BoardEngine) -> Device<SimTransport> {
     Device::open(SimTransport::with_board(&[], board).unwrap(), "sim", config).unwrap()
 }
 
+/// Runs `queue` on `device` in one start and checks its traces against the program as a
+/// host loop on the reference.
+fn assert_queue_matches_the_reference(
+    device: &mut Device<SimTransport>,
+    package: &Package,
+    spec: &ProgramSpec,
+    queue: &[Vec<u16>],
+) {
+    let out = device.run_program(spec, queue).unwrap().unwrap();
+    let mut reference = Reference::new();
+    reference.load(package).unwrap();
+    let want = run_by_steps(&mut reference, spec, queue).unwrap();
+    assert_eq!(out.traces, want.traces);
+}
+
 const WORDS: [&str; 3] = ["hello", "world", "queue"];
 
 fn on_chip_equals_both_host_loops(engine: BoardEngine) {
@@ -158,13 +173,7 @@ fn bad_queues_are_refused_before_anything_runs_and_the_device_still_works() {
         assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Model);
     }
     let ok = vec![vec![10u16, end]];
-    let out = device.run_program(&spec, &ok).unwrap().unwrap();
-    let mut reference = Reference::new();
-    reference.load(&package).unwrap();
-    assert_eq!(
-        out.traces,
-        run_by_steps(&mut reference, &spec, &ok).unwrap().traces
-    );
+    assert_queue_matches_the_reference(&mut device, &package, &spec, &ok);
 }
 
 /// A stack of two LSTM layers over 6 steps in one start (a run list) on both board engines:
@@ -244,11 +253,7 @@ fn a_stalled_queue_times_out_with_the_typed_error_and_the_next_queue_works() {
     let e = device.run_program(&spec, &queue).unwrap_err();
     assert!(matches!(e, RunError::Timeout { .. }), "{e}");
     assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Runtime);
-    let out = device.run_program(&spec, &queue).unwrap().unwrap();
-    let mut reference = Reference::new();
-    reference.load(&package).unwrap();
-    let want = run_by_steps(&mut reference, &spec, &queue).unwrap();
-    assert_eq!(out.traces, want.traces);
+    assert_queue_matches_the_reference(&mut device, &package, &spec, &queue);
 }
 
 /// A queue's input transfer cut short: the typed truncated-transfer error, no word
@@ -270,9 +275,5 @@ fn a_cut_transfer_in_a_queue_is_typed_and_the_next_queue_works() {
     let e = device.run_program(&spec, &queue).unwrap_err();
     assert!(matches!(e, RunError::TruncatedTransfer { .. }), "{e}");
     assert_eq!(crew_host::Error::from(e).class(), ErrorClass::Runtime);
-    let out = device.run_program(&spec, &queue).unwrap().unwrap();
-    let mut reference = Reference::new();
-    reference.load(&package).unwrap();
-    let want = run_by_steps(&mut reference, &spec, &queue).unwrap();
-    assert_eq!(out.traces, want.traces);
+    assert_queue_matches_the_reference(&mut device, &package, &spec, &queue);
 }

@@ -6,11 +6,12 @@
 //! caught.
 
 mod common;
+use common::cosim::{record_calibration, record_run};
 use common::*;
 
 use crew_hw::engine::crew::CrewEngine;
 use crew_hw::sim::ddr3_model::{Ddr3Model, Ddr3Timing};
-use crew_hw::sim::harness::{SimHarness, MAX_SETTLE_ITERS};
+use crew_hw::sim::harness::SimHarness;
 use crew_hw::testbench::cosim::{self, CosimError, PortTrace};
 use crew_hw::testbench::engine::EngineTestbench;
 use crew_hw::testbench::layer_image::{
@@ -30,14 +31,6 @@ struct Recorded {
     done_cycle: usize,
 }
 
-fn settle_and_snapshot(h: &mut SimHarness<EngineTestbench>, trace: &mut PortTrace) {
-    // Inputs set with `.next` settle (clock low) before the snapshot, so the snapshot
-    // holds exactly what the registers see at the coming edge.
-    assert!(simulate(&mut h.uut, MAX_SETTLE_ITERS), "settles");
-    trace.snapshot(&h.uut.engine, &[true]);
-    h.tick().expect("tick");
-}
-
 /// Loads `img`, inputs and state, runs the engine from power-up (calibration included)
 /// and records every cycle until a few cycles past `done`.
 fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) -> Recorded {
@@ -52,31 +45,14 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
     h.uut.ddr.load_words(IN_ADDR as u64, &pack_i8_vectors(xs));
     h.uut.ddr.load_words(STATE_ADDR as u64, state);
     let mut trace = PortTrace::new(&h.uut.engine, &["clock"]);
-    while !h.uut.ddr.mig.calib_done.val() {
-        settle_and_snapshot(&mut h, &mut trace);
-    }
-    settle_and_snapshot(&mut h, &mut trace);
+    record_calibration(&mut h, &mut trace);
     let e = &mut h.uut.engine;
     e.run.desc_addr.next = img.desc_addr.to_bits();
     e.run.in_addr.next = IN_ADDR.to_bits();
     e.run.out_addr.next = OUT_ADDR.to_bits();
     e.run.state_addr.next = STATE_ADDR.to_bits();
     e.run.steps.next = (xs.len() as u32).to_bits();
-    e.run.start.next = true;
-    settle_and_snapshot(&mut h, &mut trace);
-    h.uut.engine.run.start.next = false;
-    let mut done_cycle = None;
-    let mut extra = 0;
-    while extra < 4 {
-        if h.uut.engine.run.done.val() {
-            done_cycle.get_or_insert(trace.len());
-        }
-        if done_cycle.is_some() {
-            extra += 1;
-        }
-        assert!(trace.len() < 200_000, "engine run does not finish");
-        settle_and_snapshot(&mut h, &mut trace);
-    }
+    let done_cycle = record_run(&mut h, &mut trace, 200_000);
     assert_eq!(h.uut.engine.run.error.val().index(), 0, "engine error");
     // `done` means the engine has handed its last writes to the MIG port, not that the
     // DDR model has stored them (the last one or two c words are still queued a few
@@ -89,7 +65,7 @@ fn record(img: &LayerImage, xs: &[Vec<i8>], state: &[u128], out_words: usize) ->
         verilog,
         out_words: h.uut.ddr.read_words(OUT_ADDR as u64, out_words),
         state_words: h.uut.ddr.read_words(STATE_ADDR as u64, state.len()),
-        done_cycle: done_cycle.unwrap(),
+        done_cycle,
     }
 }
 

@@ -6,12 +6,13 @@
 //! reference first; and an argmax planted to pick the smallest row must be caught.
 
 mod common;
+use common::cosim::{record_calibration, record_run};
 use common::program::*;
 use common::*;
 
 use crew_hw::engine::crew::CrewEngine;
 use crew_hw::sim::ddr3_model::{Ddr3Model, Ddr3Timing};
-use crew_hw::sim::harness::{SimHarness, MAX_SETTLE_ITERS};
+use crew_hw::sim::harness::SimHarness;
 use crew_hw::testbench::cosim::{self, CosimError, PortTrace};
 use crew_hw::testbench::engine::EngineTestbench;
 use rust_hdl::prelude::*;
@@ -21,12 +22,6 @@ struct Recorded {
     trace: PortTrace,
     verilog: String,
     done_cycle: usize,
-}
-
-fn settle_and_snapshot(h: &mut SimHarness<EngineTestbench>, trace: &mut PortTrace) {
-    assert!(simulate(&mut h.uut, MAX_SETTLE_ITERS), "settles");
-    trace.snapshot(&h.uut.engine, &[true]);
-    h.tick().expect("tick");
 }
 
 const SOURCE: [u16; 2] = [4, SRC_END];
@@ -50,31 +45,14 @@ fn record() -> Recorded {
         .ddr
         .load_words(SOURCE_ADDR as u64, &source_stream(&[SOURCE.to_vec()]));
     let mut trace = PortTrace::new(&h.uut.engine, &["clock"]);
-    while !h.uut.ddr.mig.calib_done.val() {
-        settle_and_snapshot(&mut h, &mut trace);
-    }
-    settle_and_snapshot(&mut h, &mut trace);
+    record_calibration(&mut h, &mut trace);
     let e = &mut h.uut.engine;
     e.run.desc_addr.next = PROGRAM_ADDR.to_bits();
     e.run.in_addr.next = SOURCE_ADDR.to_bits();
     e.run.out_addr.next = TRACE_ADDR.to_bits();
     e.run.steps.next = 1u32.to_bits();
     e.run.program.next = true;
-    e.run.start.next = true;
-    settle_and_snapshot(&mut h, &mut trace);
-    h.uut.engine.run.start.next = false;
-    let mut done_cycle = None;
-    let mut extra = 0;
-    while extra < 4 {
-        if h.uut.engine.run.done.val() {
-            done_cycle.get_or_insert(trace.len());
-        }
-        if done_cycle.is_some() {
-            extra += 1;
-        }
-        assert!(trace.len() < 400_000, "the program does not finish");
-        settle_and_snapshot(&mut h, &mut trace);
-    }
+    let done_cycle = record_run(&mut h, &mut trace, 400_000);
     assert_eq!(h.uut.engine.run.error.val().index(), 0, "engine error");
     assert_eq!(h.uut.engine.run.words_done.val().index(), 1);
     h.run_until(10_000, |t| t.ddr.is_idle())
@@ -89,7 +67,7 @@ fn record() -> Recorded {
     Recorded {
         trace,
         verilog,
-        done_cycle: done_cycle.unwrap(),
+        done_cycle,
     }
 }
 

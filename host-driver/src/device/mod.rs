@@ -12,6 +12,7 @@
 
 pub mod bitstream;
 mod dram;
+mod program;
 mod run;
 
 use std::time::Duration;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod board;
+pub mod cosim;
 pub mod program;
 
 use crew_hw::engine::crew::CrewEngine;
